@@ -1,0 +1,98 @@
+"""Trained artifacts: where they live and their model cards.
+
+An artifact is a folder ``<models_dir>/<name>/`` holding weights in a non-executable format
+(safetensors, JSON, spaCy's own format) and ``model_card.json``. ``models_dir`` is ``--models-dir``,
+else ``TANDEM_MODELS_DIR``, else ``./models``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+CARD_FILE = "model_card.json"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class UnknownArtifactError(LookupError):
+    pass
+
+
+class ModelCard(BaseModel):
+    name: str
+    kind: str  # "classify" | "ner"
+    base_model: str
+    data_path: str
+    data_sha256: str
+    labels: list[str]
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)
+    n_train: int = 0
+    n_heldout: int = 0
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def models_dir(override: str | Path | None = None) -> Path:
+    return Path(override or os.environ.get("TANDEM_MODELS_DIR") or "models")
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"invalid artifact name {name!r}: use letters, digits, '.', '_' or '-'")
+    return name
+
+
+def artifact_dir(name: str, directory: str | Path | None = None) -> Path:
+    return models_dir(directory) / check_name(name)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_card(card: ModelCard, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CARD_FILE
+    path.write_text(json.dumps(card.model_dump(mode="json"), indent=2) + "\n")
+    return path
+
+
+def load_card(name: str, directory: str | Path | None = None, kind: str | None = None) -> tuple[ModelCard, Path]:
+    """The card and folder of artifact ``name``; a clear error when it does not exist."""
+    folder = artifact_dir(name, directory)
+    card_path = folder / CARD_FILE
+    if not card_path.is_file():
+        known = list_artifacts(directory, kind)
+        raise UnknownArtifactError(
+            f"no trained artifact named {name!r} in {models_dir(directory).resolve()}"
+            + (f"; available: {', '.join(known)}" if known else "; train one with 'tandem train'"))
+    card = ModelCard.model_validate_json(card_path.read_text())
+    if kind is not None and card.kind != kind:
+        raise UnknownArtifactError(f"artifact {name!r} is a {card.kind} model, not {kind}")
+    return card, folder
+
+
+def list_artifacts(directory: str | Path | None = None, kind: str | None = None) -> list[str]:
+    root = models_dir(directory)
+    if not root.is_dir():
+        return []
+    names = []
+    for card_path in sorted(root.glob(f"*/{CARD_FILE}")):
+        try:
+            card = ModelCard.model_validate_json(card_path.read_text())
+        except ValueError:
+            continue
+        if kind is None or card.kind == kind:
+            names.append(card.name)
+    return names

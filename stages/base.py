@@ -1,0 +1,122 @@
+"""The stage contract.
+
+A stage is a named, versioned transformation over a *batch* of documents:
+
+* ``name`` / ``version``: the registry name (``"ner.spacy"``) and a version string that is bumped
+  whenever behaviour changes; both are part of every stored result's key.
+* ``reads``: the fields it needs, each with the pydantic type it accepts (``{"clean": TextLike}``);
+  ``"text"`` (:class:`RawText`) always comes from the document itself.
+* ``writes``: the one field it produces and its type (``("entities", Entities)``).
+* ``model_id()`` / ``prompt_version``: which model and prompt produced a result (result key).
+* ``load()``: heavy work (model files, weights); called once per process before the first batch.
+  Construction must stay cheap so a pipeline can be built and validated without loading anything.
+* ``run(batch)``: returns a :class:`BatchResult` whose ``successes`` and ``failures`` are keyed by
+  document key; every document of the batch is in exactly one of them. A bad document never raises.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from stages.contracts import DocState, StageFailure, StageOutput, TextLike, Usage
+
+Out = TypeVar("Out", bound=StageOutput)
+
+
+@dataclass
+class BatchResult(Generic[Out]):
+    """Per-document outcomes of one stage over one batch: successes and failures kept apart."""
+
+    successes: dict[str, Out] = field(default_factory=dict)
+    failures: dict[str, StageFailure] = field(default_factory=dict)
+    usage: dict[str, Usage] = field(default_factory=dict)
+
+    def add_success(self, key: str, output: Out, usage: Usage | None = None) -> None:
+        self.successes[key] = output
+        self.usage[key] = usage or Usage()
+
+    def add_failure(self, key: str, failure: StageFailure, usage: Usage | None = None) -> None:
+        self.failures[key] = failure
+        self.usage[key] = usage or Usage()
+
+    def merge(self, other: BatchResult[Out]) -> None:
+        self.successes.update(other.successes)
+        self.failures.update(other.failures)
+        self.usage.update(other.usage)
+
+
+class Stage(ABC, Generic[Out]):
+    """Base class of every stage; see the module docstring for the contract."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    output_type: ClassVar[type[StageOutput]]
+    default_input: ClassVar[str] = "clean"
+    default_output: ClassVar[str]
+    input_type: ClassVar[type[StageOutput]] = TextLike
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        self.input_field = input or self.default_input
+        self.output_field = output or self.default_output
+        self.options = options
+        self._loaded = False
+
+    # -- contract -------------------------------------------------------------------------------
+    @property
+    def reads(self) -> Mapping[str, type[StageOutput]]:
+        return {self.input_field: self.input_type}
+
+    @property
+    def writes(self) -> tuple[str, type[StageOutput]]:
+        return (self.output_field, self.output_type)
+
+    @property
+    def stage_id(self) -> str:
+        """The name used in results; registry names with an artifact keep it (``classify.spam``)."""
+        return self.name
+
+    @property
+    def prompt_version(self) -> str:
+        return ""
+
+    def config(self) -> dict[str, Any]:
+        """Options that change outputs; part of the result key."""
+        return dict(sorted(self.options.items()))
+
+    @abstractmethod
+    def model_id(self) -> str: ...
+
+    def load(self) -> None:
+        """Load heavy resources. Idempotent."""
+        if not self._loaded:
+            self._load()
+            self._loaded = True
+
+    def _load(self) -> None:  # pragma: no cover - stages without models
+        return None
+
+    @abstractmethod
+    def run(self, batch: Sequence[DocState]) -> BatchResult[Out]: ...
+
+    # -- helpers --------------------------------------------------------------------------------
+    def failure(self, kind: str, message: str, raw_answer: str | None = None) -> StageFailure:
+        return StageFailure(stage=self.stage_id, kind=kind, message=message, raw_answer=raw_answer)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.stage_id!r}, reads={self.input_field!r}, writes={self.output_field!r})"
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    """Measure wall time in milliseconds: ``with timed() as t: ...; t[0]``."""
+    box = [0.0]
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box[0] = (time.perf_counter() - start) * 1000.0

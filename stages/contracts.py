@@ -1,0 +1,151 @@
+"""Typed contracts shared by every stage.
+
+A pipeline passes a :class:`DocState` along a chain of stages. The raw document provides the
+field ``text`` (:class:`RawText`); each stage reads named fields and writes exactly one.
+Every output is a pydantic model so it can be validated, stored as JSON and reloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StageOutput(BaseModel):
+    """Base class of everything a stage can write."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TextLike(StageOutput):
+    """Any output that carries a plain text a later stage can read."""
+
+    text: str
+
+
+class RawText(TextLike):
+    """The document's text as read from its source (the field ``text``)."""
+
+
+class CleanText(TextLike):
+    """Text after cleanup. ``kept_input`` is true when the LLM output was rejected."""
+
+    kept_input: bool = False
+    reason: str | None = None
+    kept_ratio: float | None = Field(default=None, description="share of input words found in the output")
+    added_ratio: float | None = Field(default=None, description="share of output words not in the input")
+    chunks: int = 1
+
+
+class Summary(TextLike):
+    """An abstractive (LLM) or extractive summary."""
+
+    method: Literal["llm", "map_reduce", "extractive", "passthrough"] = "llm"
+    chunks: int = 1
+    llm_calls: int = 0
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0, description="character offset in the text the stage read")
+    end: int = Field(ge=0)
+    label: str
+    text: str
+
+
+class Entities(StageOutput):
+    entities: list[Entity] = Field(default_factory=list)
+    source_field: str = "clean"
+
+
+class Classification(StageOutput):
+    label: str
+    score: float = Field(ge=0.0, le=1.0)
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+FailureKind = Literal[
+    "empty", "binary", "encoding", "too_large", "unreadable",
+    "llm_error", "llm_unreachable", "invalid_answer", "model_error", "upstream_failed",
+]
+
+
+class StageFailure(BaseModel):
+    """Why one document failed one stage. Never raised: returned in place of an output."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    kind: str
+    message: str
+    raw_answer: str | None = None
+
+
+class Usage(BaseModel):
+    """Accounting for one document in one stage (LLM token counts are zero for specialists)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_calls: int = 0
+    latency_ms: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            llm_calls=self.llm_calls + other.llm_calls,
+            latency_ms=self.latency_ms + other.latency_ms,
+        )
+
+
+class Document(BaseModel):
+    """A registered input document. ``content_hash`` is the sha256 of its raw bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    content_hash: str
+    source: str
+    text: str
+    external_id: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @staticmethod
+    def hash_bytes(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    @classmethod
+    def from_text(cls, text: str, source: str, external_id: str | None = None,
+                  metadata: dict[str, Any] | None = None) -> Document:
+        return cls(content_hash=cls.hash_bytes(text.encode("utf-8")), source=source, text=text,
+                   external_id=external_id, metadata=metadata or {})
+
+
+class DocState(BaseModel):
+    """A document plus the outputs of the stages before the current one."""
+
+    document: Document
+    fields: dict[str, StageOutput] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.document.content_hash
+
+    def get(self, name: str) -> StageOutput:
+        if name == "text":
+            return RawText(text=self.document.text)
+        return self.fields[name]
+
+    def text_of(self, name: str) -> str:
+        value = self.get(name)
+        if not isinstance(value, TextLike):
+            raise TypeError(f"field {name!r} is {type(value).__name__}, not text")
+        return value.text
+
+
+#: Output types by their class name, so stored JSON can be turned back into models.
+OUTPUT_TYPES: dict[str, type[StageOutput]] = {
+    cls.__name__: cls for cls in (RawText, CleanText, Summary, Entities, Classification)
+}

