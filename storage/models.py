@@ -6,7 +6,7 @@ One row per ``(document, stage result key)``: a rerun upserts, never duplicates.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
@@ -26,7 +26,7 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -70,6 +70,9 @@ class RunDocumentRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | ok | failed
+    #: output field -> result key of this document's results in this run ("ingest" for read failures)
+    result_keys: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
 
 
 class StageResultRow(Base):

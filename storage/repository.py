@@ -10,10 +10,23 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from stages.contracts import (
-    OUTPUT_TYPES, Classification, Entities, StageFailure, StageOutput, Summary, Usage,
+    OUTPUT_TYPES,
+    Classification,
+    Entities,
+    StageFailure,
+    StageOutput,
+    Summary,
+    Usage,
 )
 from storage.models import (
-    DocumentRow, EntityRow, LabelRow, PipelineRunRow, RunDocumentRow, StageResultRow, SummaryRow, utcnow,
+    DocumentRow,
+    EntityRow,
+    LabelRow,
+    PipelineRunRow,
+    RunDocumentRow,
+    StageResultRow,
+    SummaryRow,
+    utcnow,
 )
 
 

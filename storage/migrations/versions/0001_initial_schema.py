@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-26 08:38:52.629525
+Revises:
+Create Date: 2026-11-26 08:42:10.788384
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('documents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
@@ -47,6 +47,8 @@ def upgrade() -> None:
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('result_keys', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_run_documents_document_id_documents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['pipeline_runs.id'], name=op.f('fk_run_documents_run_id_pipeline_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_run_documents')),
@@ -135,11 +137,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_summaries_document_id'), ['document_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_summaries_result_id'), ['result_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('summaries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_summaries_result_id'))
         batch_op.drop_index(batch_op.f('ix_summaries_document_id'))
@@ -169,4 +171,4 @@ def downgrade() -> None:
     op.drop_table('run_documents')
     op.drop_table('pipeline_runs')
     op.drop_table('documents')
-    
+

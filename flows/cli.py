@@ -1,0 +1,209 @@
+"""The ``tandem`` command line (Typer + Rich).
+
+Exit codes: 0 every document succeeded, 3 some documents failed (they are recorded), 2 usage or
+configuration error (nothing was processed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(
+    name="tandem", no_args_is_help=True, rich_markup_mode="rich",
+    help="Run LLM-then-specialist pipelines on Prefect and store every result in SQL.",
+)
+train_app = typer.Typer(no_args_is_help=True, help="Train specialists (classifiers, NER) into the models folder.")
+eval_app = typer.Typer(no_args_is_help=True, help="Measure a specialist or the LLM cleanup on gold data.")
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+
+#: modules that add `train`/`eval` commands; each exposes register(train_app, eval_app)
+COMMAND_MODULES = ("flows.cli_classify", "flows.cli_ner", "flows.cli_summarize", "flows.cli_cleanup",
+                   "flows.cli_deploy")
+
+
+def _register_command_modules() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(train_app, eval_app) if hasattr(module, "register") else None
+        if hasattr(module, "register_app"):
+            module.register_app(app)
+
+
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)]
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .jsonl, .csv).",
+                                                show_default=False)],
+    pipeline: Annotated[str, typer.Option("--pipeline", "-p", help="Built-in pipeline name or a YAML/TOML spec file.")]
+    = "default",
+    db: DbOption = None,
+    llm: Annotated[str | None, typer.Option(
+        help="LLM backend: embedded | openai:<model>@<base_url> | ollama:<model>[@<url>] (default: $TANDEM_LLM or embedded).",
+        show_default=False)] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents per task (one Prefect task per batch per stage).")] = 8,
+    models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
+    max_doc_mb: Annotated[float, typer.Option(help="Larger documents are recorded as failed (too_large).")] = 5.0,
+    output_format: Annotated[str, typer.Option("--format", help="Result display: table | json | none.")] = "table",
+) -> None:
+    """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
+    from flows.ingest import InputError, expand_paths
+    from stages.llm.backends import LLMConfigError, parse_llm_spec
+    from stages.pipeline_spec import Pipeline, PipelineError
+    from storage.db import describe_db, resolve_db_url
+
+    if output_format not in ("table", "json", "none"):
+        fail(f"--format must be table, json or none, not {output_format!r}")
+    url = resolve_db_url(db)
+    try:
+        parse_llm_spec(llm)
+        built = Pipeline.load(pipeline, llm=llm, models_dir=models_dir)
+        files = expand_paths(paths)
+    except (PipelineError, LLMConfigError, InputError) as exc:
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - e.g. an unknown artifact name
+        fail(f"{type(exc).__name__}: {exc}")
+    if not files:
+        fail(f"no input files (.txt, .md, .jsonl, .csv) found in {', '.join(map(str, paths))}")
+    err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
+              + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
+
+    from flows.pipeline import PROGRESS, tandem_pipeline
+
+    with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        bars: dict[str, Any] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = progress.add_task(stage, total=total)
+            progress.update(bars[stage], completed=done, total=total)
+
+        token = PROGRESS.set(on_progress)
+        try:
+            summary = tandem_pipeline(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
+                                      batch_size=batch_size, models_dir=models_dir, max_doc_mb=max_doc_mb)
+        finally:
+            PROGRESS.reset(token)
+
+    if output_format != "none":
+        _show_results(url, summary["run_id"], output_format)
+    location = describe_db(url)
+    err.print(f"\nRun [bold]{summary['run_id']}[/]: {summary['succeeded']} succeeded, "
+              f"[{'red' if summary['failed'] else 'green'}]{summary['failed']} failed[/] of {summary['documents']} "
+              f"documents.\nResults: [bold]{location}[/]  (see them again with "
+              f"[cyan]tandem results --run {summary['run_id']}{'' if db is None else ' --db ' + url}[/])")
+    if summary["failed"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def results(
+    run_ref: Annotated[str, typer.Option("--run", help="Run id, or 'last'.")] = "last",
+    db: DbOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """Show what a run produced per document: status, summary, entities, labels, failures."""
+    from storage.db import resolve_db_url
+
+    if output_format not in ("table", "json"):
+        fail(f"--format must be table or json, not {output_format!r}")
+    if run_ref != "last" and not run_ref.isdigit():
+        fail(f"--run must be a run id or 'last', not {run_ref!r}")
+    _show_results(resolve_db_url(db), run_ref, output_format)
+
+
+def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
+    from flows.report import RunNotFoundError, run_report
+    from storage.db import create_db_engine
+
+    try:
+        report = run_report(create_db_engine(url), run_ref)
+    except RunNotFoundError as exc:
+        fail(str(exc))
+    if output_format == "json":
+        print_json(report)
+        return
+    run_info = report["run"]
+    table = Table(title=f"Run {run_info['id']} — {run_info['pipeline']} ({run_info['status']})", show_lines=True,
+                  expand=True)
+    for column, style in (("id", "dim"), ("source", "cyan"), ("status", ""), ("summary", ""),
+                          ("entities / labels", "magenta"), ("failures", "red")):
+        table.add_column(column, style=style, overflow="fold")
+    for doc in report["documents"]:
+        ents = ", ".join(f"{e['text']} ({e['label']})" for e in doc["entities"][:12])
+        if len(doc["entities"]) > 12:
+            ents += f", … {len(doc['entities']) - 12} more"
+        labels = "; ".join(f"{f}: {v['label']} ({v['score']:.2f})" for f, v in doc["labels"].items())
+        failures = "\n".join(f"{f['stage']}: {f['kind']}: {f['message']}" for f in doc["failures"])
+        status = "[green]ok[/]" if doc["status"] == "ok" else f"[red]{doc['status']}[/]"
+        summary = (doc["summary"] or "")[:400]
+        table.add_row(str(doc["id"]), Path(doc["source"]).name if ":" not in doc["source"] else doc["source"],
+                      status, summary, "\n".join(x for x in (ents, labels) if x), failures)
+    out.print(table)
+    totals = Table(title="Per stage totals", expand=False)
+    for column in ("stage", "ok", "failed", "reused", "LLM calls", "prompt tok", "completion tok", "latency s",
+                   "model"):
+        totals.add_column(column)
+    for stage, t in report["totals"].items():
+        totals.add_row(stage, str(t["ok"]), str(t["failed"]), str(t["reused"]), str(t["llm_calls"]),
+                       str(t["prompt_tokens"]), str(t["completion_tokens"]), f"{t['latency_ms'] / 1000:.2f}",
+                       t["model_id"])
+    out.print(totals)
+
+
+@app.command()
+def pipelines(
+    check: Annotated[str | None, typer.Option(help="Validate this pipeline name or spec file and show its stages.")]
+    = None,
+    models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
+) -> None:
+    """List built-in pipelines and stages, or validate one pipeline without running it."""
+    from stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline, PipelineError
+    from stages.registry import known_stage_names
+
+    if check:
+        try:
+            built = Pipeline.load(check, models_dir=models_dir)
+        except PipelineError as exc:
+            fail(str(exc))
+        table = Table(title=f"pipeline {built.name}: valid")
+        for column in ("stage", "reads", "writes"):
+            table.add_column(column)
+        for row in built.describe():
+            table.add_row(row["stage"], row["reads"], row["writes"])
+        out.print(table)
+        return
+    for name, steps in BUILTIN_PIPELINES.items():
+        out.print(f"[bold]{name}[/]: {' → '.join(steps)}")
+    out.print("\n[bold]stages[/]: " + ", ".join(known_stage_names()))
+
+
+_register_command_modules()
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,162 @@
+"""Running one stage over one batch against the results store (no Prefect here; the flow wraps it).
+
+Result keys: ``sha256(content hash, stage, stage version, model id, prompt version, config, keys of
+the fields read)``. A stored ``ok`` result with the same key is reused; a failure is recomputed and
+replaced; nothing is ever stored twice for one key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from stages.base import BatchResult, Stage
+from stages.contracts import DocState, Document, StageOutput, Usage
+from stages.pipeline_spec import Pipeline
+from storage import repository as repo
+from storage.db import unit_of_work
+
+
+def stage_fingerprint(stage: Stage[Any]) -> dict[str, Any]:
+    return {"stage": stage.stage_id, "version": stage.version, "model": stage.model_id(),
+            "prompt": stage.prompt_version, "config": stage.config()}
+
+
+def result_key(content_hash: str, fingerprint: dict[str, Any], input_keys: dict[str, str]) -> str:
+    payload = json.dumps({"doc": content_hash, **fingerprint, "inputs": dict(sorted(input_keys.items()))},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str]) -> dict[str, dict[str, str]]:
+    """For each document: output field -> result key, for every stage of the pipeline."""
+    fingerprints = [stage_fingerprint(stage) for stage in pipeline.stages]
+    plans: dict[str, dict[str, str]] = {}
+    for content_hash in content_hashes:
+        keys = {"text": content_hash}
+        for stage, fingerprint in zip(pipeline.stages, fingerprints):
+            inputs = {name: keys[name] for name in stage.reads}
+            keys[stage.writes[0]] = result_key(content_hash, fingerprint, inputs)
+        del keys["text"]
+        plans[content_hash] = keys
+    return plans
+
+
+@dataclass
+class BatchStats:
+    stage: str
+    documents: int = 0
+    processed: int = 0
+    reused: int = 0
+    failed: int = 0
+    skipped: int = 0  # an input field failed upstream
+    latency_ms: float = 0.0
+    usage: Usage = field(default_factory=Usage)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "documents": self.documents, "processed": self.processed,
+                "reused": self.reused, "failed": self.failed, "skipped": self.skipped,
+                "latency_ms": round(self.latency_ms, 1), "usage": self.usage.model_dump(),
+                "failures": list(self.failures)}
+
+    def merge(self, other: BatchStats) -> None:
+        self.documents += other.documents
+        self.processed += other.processed
+        self.reused += other.reused
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.latency_ms += other.latency_ms
+        self.usage = self.usage + other.usage
+        self.failures.extend(other.failures)
+
+
+_load_lock = threading.Lock()
+
+
+def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, document_ids: Sequence[int],
+                    run_id: int | None) -> BatchStats:
+    """Run stage ``stage_index`` on the documents not already done; store results in one transaction."""
+    stage = pipeline.stages[stage_index]
+    out_field = stage.writes[0]
+    stats = BatchStats(stage=stage.stage_id, documents=len(document_ids))
+    with unit_of_work(engine) as session:
+        documents = repo.documents_by_id(session, document_ids)
+        plans = plan_keys(pipeline, [documents[i].content_hash for i in document_ids])
+        upstream_keys = {plans[documents[i].content_hash][name] for i in document_ids
+                         for name in stage.reads if name != "text"}
+        own_keys = {plans[documents[i].content_hash][out_field] for i in document_ids}
+        stored = repo.results_by_key(session, upstream_keys | own_keys)
+
+    todo: list[tuple[int, DocState]] = []
+    for doc_id in document_ids:
+        row = documents[doc_id]
+        keys = plans[row.content_hash]
+        existing = stored.get(keys[out_field])
+        if existing is not None and existing.status == "ok":
+            stats.reused += 1
+            continue
+        fields: dict[str, StageOutput] = {}
+        for name in stage.reads:
+            if name == "text":
+                continue
+            upstream = stored.get(keys[name])
+            output = repo.output_of(upstream) if upstream is not None else None
+            if output is None:
+                break
+            fields[name] = output
+        else:
+            document = Document(content_hash=row.content_hash, source=row.source, text=row.text or "",
+                                external_id=row.external_id, metadata=row.meta or {})
+            todo.append((doc_id, DocState(document=document, fields=fields)))
+            continue
+        stats.skipped += 1
+    if not todo:
+        return stats
+
+    with _load_lock:
+        stage.load()
+    start = time.perf_counter()
+    states = [state for _doc_id, state in todo]
+    try:
+        result = stage.run(states)
+    except Exception as exc:  # noqa: BLE001 - a stage bug must still leave a record per document
+        result = BatchResult()
+        for state in states:
+            result.add_failure(state.key, stage.failure("model_error", f"{type(exc).__name__}: {exc}"))
+    elapsed_ms = (time.perf_counter() - start) * 1000.0
+    per_doc_ms = elapsed_ms / len(states)
+
+    records: list[repo.ResultRecord] = []
+    fingerprint = stage_fingerprint(stage)
+    for doc_id, state in todo:
+        usage = result.usage.get(state.key) or Usage()
+        if not usage.latency_ms:
+            usage = usage.model_copy(update={"latency_ms": per_doc_ms})
+        output = result.successes.get(state.key)
+        failure = result.failures.get(state.key)
+        if output is None and failure is None:
+            failure = stage.failure("model_error", "the stage returned no result for this document")
+        record = repo.ResultRecord(
+            result_key=plans[state.key][out_field], document_id=doc_id, stage=stage.stage_id, field=out_field,
+            stage_version=stage.version, model_id=fingerprint["model"], prompt_version=stage.prompt_version,
+            output=output if failure is None else None, failure=failure, usage=usage, run_id=run_id)
+        records.append(record)
+        stats.usage = stats.usage + usage
+        if failure is not None:
+            stats.failed += 1
+            stats.failures.append({"document": state.document.source, "kind": failure.kind,
+                                   "message": failure.message})
+        else:
+            stats.processed += 1
+    stats.latency_ms = elapsed_ms
+    with unit_of_work(engine) as session:
+        repo.save_results(session, records)
+    return stats

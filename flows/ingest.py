@@ -1,0 +1,165 @@
+"""Read input files into documents: ``.txt``/``.md`` (one document per file), ``.jsonl`` (field
+``text``, optional ``id``; other fields become metadata) and ``.csv`` (column ``text``, optional ``id``).
+
+A bad input never raises: it becomes an :class:`IngestItem` with a failure (empty, binary, invalid
+UTF-8, too large, malformed line) so it is recorded and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stages.contracts import Document, StageFailure
+from storage.repository import DocumentRecord
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv")
+DEFAULT_MAX_DOC_MB = 5.0
+INGEST_STAGE = "ingest"
+
+
+class InputError(ValueError):
+    """A path that cannot be used at all (missing, unsupported type)."""
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    record: DocumentRecord
+    failure: StageFailure | None = None
+
+
+def _fail(content_hash: str, source: str, kind: str, message: str) -> IngestItem:
+    return IngestItem(DocumentRecord(content_hash=content_hash, source=source, text=None),
+                      StageFailure(stage=INGEST_STAGE, kind=kind, message=message))
+
+
+def _ok(text: str, source: str, external_id: str | None = None, metadata: dict[str, object] | None = None
+        ) -> IngestItem:
+    return IngestItem(DocumentRecord(content_hash=Document.hash_bytes(text.encode("utf-8")), source=source,
+                                     text=text, external_id=external_id, metadata=dict(metadata or {})))
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Files as given, folders searched recursively for supported files (sorted, deduplicated)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            files.extend(found)
+        elif path.is_file():
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'}; "
+                                 f"use {', '.join(SUPPORTED_SUFFIXES)}")
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return list(dict.fromkeys(files))
+
+
+def _decode(data: bytes, source: str) -> str | IngestItem:
+    digest = "raw:" + hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        return _fail(digest, source, "empty", "the file is empty")
+    sample = data[:8192]
+    if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.05:
+        return _fail(digest, source, "binary", "the file looks binary (NUL or control bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _fail(digest, source, "encoding",
+                     f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); re-save the file as UTF-8")
+    if not text.strip():
+        return _fail(digest, source, "empty", "the file holds only whitespace")
+    return text
+
+
+def _too_large(path: Path, max_bytes: int) -> IngestItem:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    size_mb = path.stat().st_size / 1e6
+    return _fail("raw:" + digest.hexdigest(), str(path), "too_large",
+                 f"the file is {size_mb:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit per document "
+                 "(raise it with --max-doc-mb)")
+
+
+def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Iterator[IngestItem]:
+    source = str(path)
+    suffix = path.suffix.lower()
+    if suffix in (".txt", ".md") and path.stat().st_size > max_bytes:
+        yield _too_large(path, max_bytes)
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield _fail("raw:" + hashlib.sha256(source.encode()).hexdigest(), source, "unreadable", str(exc))
+        return
+    decoded = _decode(data, source)
+    if isinstance(decoded, IngestItem):
+        yield decoded
+        return
+    if suffix in (".txt", ".md"):
+        yield _ok(decoded, source)
+    elif suffix == ".jsonl":
+        yield from _read_jsonl(decoded, source, max_bytes)
+    elif suffix == ".csv":
+        yield from _read_csv(decoded, source, max_bytes)
+
+
+def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
+             metadata: dict[str, object]) -> IngestItem:
+    if not isinstance(text, str):
+        digest = "raw:" + hashlib.sha256(f"{source}|{text!r}".encode()).hexdigest()
+        return _fail(digest, source, "unreadable", f"field 'text' must be a string, got {type(text).__name__}")
+    if not text.strip():
+        return _fail("raw:" + hashlib.sha256(f"{source}|empty".encode()).hexdigest(), source, "empty",
+                     "the text is empty")
+    if len(text.encode("utf-8")) > max_bytes:
+        return _fail("raw:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), source, "too_large",
+                     f"the text is over the {max_bytes / 1e6:.1f} MB limit per document")
+    return _ok(text, source, external_id, metadata)
+
+
+def _read_jsonl(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield _fail("raw:" + hashlib.sha256(where.encode() + line.encode()).hexdigest(), where, "unreadable",
+                        f"line {number} is not valid JSON: {exc.msg}")
+            continue
+        if not isinstance(obj, dict) or "text" not in obj:
+            yield _fail("raw:" + hashlib.sha256(where.encode() + line.encode()).hexdigest(), where, "unreadable",
+                        f"line {number} has no 'text' field")
+            continue
+        external_id = str(obj["id"]) if obj.get("id") is not None else None
+        metadata = {k: v for k, v in obj.items() if k not in ("text", "id")}
+        yield _checked(obj["text"], where, max_bytes, external_id, metadata)
+
+
+def _read_csv(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or "text" not in reader.fieldnames:
+        yield _fail("raw:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), source, "unreadable",
+                    f"CSV has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
+        return
+    for number, row in enumerate(reader, start=2):
+        external_id = row.get("id") or None
+        metadata = {k: v for k, v in row.items() if k not in ("text", "id") and k is not None}
+        yield _checked(row.get("text") or "", f"{source}:{number}", max_bytes, external_id, metadata)
+
+
+def read_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB) -> list[IngestItem]:
+    max_bytes = int(max_doc_mb * 1e6)
+    return [item for path in expand_paths(paths) for item in read_file(path, max_bytes)]

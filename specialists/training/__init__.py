@@ -1,0 +1,1 @@
+"""Training code for the trainable specialists (NER, classifiers)."""

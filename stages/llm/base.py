@@ -1,0 +1,63 @@
+"""Common ground of the LLM stages: backend resolution, model id, lazy loading, per-document safety."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+
+from stages.base import BatchResult, Stage
+from stages.contracts import DocState, StageFailure, StageOutput, Usage
+from stages.llm.backends import make_chat_model, parse_llm_spec
+from stages.llm.calls import classify_llm_error
+
+Out = TypeVar("Out", bound=StageOutput)
+
+
+class LlmStage(Stage[Out]):
+    """A stage that calls a chat model; ``llm`` is a backend spec (see :mod:`stages.llm.backends`)."""
+
+    accepts_options: ClassVar[tuple[str, ...]] = ("llm",)
+
+    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
+                 **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.llm_spec = llm
+        self.backend = parse_llm_spec(llm)  # validates the spec without loading anything
+        self._model: BaseChatModel | None = None
+
+    def model_id(self) -> str:
+        return self.backend.model_id
+
+    @property
+    def model(self) -> BaseChatModel:
+        if self._model is None:
+            self._model = make_chat_model(self.llm_spec)
+        return self._model
+
+    def _load(self) -> None:
+        client = getattr(self.model, "client", None)
+        if callable(client):  # embedded: read the GGUF now, not inside the first document
+            client()
+
+    def run_each(self, batch: Sequence[DocState],
+                 work: Callable[[DocState], tuple[Out | StageFailure, Usage]]) -> BatchResult[Out]:
+        """Apply ``work`` per document; an exception becomes that document's failure, never the batch's."""
+        result: BatchResult[Out] = BatchResult()
+        for state in batch:
+            start = time.perf_counter()
+            try:
+                outcome, usage = work(state)
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+                kind, message = classify_llm_error(exc)
+                elapsed = Usage(latency_ms=(time.perf_counter() - start) * 1000.0)
+                result.add_failure(state.key, self.failure(kind, message), elapsed)
+                continue
+            usage = usage.model_copy(update={"latency_ms": (time.perf_counter() - start) * 1000.0})
+            if isinstance(outcome, StageFailure):
+                result.add_failure(state.key, outcome, usage)
+            else:
+                result.add_success(state.key, outcome, usage)
+        return result

@@ -1,0 +1,78 @@
+"""``cleanup``: deterministic fixes, then an LLM copy-edit per chunk, guarded against lost content.
+
+Each chunk's rewrite is checked by :class:`~stages.llm.guard.ContentGuard`; a rejected rewrite keeps
+that chunk's (deterministically fixed) input and the reason is recorded in ``CleanText.reason``.
+Texts longer than ``max_llm_words`` get the deterministic fixes only (an LLM rewrite of a whole book
+would take hours); that is recorded too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from stages.base import BatchResult
+from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
+from stages.llm.base import LlmStage
+from stages.llm.calls import call_llm
+from stages.llm.chunking import chunk_text, estimate_tokens
+from stages.llm.guard import ContentGuard, words
+from stages.llm.prompts import CLEANUP, strip_preface
+from stages.llm.textfix import deterministic_cleanup
+
+
+class CleanupStage(LlmStage[CleanText]):
+    name: ClassVar[str] = "cleanup"
+    version: ClassVar[str] = "1"
+    output_type: ClassVar[type[StageOutput]] = CleanText
+    input_type: ClassVar[type[StageOutput]] = RawText
+    default_input: ClassVar[str] = "text"
+    default_output: ClassVar[str] = "clean"
+
+    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
+                 chunk_tokens: int = 384, max_llm_words: int = 5000, min_kept: float = 0.85,
+                 max_added: float = 0.15, **options: Any) -> None:
+        super().__init__(input=input, output=output, llm=llm, chunk_tokens=chunk_tokens,
+                         max_llm_words=max_llm_words, min_kept=min_kept, max_added=max_added, **options)
+        self.chunk_tokens = chunk_tokens
+        self.max_llm_words = max_llm_words
+        self.guard = ContentGuard(min_kept=min_kept, max_added=max_added)
+
+    @property
+    def prompt_version(self) -> str:
+        return CLEANUP.id
+
+    def run(self, batch: Sequence[DocState]) -> BatchResult[CleanText]:
+        return self.run_each(batch, self.clean_one)
+
+    def clean_one(self, state: DocState) -> tuple[CleanText | StageFailure, Usage]:
+        fixed = deterministic_cleanup(state.text_of(self.input_field))
+        if not fixed:
+            return self.failure("empty", "nothing left to clean after removing whitespace and control characters"), Usage()
+        n_words = len(words(fixed))
+        if n_words > self.max_llm_words:
+            return CleanText(text=fixed, kept_input=True, chunks=0, reason=(
+                f"{n_words} words exceed max_llm_words={self.max_llm_words}: deterministic fixes only")), Usage()
+        usage = Usage()
+        kept_parts: list[str] = []
+        reasons: list[str] = []
+        kept_total = added_total = 0.0
+        chunks = chunk_text(fixed, self.chunk_tokens)
+        for index, chunk in enumerate(chunks):
+            answer = call_llm(self.model, CLEANUP, {"text": chunk}, llm_spec=self.llm_spec,
+                              max_tokens=int(estimate_tokens(chunk) * 1.5) + 32)
+            usage = usage + answer.usage
+            rewrite = strip_preface(answer.text)
+            verdict = self.guard.check(chunk, rewrite)
+            kept_total += verdict.kept_ratio
+            added_total += verdict.added_ratio
+            if verdict.accepted:
+                kept_parts.append(rewrite)
+            else:
+                kept_parts.append(chunk)
+                reasons.append(f"chunk {index + 1}/{len(chunks)}: {verdict.reason}; kept the input")
+        n = max(len(chunks), 1)
+        return CleanText(
+            text="\n\n".join(kept_parts), kept_input=len(reasons) == len(chunks), reason="; ".join(reasons) or None,
+            kept_ratio=round(kept_total / n, 4), added_ratio=round(added_total / n, 4), chunks=len(chunks),
+        ), usage

@@ -1,0 +1,105 @@
+"""``summarize``: an LLM summary; map-reduce for texts longer than one context window.
+
+The number of LLM calls is bounded whatever the length: at most ``max_map_calls`` map calls (longer
+texts are first condensed extractively into that many chunks, see
+:func:`stages.llm.chunking.condense`) plus the reduce calls, each combining up to ``reduce_fan_in``
+partial summaries: at most :func:`max_llm_calls` calls, 20 with the defaults (16 map + 4 reduce). Texts under ``passthrough_words`` are their own summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from stages.base import BatchResult
+from stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
+from stages.llm.base import LlmStage
+from stages.llm.calls import call_llm
+from stages.llm.chunking import chunk_text, condense
+from stages.llm.guard import words
+from stages.llm.prompts import SUMMARIZE, SUMMARIZE_REDUCE, VersionedPrompt, strip_preface
+
+
+def reduce_calls(partials: int, fan_in: int) -> int:
+    """Reduce calls needed to combine ``partials`` summaries, ``fan_in`` at a time (level by level)."""
+    calls = 0
+    while partials > 1:
+        groups = -(-partials // fan_in)
+        calls += groups - (1 if partials % fan_in == 1 else 0)
+        partials = groups
+    return calls
+
+
+def max_llm_calls(max_map_calls: int, reduce_fan_in: int) -> int:
+    """The documented upper bound on calls for one document, whatever its length."""
+    return max(n + reduce_calls(n, reduce_fan_in) for n in range(1, max_map_calls + 1))
+
+
+class SummarizeStage(LlmStage[Summary]):
+    name: ClassVar[str] = "summarize"
+    version: ClassVar[str] = "1"
+    output_type: ClassVar[type[StageOutput]] = Summary
+    input_type: ClassVar[type[StageOutput]] = TextLike
+    default_input: ClassVar[str] = "clean"
+    default_output: ClassVar[str] = "summary"
+
+    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
+                 max_sentences: int = 3, chunk_tokens: int = 2800, max_map_calls: int = 16,
+                 reduce_fan_in: int = 6, max_summary_tokens: int = 160, passthrough_words: int = 30,
+                 **options: Any) -> None:
+        if reduce_fan_in < 2 or max_map_calls < 1:
+            raise ValueError("reduce_fan_in must be >= 2 and max_map_calls >= 1")
+        super().__init__(input=input, output=output, llm=llm, max_sentences=max_sentences,
+                         chunk_tokens=chunk_tokens, max_map_calls=max_map_calls, reduce_fan_in=reduce_fan_in,
+                         max_summary_tokens=max_summary_tokens, passthrough_words=passthrough_words, **options)
+        self.max_sentences = max_sentences
+        self.chunk_tokens = chunk_tokens
+        self.max_map_calls = max_map_calls
+        self.reduce_fan_in = reduce_fan_in
+        self.max_summary_tokens = max_summary_tokens
+        self.passthrough_words = passthrough_words
+
+    @property
+    def prompt_version(self) -> str:
+        return f"{SUMMARIZE.id}+{SUMMARIZE_REDUCE.id}"
+
+    def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
+        return self.run_each(batch, self.summarize_one)
+
+    def _ask(self, prompt: VersionedPrompt, text: str) -> tuple[str, Usage, str]:
+        answer = call_llm(self.model, prompt, {"text": text, "max_sentences": self.max_sentences},
+                          llm_spec=self.llm_spec, max_tokens=self.max_summary_tokens)
+        return strip_preface(answer.text), answer.usage, answer.text
+
+    def summarize_one(self, state: DocState) -> tuple[Summary | StageFailure, Usage]:
+        text = state.text_of(self.input_field).strip()
+        if not text:
+            return self.failure("empty", "no text to summarize"), Usage()
+        if len(words(text)) <= self.passthrough_words:
+            return Summary(text=text, method="passthrough", chunks=1, llm_calls=0), Usage()
+        chunks = chunk_text(text, self.chunk_tokens)
+        chunks = condense(chunks, self.max_map_calls, self.chunk_tokens)
+        usage = Usage()
+        partials: list[str] = []
+        for chunk in chunks:
+            summary, call_usage, raw = self._ask(SUMMARIZE, chunk)
+            usage = usage + call_usage
+            if not summary:
+                return self.failure("invalid_answer", "the LLM returned an empty summary", raw_answer=raw), usage
+            partials.append(summary)
+        while len(partials) > 1:
+            merged: list[str] = []
+            for start in range(0, len(partials), self.reduce_fan_in):
+                group = partials[start:start + self.reduce_fan_in]
+                if len(group) == 1:
+                    merged.append(group[0])
+                    continue
+                joined = "\n\n".join(f"Part {i + 1}: {p}" for i, p in enumerate(group))
+                summary, call_usage, raw = self._ask(SUMMARIZE_REDUCE, joined)
+                usage = usage + call_usage
+                if not summary:
+                    return self.failure("invalid_answer", "the LLM returned an empty summary", raw_answer=raw), usage
+                merged.append(summary)
+            partials = merged
+        method = "llm" if len(chunks) == 1 else "map_reduce"
+        return Summary(text=partials[0], method=method, chunks=len(chunks), llm_calls=usage.llm_calls), usage

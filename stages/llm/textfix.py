@@ -1,0 +1,59 @@
+"""Cheap deterministic fixes applied before any LLM sees a text.
+
+Unicode normalisation, control characters, de-hyphenation across line breaks, repeated page
+headers/footers, and whitespace. Each function is pure and separately tested.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HYPHEN_BREAK = re.compile(r"(\w)[-\u00ad]\n[ \t]*([a-z])")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n{3,}")
+_TRANSLATE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                            "\u2014": "-", "\ufb01": "fi", "\ufb02": "fl", "\u00ad": ""})
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC normalisation, typographic quotes/dashes/ligatures to ASCII, no control characters."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", text).translate(_TRANSLATE)
+
+
+def dehyphenate(text: str) -> str:
+    """Join words split by a hyphen at a line break: ``infor-\\nmation`` → ``information``."""
+    return _HYPHEN_BREAK.sub(r"\1\2", text)
+
+
+def drop_repeated_lines(text: str, min_repeats: int = 3, max_len: int = 80) -> str:
+    """Remove short lines repeated many times (running page headers/footers, page numbers)."""
+    lines = text.split("\n")
+    counts = Counter(_page_key(line) for line in lines if line.strip() and len(line.strip()) <= max_len)
+    repeated = {key for key, n in counts.items() if n >= min_repeats}
+    if not repeated:
+        return text
+    return "\n".join(line for line in lines if not (line.strip() and _page_key(line) in repeated))
+
+
+_PAGE_NUMBER = re.compile(r"^[-\s]*(page|p\.)?\s*#+\s*((of|/)\s*#+)?[-\s]*$")
+
+
+def _page_key(line: str) -> str:
+    # "Page 3 of 9" and "Page 4 of 9" are the same footer; other lines must repeat exactly
+    key = line.strip().lower()
+    numbered = re.sub(r"\d+", "#", key)
+    return numbered if _PAGE_NUMBER.match(numbered) else key
+
+
+def normalize_whitespace(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def deterministic_cleanup(text: str) -> str:
+    """All deterministic fixes, in order."""
+    return normalize_whitespace(drop_repeated_lines(dehyphenate(normalize_unicode(text))))

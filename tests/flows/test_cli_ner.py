@@ -1,0 +1,102 @@
+"""``tandem train ner`` / ``tandem eval ner`` through register() on a tiny Typer app."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from flows.cli_ner import register
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer()
+    train_app = typer.Typer()
+    eval_app = typer.Typer()
+    register(train_app, eval_app)
+    app.add_typer(train_app, name="train")
+    app.add_typer(eval_app, name="eval")
+    return app
+
+
+def flat(text: str) -> str:
+    """Rich wraps long lines at the console width: compare without line breaks."""
+    return " ".join(text.split())
+
+
+def tiny_conll(path: Path, n_docs: int = 6, per_doc: int = 5) -> Path:
+    rng = random.Random(0)
+    people, places = [["Anna", "Schmidt"], ["John", "Miller"], ["Ken"]], [["Paris"], ["New", "York"]]
+    lines: list[str] = []
+    for _ in range(n_docs):
+        lines += ["-DOCSTART- -X- -X- O", ""]
+        for _ in range(per_doc):
+            person, place = rng.choice(people), rng.choice(places)
+            lines += [f"{t}\t{'B' if i == 0 else 'I'}-PER" for i, t in enumerate(person)]
+            lines += ["flew\tO", "to\tO"]
+            lines += [f"{t}\t{'B' if i == 0 else 'I'}-LOC" for i, t in enumerate(place)]
+            lines += [".\tO", ""]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_help_lists_options() -> None:
+    runner = CliRunner()
+    app = make_app()
+    result = runner.invoke(app, ["train", "ner", "--help"])
+    assert result.exit_code == 0
+    assert "--data" in result.output and "--base" in result.output and "--models-dir" in result.output
+    result = runner.invoke(app, ["eval", "ner", "--help"])
+    assert result.exit_code == 0
+    assert "--gold" in result.output and "--label-map" in result.output and "--json" in result.output
+
+
+def test_errors_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    app = make_app()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = runner.invoke(app, ["train", "ner", "--data", str(empty), "--name", "x",
+                                 "--models-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "holds no sentences" in flat(result.output)
+    gold = tiny_conll(tmp_path / "g.txt")
+    result = runner.invoke(app, ["eval", "ner", "--gold", str(gold), "--specialist", "ner.spacy:nope",
+                                 "--models-dir", str(tmp_path), "--json"])
+    assert result.exit_code == 2
+    assert "no trained artifact named 'nope'" in flat(result.output)
+    result = runner.invoke(app, ["eval", "ner", "--gold", str(gold), "--label-map", "bogus"])
+    assert result.exit_code == 2
+    assert "unknown label map" in flat(result.output)
+
+
+@pytest.mark.slow
+def test_train_then_eval_json(tmp_path: Path) -> None:
+    runner = CliRunner()
+    app = make_app()
+    data = tiny_conll(tmp_path / "train.txt")
+    models = tmp_path / "models"
+    result = runner.invoke(app, ["train", "ner", "--data", str(data), "--name", "tiny", "--base", "blank",
+                                 "--epochs", "2", "--models-dir", str(models), "--json"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    assert card["name"] == "tiny" and card["kind"] == "ner" and card["labels"] == ["LOC", "PER"]
+    assert (models / "tiny" / "spacy" / "meta.json").is_file()
+
+    result = runner.invoke(app, ["eval", "ner", "--gold", str(data), "--specialist", "tiny",
+                                 "--models-dir", str(models), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"precision", "recall", "f1", "per_label", "docs_per_s", "tokens_per_s", "docs", "tokens",
+            "specialist", "model_id", "label_map"} <= set(payload)
+    assert payload["specialist"] == "tiny" and payload["docs"] == 30
+
+    result = runner.invoke(app, ["eval", "ner", "--gold", str(data), "--specialist", "tiny",
+                                 "--models-dir", str(models)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""  # the human report goes to stderr
+    assert "tokens/s" in result.stderr
