@@ -44,6 +44,7 @@ def train_ner_command(
                   TextColumn("{task.completed}/{task.total} epochs"), TimeElapsedColumn(),
                   console=err, transient=as_json) as bar:
         task = bar.add_task("loading", total=epochs)
+        error: str | None = None
 
         def on_epoch(epoch: int, total: int, info: dict[str, Any]) -> None:
             bar.update(task, completed=epoch,
@@ -54,8 +55,6 @@ def train_ner_command(
                              heldout=heldout, progress=on_epoch)
         except (ValueError, OSError) as exc:
             error = str(exc)
-        else:
-            error = None
     if error is not None:
         fail(error)
     folder = artifact_dir(name, models_dir)

@@ -10,6 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# CliRunner swaps stdout/stderr; Prefect's console log handler keeps the old stream, so keep it quiet
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
