@@ -1,4 +1,8 @@
-"""``cleanup``: deterministic fixes, then an LLM copy-edit per chunk, guarded against lost content.
+"""``cleanup``: deterministic fixes, a dictionary speller, then an LLM copy-edit per chunk, guarded.
+
+With ``verify`` (default) the LLM's rewrite is merged into the chunk word by word and only changes
+that turn a non-word into a dictionary word at a small edit distance are kept
+(:meth:`specialists.spelling.SpellChecker.verify_rewrite`): the LLM proposes, the dictionary checks.
 
 Each chunk's rewrite is checked by :class:`~stages.llm.guard.ContentGuard`; a rejected rewrite keeps
 that chunk's (deterministically fixed) input and the reason is recorded in ``CleanText.reason``.
@@ -11,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from specialists.spelling import SpellChecker
 from stages.base import BatchResult
 from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
 from stages.llm.base import LlmStage
@@ -31,9 +36,13 @@ class CleanupStage(LlmStage[CleanText]):
 
     def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
                  chunk_tokens: int = 384, max_llm_words: int = 5000, min_kept: float = 0.85,
-                 max_added: float = 0.15, **options: Any) -> None:
+                 max_added: float = 0.15, spelling: bool = True, verify: bool = True, **options: Any) -> None:
         super().__init__(input=input, output=output, llm=llm, chunk_tokens=chunk_tokens,
-                         max_llm_words=max_llm_words, min_kept=min_kept, max_added=max_added, **options)
+                         max_llm_words=max_llm_words, min_kept=min_kept, max_added=max_added, spelling=spelling,
+                         verify=verify, **options)
+        self.speller = SpellChecker() if (spelling or verify) else None
+        self.spelling = spelling
+        self.verify = verify
         self.chunk_tokens = chunk_tokens
         self.max_llm_words = max_llm_words
         self.guard = ContentGuard(min_kept=min_kept, max_added=max_added)
@@ -47,6 +56,8 @@ class CleanupStage(LlmStage[CleanText]):
 
     def clean_one(self, state: DocState) -> tuple[CleanText | StageFailure, Usage]:
         fixed = deterministic_cleanup(state.text_of(self.input_field))
+        if fixed and self.spelling and self.speller is not None:
+            fixed, _changes = self.speller.correct(fixed)
         if not fixed:
             return self.failure("empty", "nothing left to clean after removing whitespace and control characters"), Usage()
         n_words = len(words(fixed))
@@ -63,6 +74,8 @@ class CleanupStage(LlmStage[CleanText]):
                               max_tokens=int(estimate_tokens(chunk) * 1.5) + 32)
             usage = usage + answer.usage
             rewrite = strip_preface(answer.text)
+            if self.verify and self.speller is not None:
+                rewrite, _accepted = self.speller.verify_rewrite(chunk, rewrite)
             verdict = self.guard.check(chunk, rewrite)
             kept_total += verdict.kept_ratio
             added_total += verdict.added_ratio

@@ -30,10 +30,13 @@ def dehyphenate(text: str) -> str:
 
 
 def drop_repeated_lines(text: str, min_repeats: int = 3, max_len: int = 80) -> str:
-    """Remove short lines repeated many times (running page headers/footers, page numbers)."""
+    """Remove short lines of two or more words repeated many times (running page headers/footers)
+    and page-number lines ("Page 3 of 9", "- 4 -")."""
     lines = text.split("\n")
     counts = Counter(_page_key(line) for line in lines if line.strip() and len(line.strip()) <= max_len)
-    repeated = {key for key, n in counts.items() if n >= min_repeats}
+    # a repeated single word ("Chorus") is content; headers have several words or are page numbers
+    repeated = {key for key, n in counts.items()
+                if n >= min_repeats and (len(key.split()) >= 2 or _PAGE_NUMBER.match(key))}
     if not repeated:
         return text
     return "\n".join(line for line in lines if not (line.strip() and _page_key(line) in repeated))

@@ -37,7 +37,7 @@ def test_cleanup_accepts_a_faithful_fix_and_records_usage() -> None:
 
 def test_cleanup_keeps_input_when_llm_drops_content() -> None:
     source = "The board met in Chicago on Monday to review the annual report and approve a dividend."
-    stage, _ = with_model(CleanupStage(llm="fake:x"), lambda text: "Board met.")
+    stage, _ = with_model(CleanupStage(llm="fake:x", verify=False), lambda text: "Board met.")
     clean = next(iter(stage.run([state(source)]).successes.values()))
     assert clean.kept_input and clean.text == source
     assert "drops" in (clean.reason or "") and "kept the input" in (clean.reason or "")
@@ -45,10 +45,26 @@ def test_cleanup_keeps_input_when_llm_drops_content() -> None:
 
 def test_cleanup_keeps_input_when_llm_invents_content() -> None:
     source = "The board met in Chicago on Monday."
-    stage, _ = with_model(CleanupStage(llm="fake:x"),
+    stage, _ = with_model(CleanupStage(llm="fake:x", verify=False),
                           lambda text: text + " It was a sunny day and everyone enjoyed cake and coffee afterwards.")
     clean = next(iter(stage.run([state(source)]).successes.values()))
     assert clean.kept_input and "adds" in (clean.reason or "")
+
+
+def test_verified_cleanup_keeps_only_dictionary_fixes() -> None:
+    source = "The bnard met in Chicago on Monday to review the annual report."
+    rewrite = "The board met in Chicago on Tuesday to review the report. Everyone was happy."
+    stage, _ = with_model(CleanupStage(llm="fake:x", spelling=False), lambda text: rewrite)
+    clean = next(iter(stage.run([state(source)]).successes.values()))
+    assert clean.text == "The board met in Chicago on Monday to review the annual report."
+    assert not clean.kept_input
+
+
+def test_speller_fixes_clear_non_words_before_the_llm() -> None:
+    seen: list[str] = []
+    stage, _ = with_model(CleanupStage(llm="fake:x"), lambda text: seen.append(text) or text)
+    stage.run([state("Portions of crown lnnd will be ofleied at auction.")])
+    assert seen == ["Portions of crown land will be offered at auction."]
 
 
 def test_cleanup_applies_deterministic_fixes_before_llm() -> None:
