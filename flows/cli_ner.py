@@ -27,7 +27,9 @@ def train_ner_command(
     data: Path = typer.Option(..., "--data", help="CoNLL-style training file (tag in the last column)."),
     name: str = typer.Option(..., "--name", help="Artifact name, later used as ner.spacy:NAME."),
     base: str = typer.Option(STOCK_MODEL, "--base", help=f"Start from '{STOCK_MODEL}' weights or 'blank'."),
-    epochs: int = typer.Option(8, "--epochs", min=1, help="Training epochs."),
+    epochs: int = typer.Option(5, "--epochs", min=1, help="Training epochs (of each averaged member)."),
+    members: int = typer.Option(3, "--members", min=1,
+                                help="Models trained from the same start with different seeds, then averaged."),
     heldout: float = typer.Option(0.1, "--heldout", min=0.0, max=0.9,
                                   help="Share of documents held out for the model card's metrics."),
     seed: int = typer.Option(0, "--seed", help="Random seed (split, shuffling, initialisation)."),
@@ -43,16 +45,16 @@ def train_ner_command(
     with Progress(TextColumn("[bold]train ner[/] {task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} epochs"), TimeElapsedColumn(),
                   console=err, transient=as_json) as bar:
-        task = bar.add_task("loading", total=epochs)
+        task = bar.add_task("loading", total=epochs * members)
         error: str | None = None
 
         def on_epoch(epoch: int, total: int, info: dict[str, Any]) -> None:
-            bar.update(task, completed=epoch,
+            bar.update(task, completed=epoch, total=total,
                        description=f"loss {info['loss']:.0f} ({info['seconds']:.0f} s/epoch)")
 
         try:
             card = train_ner(data, name, models_dir=models_dir, base=base, epochs=epochs, seed=seed,
-                             heldout=heldout, progress=on_epoch)
+                             heldout=heldout, members=members, progress=on_epoch)
         except (ValueError, OSError) as exc:
             error = str(exc)
     if error is not None:

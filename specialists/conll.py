@@ -151,6 +151,21 @@ def read_conll(path: str | Path) -> list[Sentence]:
     return sentences
 
 
+def write_conll(sentences: Iterable[Sentence], path: str | Path) -> Path:
+    """Write ``TOKEN TAG`` lines (IOB2), a ``-DOCSTART-`` line before each document; returns the path."""
+    path = Path(path)
+    lines: list[str] = []
+    current: int | None = None
+    for sentence in sentences:
+        if sentence.doc != current:
+            lines += [f"{DOCSTART} O", ""]
+            current = sentence.doc
+        lines += [f"{token} {tag}" for token, tag in zip(sentence.tokens, sentence.tags, strict=True)]
+        lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def group_documents(sentences: Sequence[Sentence]) -> list[list[Sentence]]:
     """Sentences grouped by their ``doc`` index, in file order."""
     docs: dict[int, list[Sentence]] = {}

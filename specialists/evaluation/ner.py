@@ -45,16 +45,18 @@ def load_ner_pipeline(specialist: str | None, models_dir: str | Path | None = No
 
     Raises :class:`~specialists.artifacts.UnknownArtifactError` for an unknown artifact name.
     """
-    import spacy
-
     name = artifact_name(specialist)
     if name is None:
+        import spacy
+
         nlp = spacy.load(STOCK_MODEL)
         return nlp, f"{STOCK_MODEL}=={nlp.meta.get('version', '?')}"
-    card, folder = load_card(name, models_dir, kind="ner")
+    card, folder = load_card(name, models_dir, kind="ner")  # fails fast, before spaCy is imported
     spacy_dir = folder / SPACY_SUBDIR
     if not spacy_dir.is_dir():
         raise ValueError(f"artifact {name!r} has no spaCy pipeline folder {spacy_dir}")
+    import spacy
+
     return spacy.load(spacy_dir), f"ner.spacy:{card.name}@{card.created_at}"
 
 

