@@ -3,37 +3,50 @@
 The pipeline, each step a pure function that can be tested without a model:
 
 1. :func:`split_sections` cuts a bill or contract into sections, from BillSum's
-   ``<SECTION-HEADER>`` markers or from ``SECTION 1.`` / ``Sec. 2.`` / ``3.`` headings.
+   ``<SECTION-HEADER>`` markers or from ``SECTION 1.`` / ``Sec. 2.`` / ``3.`` headings
+   (table-of-contents entries are skipped).
 2. :func:`split_sentences` splits a section into sentences without breaking on legal
-   abbreviations (``U.S.C.``, ``Sec.``, ``et seq.``, ``No.``) and drops enumerators like ``(a)``.
-3. :func:`is_boilerplate` removes enacting clauses, ``This Act may be cited as`` sentences,
-   tables of contents and bare headers; :func:`short_title` keeps the Act's name, which
-   opens the summary (as in CRS summaries: "Farm to School Improvements Act of 2010 - ...").
+   abbreviations (``U.S.C.``, ``Sec.``, ``et seq.``, ``No.``) and drops enumerators like ``(a)``
+   and inline paragraph headings (``In general.--``).
+3. :func:`prepare` removes boilerplate (:func:`is_boilerplate`: enacting clauses, ``This Act
+   may be cited as`` sentences, tables of contents, bare headers), drops citation
+   parentheticals (:func:`compress_sentence`) and keeps the Act's name (:func:`short_title`),
+   which opens the summary as in CRS summaries ("Farm to School Improvements Act of 2010 - ...").
+   Descriptive section headings are candidates too.
 4. :func:`score_sentences` combines MiniLM similarity to the document centroid, the section
-   centroid and the section heading with a position prior, a length prior and a small penalty
-   for sections that are rarely summarized (findings, definitions, ...).
-5. :func:`mmr_select` picks sentences by maximal marginal relevance within a word budget;
-   :func:`fit_budget` enforces the budget; the output keeps the original sentence order, one
-   sentence per line.
+   centroid, the section heading and the short title with a position prior and penalties for
+   sections that are rarely summarized (findings, definitions, ...) and for mechanical edits
+   ("by striking ... and inserting ...").
+5. :func:`mmr_select` picks sentences by maximal marginal relevance within the word budget;
+   the output keeps the original order, one sentence per line.
 
-:class:`LegalSummarizerStage` encodes every candidate sentence of every document of a batch in
-one encoder call. :class:`LeadSummarizerStage` is the lead-k baseline at the same word budget.
+:class:`LegalSummarizerStage` encodes every candidate of every document of a batch in one
+encoder call (sentences cut to ``encode_words`` words). :class:`LeadSummarizerStage` is the lead
+baseline (:func:`lead_summary`) at the same word budget.
+
+Weights and defaults were tuned on BillSum test bills 0-99 and checked on bills 100-199
+(``../shared/datasets/billsum/billsum_test_200.jsonl``).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, Summary, Usage
 
-if TYPE_CHECKING:  # pragma: no cover
-    from specialists.encoder import SentenceEncoder
+
+class Encoder(Protocol):
+    """What the summarizer needs from a sentence encoder (``specialists.encoder.SentenceEncoder``)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
 
 #: default word budget; BillSum reference summaries have a median of ~140 words, a mean of ~165
 DEFAULT_MAX_WORDS = 150
@@ -110,9 +123,13 @@ def split_sections(text: str) -> list[Section]:
     preamble = text[: starts[0].start()].strip()
     if preamble:
         sections.append(Section("", preamble))
+    in_toc = False
     for i, match in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
         heading, body = _take_heading(text[match.end():end], strict=True)
+        if in_toc and not body:
+            continue  # an entry of the table of contents ("Sec. 3. Grants.")
+        in_toc = bool(re.search(r"table of contents", heading, re.IGNORECASE)) and not body
         if heading or body:
             sections.append(Section(heading, body))
     return sections
@@ -135,6 +152,8 @@ _SOFT_ABBREVIATIONS = frozenset({"seq", "seqq", "etc"})
 
 _BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
 _ENUMERATOR = re.compile(r"^(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s*)+")
+#: an inline paragraph heading as printed in bills: "In general.--The Secretary shall ..."
+_INLINE_PARAGRAPH_HEADING = re.compile(r"^[A-Z][^.]{0,100}\.(?:--|\u2014|\u2013)\s*")
 _WORD = re.compile(r"\S+")
 
 
@@ -166,7 +185,7 @@ def split_sentences(text: str) -> list[str]:
     dropped and white space is collapsed.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = re.split(r"\n\s*\n|\n(?=[ \t]*\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s)", text)
+    blocks = re.split(r"\n\s*\n|\n(?=[ \t]*\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\))", text)
     sentences: list[str] = []
     for block in blocks:
         block = " ".join(block.split())
@@ -183,6 +202,7 @@ def split_sentences(text: str) -> list[str]:
     cleaned = []
     for sentence in sentences:
         sentence = _ENUMERATOR.sub("", sentence.strip()).strip()
+        sentence = _INLINE_PARAGRAPH_HEADING.sub("", sentence).strip()
         if sentence and any(ch.isalnum() for ch in sentence):
             cleaned.append(sentence)
     return cleaned
@@ -234,7 +254,7 @@ _CITED_AS = re.compile(
 def short_title(text: str) -> str | None:
     """The Act's short title from ``This Act may be cited as the "..."``, or None."""
     match = _CITED_AS.search(text[:5000])
-    return " ".join(match.group(1).split()) if match else None
+    return " ".join(match.group(1).split()).strip(" .,;") or None if match else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,6 +270,50 @@ LOW_PRIORITY_HEADINGS = re.compile(
 )
 
 
+_CITATION_WORDS = re.compile(r"U\.?\s?S\.?\s?C\.|\bStat\.|\bPublic Law\b|\bPub\.\s?L\.|\bC\.?F\.?R\.|\bnote\b")
+_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with under into".split())
+
+
+def _top_level_parens(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each balanced top-level parenthetical of ``text``."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, -1
+    for i, ch in enumerate(text):
+        if ch == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == ")" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i + 1))
+    return spans
+
+
+def compress_sentence(sentence: str) -> str:
+    """Drop citation parentheticals (``(42 U.S.C. 1395dd(e)(1))``, ``(Public Law 104-193)``)."""
+    out = sentence
+    for start, end in reversed(_top_level_parens(sentence)):
+        if _CITATION_WORDS.search(sentence[start:end]):
+            out = out[:start].rstrip() + out[end:]
+    out = re.sub(r"\s+([,.;:])", r"\1", out)
+    return " ".join(out.split())
+
+
+def looks_like_heading(sentence: str) -> bool:
+    """A title-case or upper-case fragment without a verb ("Eligible Entity.", "In General.")."""
+    words = [w.strip("\"'(),.;:") for w in sentence.split()]
+    words = [w for w in words if w and any(ch.isalpha() for ch in w)]
+    if not words or len(words) > 14:
+        return False
+    if re.search(r"\b(?:shall|is|are|was|were|may|means|has|have|will|must)\b", sentence):
+        return False
+    content = [w for w in words if w.lower() not in _SMALL_WORDS]
+    if not content:
+        return False
+    return sum(w[0].isupper() for w in content) / len(content) >= 0.8
+
+
 @dataclass
 class Candidate:
     """A sentence that may go into the summary."""
@@ -259,6 +323,7 @@ class Candidate:
     section: int        # index into the document's sections
     in_section: int     # position inside its section (among candidates)
     words: int
+    heading: bool = False  # a section heading used as a candidate
 
 
 @dataclass
@@ -269,24 +334,35 @@ class PreparedDoc:
     candidates: list[Candidate]
     title: str | None
     n_sentences: int
-    lead: list[str] = field(default_factory=list)
 
 
 def _clean_heading(heading: str) -> str:
     return " ".join(heading.split()).strip(" .:")
 
 
-def prepare(text: str, *, min_words: int = 6, max_candidates: int = 400) -> PreparedDoc:
-    """Split a document into candidate sentences (boilerplate, headers and fragments removed)."""
+def prepare(text: str, *, min_words: int = 6, max_candidates: int = 30, compress: bool = True,
+            drop_headings: bool = True, heading_words: int = 3) -> PreparedDoc:
+    """Split a document into candidate sentences (boilerplate, headers and fragments removed).
+
+    With ``heading_words > 0``, section headings of at least that many words that do not name
+    a low-priority section become candidates too ("Reimbursement to health care providers ...").
+    """
     sections = split_sections(text)
     candidates: list[Candidate] = []
     index = 0
     for s_idx, section in enumerate(sections):
         in_section = 0
+        heading = _clean_heading(section.heading)
+        if (heading_words and word_count(heading) >= heading_words
+                and not LOW_PRIORITY_HEADINGS.search(heading) and not is_boilerplate(heading)):
+            text_ = heading.capitalize() if heading.isupper() else heading
+            candidates.append(Candidate(text_ + ".", index, s_idx, 0, word_count(heading), heading=True))
         for sentence in split_sentences(section.text):
             index += 1
-            if is_boilerplate(sentence):
+            if is_boilerplate(sentence) or (drop_headings and looks_like_heading(sentence)):
                 continue
+            if compress:
+                sentence = compress_sentence(sentence)
             words = word_count(sentence)
             if words < min_words:
                 continue
@@ -295,8 +371,16 @@ def prepare(text: str, *, min_words: int = 6, max_candidates: int = 400) -> Prep
                 continue
             candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
             in_section += 1
+    if not candidates and min_words > 1 and index:
+        # only short fragments: take them all rather than return nothing
+        return prepare(text, min_words=1, max_candidates=max_candidates, compress=compress,
+                       drop_headings=False, heading_words=heading_words)
     if len(candidates) > max_candidates:
-        candidates = candidates[:max_candidates]
+        # keep the opening sentences of every section rather than only the first sections;
+        # sections that summaries rarely cover (findings, definitions, ...) give way first
+        low = [bool(LOW_PRIORITY_HEADINGS.search(sections[c.section].heading)) for c in candidates]
+        keep = sorted(range(len(candidates)), key=lambda i: (low[i], candidates[i].in_section, i))[:max_candidates]
+        candidates = [candidates[i] for i in sorted(keep)]
     return PreparedDoc(sections, candidates, short_title(text), index)
 
 
@@ -319,15 +403,20 @@ def lead_sentences(text: str) -> list[str]:
 class ScoreWeights:
     """Weights of :func:`score_sentences` (tuned on BillSum bills 0-99, checked on 100-199)."""
 
-    doc: float = 1.0          # similarity to the document centroid
-    section: float = 0.5      # similarity to the section centroid
-    heading: float = 0.3      # similarity to the section heading
-    title: float = 0.2        # similarity to the Act's short title
-    position: float = 0.3     # earlier sentences first
-    first_in_section: float = 0.1
-    length: float = 0.2       # very short sentences carry little
-    low_priority: float = 0.2  # findings, definitions, ... (penalty)
-    position_decay: float = 20.0  # sentences over which the position prior halves
+    doc: float = 0.25             # similarity to the document centroid
+    section: float = 0.5          # similarity to the section centroid
+    heading: float = 0.3          # similarity to the section heading
+    title: float = 0.4            # similarity to the Act's short title
+    position: float = 0.3         # earlier sentences first ...
+    position_decay: float = 10.0  # ... halving every this many candidates
+    first_in_section: float = 0.1  # the opening sentence of a section
+    length: float = 0.0           # min(1, words / 20): favours longer sentences when positive
+    low_priority: float = 0.8     # penalty: findings, purposes, definitions, effective dates, ...
+    edit: float = 0.4             # penalty: mechanical amendments ("by striking ... and inserting ...")
+    heading_candidate: float = 0.2  # bonus for a section heading used as a candidate
+
+
+_EDIT_INSTRUCTION = re.compile(r"\b(?:by\s+)?(?:striking|inserting|redesignating)\b", re.IGNORECASE)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -366,6 +455,11 @@ def score_sentences(
     low = np.array([bool(LOW_PRIORITY_HEADINGS.search(doc.sections[c.section].heading))
                     for c in doc.candidates], dtype=np.float32)
     score -= weights.low_priority * low
+    if weights.heading_candidate:
+        score += weights.heading_candidate * np.array([c.heading for c in doc.candidates], dtype=np.float32)
+    if weights.edit:
+        edits = np.array([bool(_EDIT_INSTRUCTION.search(c.text)) for c in doc.candidates], dtype=np.float32)
+        score -= weights.edit * edits
     return score.astype(np.float32)
 
 
@@ -436,12 +530,20 @@ def lead_summary(text: str, max_words: int = DEFAULT_MAX_WORDS) -> str:
 class SummarizerConfig:
     max_words: int = DEFAULT_MAX_WORDS
     weights: ScoreWeights = ScoreWeights()
-    diversity: float = 0.3
-    include_title: bool = True
-    truncate: bool = True
-    min_words: int = 6
-    max_candidates: int = 400
-    encode_words: int = 64  # sentences are cut to this many words before the encoder
+    diversity: float = 0.3        # MMR trade-off between score and redundancy
+    include_title: bool = True    # open with the Act's short title
+    truncate: bool = False        # cut the sentence that overflows the budget instead of skipping it
+    min_words: int = 6            # shorter sentences are not candidates
+    max_candidates: int = 30      # per document: the first ones of every section
+    encode_words: int = 24        # sentences are cut to this many words before the encoder
+    compress: bool = True         # drop citation parentheticals
+    drop_headings: bool = True    # drop title-case fragments ("Eligible Entity.")
+    heading_words: int = 3        # section headings of at least this many words are candidates
+
+
+def _prepare(text: str, cfg: SummarizerConfig) -> PreparedDoc:
+    return prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates, compress=cfg.compress,
+                   drop_headings=cfg.drop_headings, heading_words=cfg.heading_words)
 
 
 def _encode_text(text: str, limit: int) -> str:
@@ -456,7 +558,7 @@ class _Encoded:
     title: np.ndarray | None
 
 
-def encode_documents(docs: Sequence[PreparedDoc], encoder: Any, encode_words: int = 64) -> list[_Encoded]:
+def encode_documents(docs: Sequence[PreparedDoc], encoder: Encoder, encode_words: int = 24) -> list[_Encoded]:
     """Embed all candidates, headings and titles of all ``docs`` in one encoder call."""
     texts: list[str] = []
     plan: list[tuple[tuple[int, int], dict[int, int], int | None]] = []
@@ -491,7 +593,7 @@ def summarize_prepared(doc: PreparedDoc, encoded: _Encoded, config: SummarizerCo
     """Score, select and fit one prepared document; sentences in original order, one per line."""
     budget = config.max_words
     lines: list[str] = []
-    if config.include_title and doc.title:
+    if config.include_title and doc.title and 2 * word_count(doc.title) <= budget:
         lines.append(doc.title)
         budget -= word_count(doc.title)
     if doc.candidates and budget > 0:
@@ -516,14 +618,14 @@ def summarize_prepared(doc: PreparedDoc, encoded: _Encoded, config: SummarizerCo
 
 
 def summarize_legal(texts: list[str], max_words: int = DEFAULT_MAX_WORDS, *,
-                    encoder: SentenceEncoder | None = None, **config: Any) -> list[str]:
+                    encoder: Encoder | None = None, **config: Any) -> list[str]:
     """Extractive summaries of ``texts`` (one batched encoder call), each at most ``max_words`` words."""
     cfg = SummarizerConfig(max_words=max_words, **config)
     if encoder is None:
         from specialists.encoder import shared_encoder
 
         encoder = shared_encoder(True)
-    docs = [prepare(t, min_words=cfg.min_words, max_candidates=cfg.max_candidates) for t in texts]
+    docs = [_prepare(t, cfg) for t in texts]
     encoded = encode_documents(docs, encoder, cfg.encode_words)
     return [summarize_prepared(d, e, cfg) for d, e in zip(docs, encoded, strict=True)]
 
@@ -555,12 +657,12 @@ class LegalSummarizerStage(Stage[Summary]):
         if max_words <= 0:
             raise ValueError(f"max_words must be positive, got {max_words}")
         self.quantize = bool(options.pop("quantize", True))
-        allowed = {"include_title", "diversity", "truncate", "min_words", "max_candidates", "encode_words"}
+        allowed = {f for f in SummarizerConfig.__dataclass_fields__ if f not in ("max_words", "weights")}
         unknown = set(options) - allowed
         if unknown:
             raise ValueError(f"unknown options for {self.name}: {sorted(unknown)}; known: {sorted(allowed)}")
         self.config_ = SummarizerConfig(max_words=max_words, **options)
-        self.encoder: SentenceEncoder | None = None
+        self.encoder: Encoder | None = None
 
     def model_id(self) -> str:
         from specialists.encoder import MINILM_ID
@@ -570,8 +672,9 @@ class LegalSummarizerStage(Stage[Summary]):
     def _load(self) -> None:
         from specialists.encoder import shared_encoder
 
-        self.encoder = shared_encoder(self.quantize)
-        self.encoder.load()
+        encoder = shared_encoder(self.quantize)
+        encoder.load()
+        self.encoder = encoder
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
         self.load()
@@ -589,15 +692,14 @@ class LegalSummarizerStage(Stage[Summary]):
                 result.add_failure(state.key, self.failure("empty", "the document has no text"))
                 continue
             try:
-                docs.append(prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates))
+                docs.append(_prepare(text, cfg))
             except Exception as exc:  # a bad document never raises past the stage
                 result.add_failure(state.key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
                 continue
             keys.append(state.key)
         if not docs:
             return result
-        import time
-
+        assert self.encoder is not None
         start = time.perf_counter()
         try:
             encoded = encode_documents(docs, self.encoder, cfg.encode_words)

@@ -16,6 +16,14 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Set Prefect's logging up once, on the real stderr: if it first happened inside a CliRunner
+    invocation, its console handler would keep CliRunner's temporary stream and write to it closed."""
+    from prefect.logging.configuration import setup_logging
+
+    setup_logging()
+
+
 def _datasets_dir() -> Path:
     return Path(os.environ.get("TANDEM_DATASETS", REPO_ROOT.parent / "shared" / "datasets"))
 

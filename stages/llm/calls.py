@@ -22,12 +22,33 @@ class LLMAnswer:
     usage: Usage
 
 
+_OLLAMA_OPTIONS = ("mirostat", "mirostat_eta", "mirostat_tau", "num_ctx", "num_gpu", "num_thread", "repeat_last_n",
+                   "repeat_penalty", "temperature", "seed", "tfs_z", "top_k", "top_p")
+
+
+def max_tokens_kwargs(model: BaseChatModel, max_tokens: int) -> dict[str, Any]:
+    """The invocation keywords that cap one answer's length for this kind of chat model.
+
+    ``ChatOpenAI`` renames ``max_tokens`` to ``max_completion_tokens``, which llama.cpp's server (and
+    other OpenAI-compatible servers) ignore: for hosts other than api.openai.com the classic
+    ``max_tokens`` is sent too, so a runaway generation cannot fill the whole context window.
+    """
+    name = type(model).__name__
+    if name == "ChatOllama":
+        # Ollama takes the cap inside ``options``, which then replace the model's own: carry them over
+        options = {field: getattr(model, field) for field in _OLLAMA_OPTIONS if getattr(model, field, None) is not None}
+        return {"options": {**options, "num_predict": max_tokens}}
+    if name.startswith("Fake"):
+        return {}
+    if name == "ChatOpenAI" and "api.openai.com" not in str(getattr(model, "openai_api_base", None) or
+                                                         "api.openai.com"):
+        return {"max_tokens": max_tokens, "extra_body": {"max_tokens": max_tokens}}
+    return {"max_tokens": max_tokens}
+
+
 def with_max_tokens(model: BaseChatModel, max_tokens: int) -> Any:
-    if type(model).__name__ == "ChatOllama":
-        return model.bind(num_predict=max_tokens)
-    if type(model).__name__.startswith("Fake"):
-        return model
-    return model.bind(max_tokens=max_tokens)
+    kwargs = max_tokens_kwargs(model, max_tokens)
+    return model.bind(**kwargs) if kwargs else model
 
 
 def call_llm(model: BaseChatModel, prompt: VersionedPrompt, variables: dict[str, Any], *, llm_spec: str | None,

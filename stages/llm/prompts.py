@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,37 @@ def strip_preface(answer: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
         text = text[1:-1].strip()
     return text
+
+
+# -- structured-output stages (stages/llm/structured.py) --------------------------------------------
+# Each template ends with an optional ``feedback`` placeholder: after an invalid answer the stage
+# shows the model its previous answer and what was wrong with it (RETRY_FEEDBACK), then asks again.
+
+CLASSIFY_LLM = VersionedPrompt("classify-llm", "1", ChatPromptTemplate.from_messages([
+    ("system", "You are a text classifier. Read the user's text and choose the one label that fits it best. "
+               "Labels:\n{label_help}\nAnswer with a JSON object with the field \"label\": one of {labels}."),
+    ("human", "{text}"),
+    MessagesPlaceholder("feedback", optional=True),
+]))
+
+NER_LLM = VersionedPrompt("ner-llm", "1", ChatPromptTemplate.from_messages([
+    ("system", "You find named entities in the user's text. Entity types:\n{label_help}\nAnswer with a JSON "
+               "object with the field \"entities\": a list of objects, each with \"text\" (the entity copied "
+               "exactly as it is written in the text: a name of one to a few words, never a sentence) and "
+               "\"label\" (one of {labels}). The list is empty when the text names no entity."),
+    ("human", "{text}"),
+    MessagesPlaceholder("feedback", optional=True),
+]))
+
+KEYPOINTS = VersionedPrompt("keypoints", "1", ChatPromptTemplate.from_messages([
+    ("system", "Summarize the user's text in one or two sentences, then list its key facts as short phrases "
+               "(at most {max_points}). Use only facts from the text. Answer with a JSON object with the fields "
+               "\"summary\" (a string) and \"key_points\" (a list of strings)."),
+    ("human", "{text}"),
+    MessagesPlaceholder("feedback", optional=True),
+]))
+
+RETRY_FEEDBACK = VersionedPrompt("retry-feedback", "1", ChatPromptTemplate.from_messages([
+    ("human", "Your answer was rejected: {error}. Try again with the JSON object described at the start, "
+              "based on my text."),
+]))

