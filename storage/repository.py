@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -38,7 +39,7 @@ class DocumentRecord:
     source: str
     text: str | None
     external_id: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = dc_field(default_factory=dict)
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ResultRecord:
     prompt_version: str
     output: StageOutput | None = None
     failure: StageFailure | None = None
-    usage: Usage = field(default_factory=Usage)
+    usage: Usage = dc_field(default_factory=Usage)
     run_id: int | None = None
 
 

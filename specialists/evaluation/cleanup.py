@@ -63,8 +63,8 @@ def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = Non
     elapsed = time.perf_counter() - start
     before_c = after_c = before_w = after_w = ref_chars = ref_words = worse = better = 0
     per_doc = []
-    for (noisy, clean), output in zip(pairs, outputs):
-        ref, src, hyp = normalize_for_scoring(clean), normalize_for_scoring(noisy), normalize_for_scoring(output)
+    for (noisy, clean), cleaned in zip(pairs, outputs):
+        ref, src, hyp = normalize_for_scoring(clean), normalize_for_scoring(noisy), normalize_for_scoring(cleaned)
         cb, ca = char_errors(src, ref), char_errors(hyp, ref)
         before_c += cb
         after_c += ca

@@ -9,8 +9,9 @@ Recipe (see :mod:`specialists.classifier` for the model and the artifact layout)
    a time budget) and save it in the artifact with safetensors.
 4. Embed the training texts once with the int8-quantized encoder (the exact encoder used at
    inference), fit TF-IDF blocks, and pick the head's features and ``C`` by 3-fold
-   cross-validation (macro F1) on the training part: TF-IDF + embedding ("hybrid") or the embedding
-   alone, C in {1, 10, 30}; class-balanced multinomial logistic regression.
+   cross-validation (macro F1) on the training part: TF-IDF alone, the embedding alone or both
+   ("hybrid"), preferring the cheapest feature set within 0.005 of the best score;
+   class-balanced logistic regression.
 5. Score the held-out part through the same inference path as :func:`load_classifier` (throughput
    included), save everything without pickle and write ``model_card.json``.
 """
@@ -397,8 +398,11 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                      epochs: int = 3, finetune_seconds: float = 420.0) -> ModelCard:
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
-    ``features``: ``auto`` (cross-validated choice), ``hybrid``, ``embedding`` or ``tfidf``;
-    ``C``: the head's inverse regularisation (cross-validated among 1, 10, 30 when None).
+    ``features``: ``auto`` (cross-validated: the cheapest of tfidf / embedding / hybrid within
+    :data:`SELECTION_TOLERANCE` macro F1 of the best; tfidf is not a candidate after fine-tuning),
+    ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse regularisation (cross-validated
+    over :data:`C_GRID` when None). ``finetune``: fine-tune MiniLM first, for ``epochs`` epochs cut
+    to fit ``finetune_seconds`` (see :func:`finetune_encoder`).
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
     from specialists.encoder import MINILM_ID, SentenceEncoder, shared_encoder

@@ -9,7 +9,7 @@ partial summaries: at most :func:`max_llm_calls` calls, 20 with the defaults (16
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from stages.base import BatchResult
 from stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
@@ -101,5 +101,5 @@ class SummarizeStage(LlmStage[Summary]):
                     return self.failure("invalid_answer", "the LLM returned an empty summary", raw_answer=raw), usage
                 merged.append(summary)
             partials = merged
-        method = "llm" if len(chunks) == 1 else "map_reduce"
+        method: Literal["llm", "map_reduce"] = "llm" if len(chunks) == 1 else "map_reduce"
         return Summary(text=partials[0], method=method, chunks=len(chunks), llm_calls=usage.llm_calls), usage

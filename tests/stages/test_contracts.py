@@ -2,7 +2,16 @@ import pytest
 from pydantic import ValidationError
 
 from stages.contracts import (
-    OUTPUT_TYPES, Classification, CleanText, DocState, Document, Entities, Entity, RawText, Summary, Usage,
+    OUTPUT_TYPES,
+    Classification,
+    CleanText,
+    DocState,
+    Document,
+    Entities,
+    Entity,
+    RawText,
+    Summary,
+    Usage,
 )
 
 

@@ -4,8 +4,8 @@ import pytest
 
 from stages.contracts import CleanText, DocState, Document, Summary
 from stages.llm.cleanup import CleanupStage
-from stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
 from stages.llm.prompts import CLEANUP, SUMMARIZE
+from stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
 from tests.stages.llm.fakes import ScriptedChatModel
 
 

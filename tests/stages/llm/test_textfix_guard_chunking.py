@@ -2,7 +2,11 @@ from stages.llm.chunking import chunk_text, condense, estimate_tokens
 from stages.llm.guard import ContentGuard
 from stages.llm.prompts import strip_preface
 from stages.llm.textfix import (
-    dehyphenate, deterministic_cleanup, drop_repeated_lines, normalize_unicode, normalize_whitespace,
+    dehyphenate,
+    deterministic_cleanup,
+    drop_repeated_lines,
+    normalize_unicode,
+    normalize_whitespace,
 )
 
 
