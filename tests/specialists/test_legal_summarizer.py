@@ -242,7 +242,8 @@ def test_stage_contract_and_failures_without_a_model() -> None:
     assert stage.reads == {"text": stage.input_type}
     assert stage.writes == ("legal_summary", Summary)
     assert stage.config()["max_words"] == 30
-    assert stage.model_id() == "sentence-transformers/all-MiniLM-L6-v2+int8"
+    assert stage.model_id() == "sentence-transformers/all-MiniLM-L6-v2"
+    assert LegalSummarizerStage(quantize=True).model_id().endswith("+int8")
     assert LegalSummarizerStage().config_.max_words == DEFAULT_MAX_WORDS
     with pytest.raises(ValueError, match="unknown options"):
         LegalSummarizerStage(colour="red")
