@@ -16,7 +16,7 @@ Usage::
     # estimate macro recall on unseen tweets: K-fold cross-validation over the tweets, each fold
     # trained through train_classifier (plus every review sentence with --reviews) and scored
     # through evaluate_classifier
-    python bench/prepare_sentiment.py /tmp/sentiment_cv --cv 5 [--finetune] [--reviews] [--features tfidf]
+    python bench/prepare_sentiment.py /tmp/sentiment_cv --cv 5 [--finetune] [--reviews] [--features tfidf] [--lexicon vader]
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def stratified_folds(rows: list[tuple[str, str]], k: int, seed: int) -> list[lis
 
 def cross_validate(tweets: list[tuple[str, str]], extra: list[tuple[str, str]], k: int, out: Path,
                    finetune: bool, seed: int, features: str = "auto",
-                   finetune_seconds: float = 1800.0) -> dict[str, object]:
+                   finetune_seconds: float = 1800.0, lexicon: str | None = None) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     from specialists.evaluation.classify import evaluate_classifier
     from specialists.training.classify import train_classifier
@@ -105,7 +105,7 @@ def cross_validate(tweets: list[tuple[str, str]], extra: list[tuple[str, str]], 
             started = time.perf_counter()
             card = train_classifier(train_path, f"fold{f}", models_dir=Path(tmp) / "models", heldout=0.0,
                                     finetune=finetune, seed=seed, features=features,
-                                    finetune_seconds=finetune_seconds)
+                                    finetune_seconds=finetune_seconds, lexicon=lexicon)
             train_s = time.perf_counter() - started
             scores = evaluate_classifier(test_path, f"fold{f}", models_dir=Path(tmp) / "models")
         row = {"fold": f, "train_rows": len(train_rows), "test_rows": len(test_rows),
@@ -116,7 +116,8 @@ def cross_validate(tweets: list[tuple[str, str]], extra: list[tuple[str, str]], 
         print(json.dumps(row), file=sys.stderr, flush=True)
     mean = {m: round(sum(float(r[m]) for r in results) / len(results), 4)  # type: ignore[arg-type]
             for m in ("macro_recall", "macro_f1", "accuracy")}
-    summary = {"folds": results, "mean": mean, "finetune": finetune, "reviews": bool(extra), "features": features}
+    summary = {"folds": results, "mean": mean, "finetune": finetune, "reviews": bool(extra), "features": features,
+               "lexicon": lexicon}
     (out / "cv_results.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", default="auto", help="with --cv: auto, hybrid, embedding or tfidf")
     parser.add_argument("--finetune-budget", type=float, default=1800.0,
                         help="with --cv --finetune: seconds of fine-tuning per fold")
+    parser.add_argument("--lexicon", default=None, help="with --cv: add lexicon features (vader)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     datasets = args.datasets or default_datasets()
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = read_reviews(datasets) if args.reviews else []
     if args.cv:
         summary = cross_validate(tweets, extra, args.cv, out, args.finetune, args.seed, args.features,
-                                 args.finetune_budget)
+                                 args.finetune_budget, args.lexicon)
         print(json.dumps(summary["mean"]))
         return 0
     rows = tweets + extra

@@ -34,6 +34,9 @@ def train_classify_command(
                                           help="Fine-tuning time budget in seconds: the schedule is cut to fit."),
     features: str = typer.Option("auto", "--features",
                                  help="Head features: auto (cross-validated), hybrid, embedding or tfidf."),
+    lexicon: str | None = typer.Option(None, "--lexicon",
+                                       help="Add lexicon scores as features: vader (sentiment; negation, "
+                                            "emphasis, emoticons)."),
     heldout: float = typer.Option(0.15, "--heldout", min=0.0, max=0.9,
                                   help="Stratified share held out for the model card's metrics."),
     seed: int = typer.Option(0, "--seed", help="Random seed (split, cross-validation, fine-tuning)."),
@@ -54,7 +57,8 @@ def train_classify_command(
         try:
             card = train_classifier(data, name, models_dir=models_dir, text_col=text_col, label_col=label_col,
                                     finetune=finetune, heldout=heldout, seed=seed, progress=progress,
-                                    features=features, epochs=epochs, finetune_seconds=finetune_budget)
+                                    features=features, epochs=epochs, finetune_seconds=finetune_budget,
+                                    lexicon=lexicon)
         except (ValueError, OSError) as exc:
             error = str(exc)
     if error is not None:
@@ -70,7 +74,7 @@ def train_classify_command(
                   f"{metrics['docs_per_s']} docs/s", highlight=False)
         err.print(per_label_table(metrics["per_label"]))
     err.print(f"saved [bold]{name}[/] to {folder} ({card.n_train} training rows, head "
-              f"{card.params.get('features')}/C={card.params.get('C')}); use it as classify.{name}",
+              f"{card.params.get('features')}{'+' + lexicon if lexicon else ''}/C={card.params.get('C')}); use it as classify.{name}",
               highlight=False)
 
 

