@@ -320,19 +320,9 @@ class ClassifierStage(Stage[Classification]):
         self.load()
         assert self.classifier is not None
         result: BatchResult[Classification] = BatchResult()
-        keys: list[str] = []
-        texts: list[str] = []
-        for state in batch:
-            try:
-                text = state.text_of(self.input_field)
-            except (KeyError, TypeError) as exc:
-                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
-                continue
-            if not text.strip():
-                result.add_failure(state.key, self.failure("empty", f"field {self.input_field!r} is empty"))
-                continue
-            keys.append(state.key)
-            texts.append(text)
+        readable = self.input_texts(batch, result, f"field {self.input_field!r} is empty")
+        keys = [key for key, _ in readable]
+        texts = [text for _, text in readable]
         if not texts:
             return result
         try:

@@ -692,21 +692,13 @@ class LegalSummarizerStage(Stage[Summary]):
         cfg = self.config_
         keys: list[str] = []
         docs: list[PreparedDoc] = []
-        for state in batch:
-            try:
-                text = state.text_of(self.input_field)
-            except (KeyError, TypeError) as exc:
-                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
-                continue
-            if not text.strip():
-                result.add_failure(state.key, self.failure("empty", "the document has no text"))
-                continue
+        for key, text in self.input_texts(batch, result, "the document has no text"):
             try:
                 docs.append(_prepare(text, cfg))
             except Exception as exc:  # a bad document never raises past the stage
-                result.add_failure(state.key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
+                result.add_failure(key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
                 continue
-            keys.append(state.key)
+            keys.append(key)
         if not docs:
             return result
         assert self.encoder is not None
@@ -751,14 +743,6 @@ class LeadSummarizerStage(Stage[Summary]):
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
         result: BatchResult[Summary] = BatchResult()
-        for state in batch:
-            try:
-                text = state.text_of(self.input_field)
-            except (KeyError, TypeError) as exc:
-                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
-                continue
-            if not text.strip():
-                result.add_failure(state.key, self.failure("empty", "the document has no text"))
-                continue
-            result.add_success(state.key, Summary(text=lead_summary(text, self.max_words), method="extractive"))
+        for key, text in self.input_texts(batch, result, "the document has no text"):
+            result.add_success(key, Summary(text=lead_summary(text, self.max_words), method="extractive"))
         return result

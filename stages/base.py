@@ -107,6 +107,23 @@ class Stage(ABC, Generic[Out]):
     def failure(self, kind: str, message: str, raw_answer: str | None = None) -> StageFailure:
         return StageFailure(stage=self.stage_id, kind=kind, message=message, raw_answer=raw_answer)
 
+    def input_texts(self, batch: Sequence[DocState], result: BatchResult[Out],
+                    empty_message: str) -> list[tuple[str, str]]:
+        """``(key, text)`` of each document whose input field reads as non-blank text; the others are
+        recorded in ``result`` as ``upstream_failed`` (field missing or not text) or ``empty``."""
+        texts: list[tuple[str, str]] = []
+        for state in batch:
+            try:
+                text = state.text_of(self.input_field)
+            except (KeyError, TypeError) as exc:
+                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
+                continue
+            if not text.strip():
+                result.add_failure(state.key, self.failure("empty", empty_message))
+                continue
+            texts.append((state.key, text))
+        return texts
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.stage_id!r}, reads={self.input_field!r}, writes={self.output_field!r})"
 
