@@ -10,29 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from flows.cli_classify import parse_label_map, register
+from tests.flows.command_apps import flat, make_app
 
 SPAM = ["WIN a FREE prize now, call {n}", "Claim your cash reward, txt {n} to 8{n}",
         "URGENT! You have won £{n}, reply WIN"]
 HAM = ["see you at {n} for dinner", "ok i will call you later, love", "are we still meeting at {n}?"]
-
-
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-    train_app = typer.Typer()
-    eval_app = typer.Typer()
-    register(train_app, eval_app)
-    app.add_typer(train_app, name="train")
-    app.add_typer(eval_app, name="eval")
-    return app
-
-
-def flat(text: str) -> str:
-    """Rich wraps long lines at the console width: compare without line breaks."""
-    return " ".join(text.split())
 
 
 def tiny_csv(path: Path, n: int = 40, labels: tuple[str, str] = ("spam", "ham")) -> Path:
@@ -58,7 +43,7 @@ def test_module_import_is_light() -> None:
 
 def test_help_lists_options() -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     result = runner.invoke(app, ["train", "classify", "--help"])
     assert result.exit_code == 0
     for option in ("--data", "--name", "--text-col", "--label-col", "--finetune", "--models-dir"):
@@ -71,7 +56,7 @@ def test_help_lists_options() -> None:
 
 def test_errors_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     models = str(tmp_path / "models")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
@@ -114,7 +99,7 @@ def test_label_map_parsing(tmp_path: Path) -> None:
 
 def test_train_then_eval(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     models = str(tmp_path / "models")
     data = tiny_csv(tmp_path / "train.csv")
     result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "tiny", "--text-col",
@@ -148,7 +133,7 @@ def test_train_then_eval(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_train_default_features_with_minilm(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     models = str(tmp_path / "models")
     data = tiny_csv(tmp_path / "train.csv")
     result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "tiny", "--text-col",

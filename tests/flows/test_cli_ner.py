@@ -7,25 +7,10 @@ import random
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from flows.cli_ner import register
-
-
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-    train_app = typer.Typer()
-    eval_app = typer.Typer()
-    register(train_app, eval_app)
-    app.add_typer(train_app, name="train")
-    app.add_typer(eval_app, name="eval")
-    return app
-
-
-def flat(text: str) -> str:
-    """Rich wraps long lines at the console width: compare without line breaks."""
-    return " ".join(text.split())
+from tests.flows.command_apps import flat, make_app
 
 
 def tiny_conll(path: Path, n_docs: int = 6, per_doc: int = 5) -> Path:
@@ -46,7 +31,7 @@ def tiny_conll(path: Path, n_docs: int = 6, per_doc: int = 5) -> Path:
 
 def test_help_lists_options() -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     result = runner.invoke(app, ["train", "ner", "--help"])
     assert result.exit_code == 0
     assert "--data" in result.output and "--base" in result.output and "--models-dir" in result.output
@@ -57,7 +42,7 @@ def test_help_lists_options() -> None:
 
 def test_errors_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     result = runner.invoke(app, ["train", "ner", "--data", str(empty), "--name", "x",
@@ -77,7 +62,7 @@ def test_errors_exit_2(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_train_then_eval_json(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app()
+    app = make_app(register)
     data = tiny_conll(tmp_path / "train.txt")
     models = tmp_path / "models"
     result = runner.invoke(app, ["train", "ner", "--data", str(data), "--name", "tiny", "--base", "blank",
