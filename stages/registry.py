@@ -1,41 +1,37 @@
-"""Stage registry: frozen names mapped to factories, resolved lazily.
+"""Stage registry: names mapped to stage classes through Python entry points, resolved lazily.
 
-Built-in names point at ``module:attribute`` strings kept in this file (never read from config),
-so importing the registry imports no model code. Names:
+Built-in and third-party stages register the same way, in their distribution's metadata::
 
-* exact names: ``cleanup``, ``summarize``, ``ner.spacy``, ``summarize.legal``, ...
-* ``family.artifact`` or ``family:artifact`` for trained artifacts: ``classify.spam`` is the
-  classifier artifact named ``spam``; ``ner.spacy:conll`` the NER model trained as ``conll``.
+    [project.entry-points."tandem.stages"]
+    "sentiment.vader.v1" = "my_package.vader:VaderStage"
 
-User code can add stages with :func:`register` (an explicit call, not an import side effect).
+Reading the registry imports no stage module; a stage's module is imported only when its name is
+resolved. Names:
+
+* versioned names are frozen (``ner.spacy.v1``, spacy-llm's ``spacy.NER.v3`` style); the name
+  without ``.vN`` (``ner.spacy``) means the highest registered version;
+* ``family.artifact`` or ``family:artifact`` for stages that load a trained artifact
+  (``takes_artifact``): ``classify.spam`` is the classifier artifact ``spam``; ``ner.spacy:conll``
+  the NER model trained as ``conll``.
+
+Tests and notebooks can add a stage class with :func:`register` (an explicit call, not an import
+side effect); it takes precedence over an entry point of the same name.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import re
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from stages.base import Stage
 
-StageFactory = Callable[..., Stage[Any]]
+ENTRY_POINT_GROUP = "tandem.stages"
+StageClass = type[Stage[Any]]
 
-_BUILTIN: dict[str, str] = {
-    "cleanup": "stages.llm.cleanup:CleanupStage",
-    "summarize": "stages.llm.summarize:SummarizeStage",
-    "ner.spacy": "specialists.spacy_ner:SpacyNerStage",
-    "summarize.legal": "specialists.legal_summarizer:LegalSummarizerStage",
-    "summarize.lead": "specialists.legal_summarizer:LeadSummarizerStage",
-    "classify": "specialists.classifier:ClassifierStage",
-    "classify.llm": "stages.llm.structured:LlmClassifyStage",
-    "ner.llm": "stages.llm.structured:LlmNerStage",
-    "summarize.keypoints": "stages.llm.structured:KeyPointsStage",
-}
-
-#: families whose suffix names a trained artifact: ``classify.spam``, ``ner.spacy:conll``
-_ARTIFACT_FAMILIES = ("classify", "ner.spacy")
-
-_user: dict[str, StageFactory] = {}
+_VERSIONED = re.compile(r"^(?P<base>.+)\.v(?P<version>\d+)$")
+_user: dict[str, StageClass] = {}
 
 
 class UnknownStageError(KeyError):
@@ -44,42 +40,97 @@ class UnknownStageError(KeyError):
         self.name = name
 
     def __str__(self) -> str:
-        return f"unknown stage {self.name!r}; known stages: {', '.join(known_stage_names())}"
+        known = known_stage_names()
+        if not known:
+            return (f"unknown stage {self.name!r}: no stage is registered under the entry-point group "
+                    f"{ENTRY_POINT_GROUP!r}; is tandem installed (pip install -e .)?")
+        return f"unknown stage {self.name!r}; known stages: {', '.join(known)}"
 
 
-def register(name: str, factory: StageFactory) -> None:
-    """Register a stage factory under ``name`` (overrides a built-in of the same name)."""
-    _user[name] = factory
+def register(name: str, stage_class: StageClass) -> None:
+    """Register ``stage_class`` under ``name`` in this process (overrides an entry point of that name)."""
+    _user[name] = stage_class
+
+
+def unregister(name: str) -> None:
+    _user.pop(name, None)
+
+
+@lru_cache(maxsize=1)
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def refresh() -> None:
+    """Forget the cached entry points (after installing a plugin into the running interpreter)."""
+    _entry_points.cache_clear()
+    _load_entry_point.cache_clear()
+
+
+def _version(name: str) -> int:
+    match = _VERSIONED.match(name)
+    return int(match["version"]) if match else -1
+
+
+def registered_names() -> dict[str, str]:
+    """Every name that resolves, mapped to the registered (entry point or :func:`register`) name."""
+    registered = [*_entry_points(), *_user]
+    names: dict[str, str] = {}
+    for name in sorted(registered, key=_version):  # lower versions first: the highest wins the alias
+        match = _VERSIONED.match(name)
+        if match:
+            names[match["base"]] = name
+    names.update({name: name for name in registered})
+    return names
+
+
+@lru_cache(maxsize=None)
+def _load_entry_point(name: str) -> StageClass:
+    loaded = _entry_points()[name].load()
+    if not (isinstance(loaded, type) and issubclass(loaded, Stage)):
+        raise TypeError(f"entry point {name!r} of group {ENTRY_POINT_GROUP!r} is {loaded!r}, not a Stage class")
+    return loaded
+
+
+def _load(registered_name: str) -> StageClass:
+    if registered_name in _user:
+        return _user[registered_name]
+    return _load_entry_point(registered_name)
+
+
+def stage_class(name: str) -> StageClass:
+    """The class registered under ``name`` (a versioned or an unversioned name)."""
+    names = registered_names()
+    if name not in names:
+        raise UnknownStageError(name)
+    return _load(names[name])
 
 
 def known_stage_names() -> list[str]:
-    names = set(_BUILTIN) | set(_user)
-    names |= {f"{family}.<artifact>" for family in ("classify",)}
-    names |= {"ner.spacy:<artifact>"}
-    return sorted(names)
+    """Unversioned names (each the highest version), the versioned ones, and artifact patterns."""
+    names = registered_names()
+    shown = set(names)
+    for name, target in names.items():
+        if not _VERSIONED.match(name) and _load(target).takes_artifact:
+            shown.add(f"{name}{_load(target).artifact_separator}<artifact>")
+    return sorted(shown)
 
 
-def _load_builtin(target: str) -> StageFactory:
-    module_name, _, attribute = target.partition(":")
-    factory: StageFactory = getattr(importlib.import_module(module_name), attribute)
-    return factory
-
-
-def resolve(name: str) -> tuple[StageFactory, dict[str, Any]]:
-    """Return the factory for ``name`` and the keyword arguments the name implies."""
-    if name in _user:
-        return _user[name], {}
-    if name in _BUILTIN:
-        return _load_builtin(_BUILTIN[name]), {}
-    for family in _ARTIFACT_FAMILIES:
-        for sep in (":", "."):
-            prefix = family + sep
-            if name.startswith(prefix) and len(name) > len(prefix):
-                return _load_builtin(_BUILTIN[family]), {"artifact": name[len(prefix):]}
+def resolve(name: str) -> tuple[StageClass, dict[str, Any]]:
+    """Return the stage class for ``name`` and the keyword arguments the name implies."""
+    names = registered_names()
+    if name in names:
+        return _load(names[name]), {}
+    for cut in sorted({m.start() for m in re.finditer(r"[.:]", name)}, reverse=True):
+        family, artifact = name[:cut], name[cut + 1:]
+        if family in names and artifact:
+            cls = _load(names[family])
+            if cls.takes_artifact:
+                return cls, {"artifact": artifact}
     raise UnknownStageError(name)
 
 
 def create(name: str, **options: Any) -> Stage[Any]:
     """Build a stage by registry name. Cheap: no model is loaded."""
-    factory, implied = resolve(name)
-    return factory(**{**implied, **options})
+    cls, implied = resolve(name)
+    return cls(**{**implied, **options})

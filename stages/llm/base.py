@@ -7,25 +7,34 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import Field
 
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, StageFailure, StageOutput, Usage
 from stages.llm.backends import make_chat_model, parse_llm_spec
 from stages.llm.calls import classify_llm_error
+from stages.options import NOT_IN_KEY, StageOptions
 
 Out = TypeVar("Out", bound=StageOutput)
 
 
+class LlmOptions(StageOptions):
+    """Options every LLM stage has."""
+
+    llm: str | None = Field(None, description="chat model backend: embedded (default), openai:<model>@<base_url>, "
+                            "ollama:<model>; in the result key through the model id", json_schema_extra=NOT_IN_KEY)
+
+
 class LlmStage(Stage[Out]):
-    """A stage that calls a chat model; ``llm`` is a backend spec (see :mod:`stages.llm.backends`)."""
+    """A stage that calls a chat model; the ``llm`` option is a backend spec (see :mod:`stages.llm.backends`)."""
 
-    accepts_options: ClassVar[tuple[str, ...]] = ("llm",)
+    Options: ClassVar[type[StageOptions]] = LlmOptions
+    options: LlmOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
-                 **options: Any) -> None:
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
-        self.llm_spec = llm
-        self.backend = parse_llm_spec(llm)  # validates the spec without loading anything
+        self.llm_spec = self.options.llm
+        self.backend = parse_llm_spec(self.llm_spec)  # validates the spec without loading anything
         self._model: BaseChatModel | None = None
 
     def model_id(self) -> str:

@@ -2,7 +2,7 @@
 
 With ``verify`` (default) the LLM's rewrite is merged into the chunk word by word and only changes
 that turn a non-word into a dictionary word at a small edit distance are kept
-(:meth:`specialists.spelling.SpellChecker.verify_rewrite`): the LLM proposes, the dictionary checks.
+(:meth:`stages.spelling.SpellChecker.verify_rewrite`): the LLM proposes, the dictionary checks.
 
 Each chunk's rewrite is checked by :class:`~stages.llm.guard.ContentGuard`; a rejected rewrite keeps
 that chunk's (deterministically fixed) input and the reason is recorded in ``CleanText.reason``.
@@ -15,15 +15,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from specialists.spelling import SpellChecker
+from pydantic import Field
+
 from stages.base import BatchResult
 from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
-from stages.llm.base import LlmStage
+from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
 from stages.llm.chunking import chunk_text, estimate_tokens
 from stages.llm.guard import ContentGuard, words
 from stages.llm.prompts import CLEANUP, strip_preface
 from stages.llm.textfix import deterministic_cleanup
+from stages.options import StageOptions
+from stages.spelling import SpellChecker
+
+
+class CleanupOptions(LlmOptions):
+    chunk_tokens: int = Field(384, ge=16, description="tokens per chunk sent to the LLM")
+    max_llm_words: int = Field(5000, ge=0, description="longer texts get the deterministic fixes only")
+    min_kept: float = Field(0.85, ge=0.0, le=1.0, description="reject a rewrite keeping fewer of the input's words")
+    max_added: float = Field(0.15, ge=0.0, le=1.0, description="reject a rewrite adding more words than this share")
+    spelling: bool = Field(True, description="correct OCR-style non-words with the dictionary speller first")
+    verify: bool = Field(True, description="keep only LLM changes that turn a non-word into a dictionary word")
 
 
 class CleanupStage(LlmStage[CleanText]):
@@ -33,19 +45,18 @@ class CleanupStage(LlmStage[CleanText]):
     input_type: ClassVar[type[StageOutput]] = RawText
     default_input: ClassVar[str] = "text"
     default_output: ClassVar[str] = "clean"
+    Options: ClassVar[type[StageOptions]] = CleanupOptions
+    options: CleanupOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
-                 chunk_tokens: int = 384, max_llm_words: int = 5000, min_kept: float = 0.85,
-                 max_added: float = 0.15, spelling: bool = True, verify: bool = True, **options: Any) -> None:
-        super().__init__(input=input, output=output, llm=llm, chunk_tokens=chunk_tokens,
-                         max_llm_words=max_llm_words, min_kept=min_kept, max_added=max_added, spelling=spelling,
-                         verify=verify, **options)
-        self.speller = SpellChecker() if (spelling or verify) else None
-        self.spelling = spelling
-        self.verify = verify
-        self.chunk_tokens = chunk_tokens
-        self.max_llm_words = max_llm_words
-        self.guard = ContentGuard(min_kept=min_kept, max_added=max_added)
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        opts = self.options
+        self.speller = SpellChecker() if (opts.spelling or opts.verify) else None
+        self.spelling = opts.spelling
+        self.verify = opts.verify
+        self.chunk_tokens = opts.chunk_tokens
+        self.max_llm_words = opts.max_llm_words
+        self.guard = ContentGuard(min_kept=opts.min_kept, max_added=opts.max_added)
 
     @property
     def prompt_version(self) -> str:

@@ -37,7 +37,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import PydanticOutputParser
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from stages.base import BatchResult
@@ -53,12 +53,13 @@ from stages.contracts import (
     Usage,
 )
 from stages.llm.backends import backend_retries, concurrency_slot, is_transient
-from stages.llm.base import LlmStage
+from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import max_tokens_kwargs
 from stages.llm.chunking import chunk_text, condense
 from stages.llm.embedded import message_usage
 from stages.llm.guard import words
 from stages.llm.prompts import CLASSIFY_LLM, KEYPOINTS, NER_LLM, RETRY_FEEDBACK, VersionedPrompt
+from stages.options import StageOptions
 
 Out = TypeVar("Out", bound=StageOutput)
 R = TypeVar("R")
@@ -363,6 +364,47 @@ def _answer_of(output: Any) -> tuple[str | dict[str, Any], str, BaseMessage]:
     return content, content, message
 
 
+class StructuredOptions(LlmOptions):
+    max_attempts: int = Field(3, ge=1, description="LLM calls per document until the answer passes the parser")
+    decoding: str = Field("auto", description=f"how the answer is constrained: {', '.join(DECODINGS)}")
+    max_tokens: int | None = Field(None, ge=1, description="answer length cap in tokens (default: the stage's own)")
+    chunk_tokens: int = Field(1500, ge=64, description="longer texts are condensed (or, for ner.llm, chunked)")
+
+    @field_validator("decoding")
+    @classmethod
+    def _known_decoding(cls, value: str) -> str:
+        if value not in DECODINGS:
+            raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {value!r}")
+        return value
+
+
+class LabelOptions(StructuredOptions):
+    labels: list[str] = Field(description="the label set the answer must use (distinct, non-empty)")
+    descriptions: dict[str, str] = Field(default_factory=dict, description="label -> hint shown to the model")
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _distinct_labels(cls, value: Any) -> list[str]:
+        return _check_labels(value)
+
+
+class ClassifyLlmOptions(LabelOptions):
+    pass
+
+
+class NerLlmOptions(LabelOptions):
+    labels: list[str] = Field(default_factory=lambda: ["PERSON", "ORG", "GPE", "DATE"],
+                              description="entity types to extract (distinct, non-empty)")
+    max_entity_words: int = Field(8, ge=1, description="longer \"entities\" are dropped")
+    max_chunks: int = Field(16, ge=1, description="texts needing more chunks fail with too_large")
+
+
+class KeyPointsOptions(StructuredOptions):
+    max_points: int = Field(5, ge=1, description="at most this many key points")
+    min_grounding: float = Field(0.3, ge=0.0, le=1.0,
+                                 description="share of the answer's content words that must occur in the text")
+
+
 class StructuredLlmStage(LlmStage[Out]):
     """An LLM stage whose answer is a JSON object validated by a pure parser (see the module docstring)."""
 
@@ -370,20 +412,15 @@ class StructuredLlmStage(LlmStage[Out]):
     input_type: ClassVar[type[StageOutput]] = TextLike
     answer_tokens: ClassVar[int] = 256
     prompt: ClassVar[VersionedPrompt]
+    Options: ClassVar[type[StageOptions]] = StructuredOptions
+    options: StructuredOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None, *,
-                 max_attempts: int = 3, decoding: str = "auto", max_tokens: int | None = None,
-                 chunk_tokens: int = 1500, **options: Any) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        if decoding not in DECODINGS:
-            raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
-        super().__init__(input=input, output=output, llm=llm, max_attempts=max_attempts, decoding=decoding,
-                         max_tokens=max_tokens or self.answer_tokens, chunk_tokens=chunk_tokens, **options)
-        self.max_attempts = max_attempts
-        self.decoding = decoding
-        self.max_tokens = max_tokens or self.answer_tokens
-        self.chunk_tokens = chunk_tokens
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.max_attempts = self.options.max_attempts
+        self.decoding = self.options.decoding
+        self.max_tokens = self.options.max_tokens or self.answer_tokens
+        self.chunk_tokens = self.options.chunk_tokens
 
     @property
     def prompt_version(self) -> str:
@@ -477,14 +514,13 @@ class LlmClassifyStage(StructuredLlmStage[Classification]):
     default_output: ClassVar[str] = "llm_label"
     answer_tokens: ClassVar[int] = 48
     prompt: ClassVar[VersionedPrompt] = CLASSIFY_LLM
+    Options: ClassVar[type[StageOptions]] = ClassifyLlmOptions
+    options: ClassifyLlmOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None, *,
-                 labels: Sequence[str], descriptions: Mapping[str, str] | None = None, **options: Any) -> None:
-        checked = _check_labels(labels)
-        extra: dict[str, Any] = {"descriptions": dict(descriptions)} if descriptions else {}
-        super().__init__(input=input, output=output, llm=llm, labels=checked, **extra, **options)
-        self.labels = checked
-        self.descriptions = dict(descriptions or {})
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.labels = list(self.options.labels)
+        self.descriptions = dict(self.options.descriptions)
 
     def answer_schema(self) -> type[BaseModel]:
         return label_answer_model(self.labels)
@@ -510,19 +546,15 @@ class LlmNerStage(StructuredLlmStage[Entities]):
     default_output: ClassVar[str] = "llm_entities"
     answer_tokens: ClassVar[int] = 256
     prompt: ClassVar[VersionedPrompt] = NER_LLM
+    Options: ClassVar[type[StageOptions]] = NerLlmOptions
+    options: NerLlmOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None, *,
-                 labels: Sequence[str] = ("PERSON", "ORG", "GPE", "DATE"),
-                 descriptions: Mapping[str, str] | None = None, max_entity_words: int = 8, max_chunks: int = 16,
-                 **options: Any) -> None:
-        checked = _check_labels(labels)
-        extra: dict[str, Any] = {"descriptions": dict(descriptions)} if descriptions else {}
-        super().__init__(input=input, output=output, llm=llm, labels=checked, max_entity_words=max_entity_words,
-                         max_chunks=max_chunks, **extra, **options)
-        self.labels = checked
-        self.descriptions = dict(descriptions or {})
-        self.max_entity_words = max_entity_words
-        self.max_chunks = max_chunks
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.labels = list(self.options.labels)
+        self.descriptions = dict(self.options.descriptions)
+        self.max_entity_words = self.options.max_entity_words
+        self.max_chunks = self.options.max_chunks
 
     def answer_schema(self) -> type[BaseModel]:
         return entities_answer_model(self.labels)
@@ -562,15 +594,13 @@ class KeyPointsStage(StructuredLlmStage[Summary]):
     default_output: ClassVar[str] = "keypoints"
     answer_tokens: ClassVar[int] = 256
     prompt: ClassVar[VersionedPrompt] = KEYPOINTS
+    Options: ClassVar[type[StageOptions]] = KeyPointsOptions
+    options: KeyPointsOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None, *,
-                 max_points: int = 5, min_grounding: float = 0.3, **options: Any) -> None:
-        if max_points < 1:
-            raise ValueError("max_points must be at least 1")
-        super().__init__(input=input, output=output, llm=llm, max_points=max_points, min_grounding=min_grounding,
-                         **options)
-        self.max_points = max_points
-        self.min_grounding = min_grounding
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.max_points = self.options.max_points
+        self.min_grounding = self.options.min_grounding
 
     def answer_schema(self) -> type[BaseModel]:
         return keypoints_answer_model(self.max_points)

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from stages.base import BatchResult
 from stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
-from stages.llm.base import LlmStage
+from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
 from stages.llm.chunking import chunk_text, condense
 from stages.llm.guard import words
 from stages.llm.prompts import SUMMARIZE, SUMMARIZE_REDUCE, VersionedPrompt, strip_preface
+from stages.options import StageOptions
 
 
 def reduce_calls(partials: int, fan_in: int) -> int:
@@ -35,6 +38,15 @@ def max_llm_calls(max_map_calls: int, reduce_fan_in: int) -> int:
     return max(n + reduce_calls(n, reduce_fan_in) for n in range(1, max_map_calls + 1))
 
 
+class SummarizeOptions(LlmOptions):
+    max_sentences: int = Field(3, ge=1, description="sentences the prompt asks for")
+    chunk_tokens: int = Field(2800, ge=64, description="tokens per map chunk")
+    max_map_calls: int = Field(16, ge=1, description="at most this many map calls; longer texts are condensed first")
+    reduce_fan_in: int = Field(6, ge=2, description="partial summaries combined per reduce call")
+    max_summary_tokens: int = Field(160, ge=1, description="answer length cap per call, in tokens")
+    passthrough_words: int = Field(30, ge=0, description="texts this short are their own summary")
+
+
 class SummarizeStage(LlmStage[Summary]):
     name: ClassVar[str] = "summarize"
     version: ClassVar[str] = "1"
@@ -43,21 +55,18 @@ class SummarizeStage(LlmStage[Summary]):
     default_input: ClassVar[str] = "clean"
     default_output: ClassVar[str] = "summary"
 
-    def __init__(self, input: str | None = None, output: str | None = None, llm: str | None = None,
-                 max_sentences: int = 3, chunk_tokens: int = 2800, max_map_calls: int = 16,
-                 reduce_fan_in: int = 6, max_summary_tokens: int = 160, passthrough_words: int = 30,
-                 **options: Any) -> None:
-        if reduce_fan_in < 2 or max_map_calls < 1:
-            raise ValueError("reduce_fan_in must be >= 2 and max_map_calls >= 1")
-        super().__init__(input=input, output=output, llm=llm, max_sentences=max_sentences,
-                         chunk_tokens=chunk_tokens, max_map_calls=max_map_calls, reduce_fan_in=reduce_fan_in,
-                         max_summary_tokens=max_summary_tokens, passthrough_words=passthrough_words, **options)
-        self.max_sentences = max_sentences
-        self.chunk_tokens = chunk_tokens
-        self.max_map_calls = max_map_calls
-        self.reduce_fan_in = reduce_fan_in
-        self.max_summary_tokens = max_summary_tokens
-        self.passthrough_words = passthrough_words
+    Options: ClassVar[type[StageOptions]] = SummarizeOptions
+    options: SummarizeOptions
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        opts = self.options
+        self.max_sentences = opts.max_sentences
+        self.chunk_tokens = opts.chunk_tokens
+        self.max_map_calls = opts.max_map_calls
+        self.reduce_fan_in = opts.reduce_fan_in
+        self.max_summary_tokens = opts.max_summary_tokens
+        self.passthrough_words = opts.passthrough_words
 
     @property
     def prompt_version(self) -> str:

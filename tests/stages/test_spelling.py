@@ -1,4 +1,4 @@
-from specialists.spelling import SpellChecker
+from stages.spelling import SpellChecker
 
 
 def test_correct_fixes_clear_lowercase_non_words_only() -> None:

@@ -1,4 +1,4 @@
-"""Dictionary-based spelling specialist (SymSpell with its bundled English frequency dictionary).
+"""Dictionary-based spelling corrector (SymSpell with its bundled English frequency dictionary).
 
 Two jobs in cleanup:
 
