@@ -103,13 +103,29 @@ def make_chat_model(spec: str | None = None) -> BaseChatModel:
     return FakeListChatModel(responses=[backend.model])
 
 
+def backend_of(model: BaseChatModel) -> BackendSpec | None:
+    """The backend a chat model instance talks to, told by its class (for a model not built from a spec);
+    None for other chat models, such as the test doubles, which get the generic treatment."""
+    from langchain_ollama import ChatOllama
+    from langchain_openai import ChatOpenAI
+
+    from stages.llm.embedded import EmbeddedChatModel
+
+    if isinstance(model, EmbeddedChatModel):
+        return BackendSpec("embedded", model.model_path)
+    if isinstance(model, ChatOpenAI):
+        return BackendSpec("openai", model.model_name, model.openai_api_base)
+    if isinstance(model, ChatOllama):
+        return BackendSpec("ollama", model.model, model.base_url)
+    return None
+
+
 _slots: dict[str, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
 
 
-def concurrency_slot(spec: str | None) -> threading.BoundedSemaphore:
+def concurrency_slot(backend: BackendSpec) -> threading.BoundedSemaphore:
     """A semaphore bounding concurrent calls to one backend (shared by all stages of a process)."""
-    backend = parse_llm_spec(spec)
     with _slots_lock:
         if backend.display not in _slots:
             _slots[backend.display] = threading.BoundedSemaphore(backend.concurrency)
@@ -141,6 +157,3 @@ def is_transient(exc: BaseException) -> bool:
 def is_unreachable(exc: BaseException) -> bool:
     return any(type(e).__name__ in UNREACHABLE_ERROR_NAMES for e in _chain(exc))
 
-
-def backend_retries(spec: str | None) -> int:
-    return parse_llm_spec(spec).max_retries

@@ -81,7 +81,7 @@ class CleanupStage(LlmStage[CleanText]):
         kept_total = added_total = 0.0
         chunks = chunk_text(fixed, self.chunk_tokens)
         for index, chunk in enumerate(chunks):
-            answer = call_llm(self.model, CLEANUP, {"text": chunk}, llm_spec=self.llm_spec,
+            answer = call_llm(self.model, CLEANUP, {"text": chunk}, backend=self.backend,
                               max_tokens=int(estimate_tokens(chunk) * 1.5) + 32)
             usage = usage + answer.usage
             rewrite = strip_preface(answer.text)

@@ -19,25 +19,30 @@ class VersionedPrompt:
         return f"{self.name}@{self.version}"
 
 
-CLEANUP = VersionedPrompt("cleanup", "1", ChatPromptTemplate.from_messages([
-    ("system", "You are a careful copy editor. Correct spelling mistakes, OCR errors and broken "
-               "punctuation in the user's text. Keep every sentence, the same words and the same "
-               "order. Do not summarize, explain or add anything. Reply with the corrected text only."),
-    ("human", "{text}"),
-]))
+def text_prompt(name: str, version: str, system: str, *, feedback: bool = False) -> VersionedPrompt:
+    """A system instruction followed by the user's ``{text}``; with ``feedback``, an optional placeholder
+    after it for the retry messages of the structured stages."""
+    messages: list[tuple[str, str] | MessagesPlaceholder] = [("system", system), ("human", "{text}")]
+    if feedback:
+        messages.append(MessagesPlaceholder("feedback", optional=True))
+    return VersionedPrompt(name, version, ChatPromptTemplate.from_messages(messages))
 
-SUMMARIZE = VersionedPrompt("summarize", "1", ChatPromptTemplate.from_messages([
-    ("system", "You write short, factual summaries. Summarize the user's text in at most {max_sentences} "
-               "sentences. Use only facts from the text. Reply with the summary only."),
-    ("human", "{text}"),
-]))
 
-SUMMARIZE_REDUCE = VersionedPrompt("summarize-reduce", "1", ChatPromptTemplate.from_messages([
-    ("system", "You combine partial summaries of one long document into one short summary of at most "
-               "{max_sentences} sentences. Use only facts from the partial summaries. Reply with the "
-               "summary only."),
-    ("human", "{text}"),
-]))
+CLEANUP = text_prompt(
+    "cleanup", "1",
+    "You are a careful copy editor. Correct spelling mistakes, OCR errors and broken punctuation in the user's "
+    "text. Keep every sentence, the same words and the same order. Do not summarize, explain or add anything. "
+    "Reply with the corrected text only.")
+
+SUMMARIZE = text_prompt(
+    "summarize", "1",
+    "You write short, factual summaries. Summarize the user's text in at most {max_sentences} sentences. "
+    "Use only facts from the text. Reply with the summary only.")
+
+SUMMARIZE_REDUCE = text_prompt(
+    "summarize-reduce", "1",
+    "You combine partial summaries of one long document into one short summary of at most {max_sentences} "
+    "sentences. Use only facts from the partial summaries. Reply with the summary only.")
 
 _PREFACES = (
     "here is the corrected text:", "here's the corrected text:", "corrected text:", "here is the summary:",
@@ -58,33 +63,27 @@ def strip_preface(answer: str) -> str:
     return text
 
 
-# -- structured-output stages (stages/llm/structured.py) --------------------------------------------
+# -- structured-output stages (stages/llm/structured/) --------------------------------------------
 # Each template ends with an optional ``feedback`` placeholder: after an invalid answer the stage
 # shows the model its previous answer and what was wrong with it (RETRY_FEEDBACK), then asks again.
 
-CLASSIFY_LLM = VersionedPrompt("classify-llm", "1", ChatPromptTemplate.from_messages([
-    ("system", "You are a text classifier. Read the user's text and choose the one label that fits it best. "
-               "Labels:\n{label_help}\nAnswer with a JSON object with the field \"label\": one of {labels}."),
-    ("human", "{text}"),
-    MessagesPlaceholder("feedback", optional=True),
-]))
+CLASSIFY_LLM = text_prompt(
+    "classify-llm", "1",
+    "You are a text classifier. Read the user's text and choose the one label that fits it best. "
+    "Labels:\n{label_help}\nAnswer with a JSON object with the field \"label\": one of {labels}.", feedback=True)
 
-NER_LLM = VersionedPrompt("ner-llm", "1", ChatPromptTemplate.from_messages([
-    ("system", "You find named entities in the user's text. Entity types:\n{label_help}\nAnswer with a JSON "
-               "object with the field \"entities\": a list of objects, each with \"text\" (the entity copied "
-               "exactly as it is written in the text: a name of one to a few words, never a sentence) and "
-               "\"label\" (one of {labels}). The list is empty when the text names no entity."),
-    ("human", "{text}"),
-    MessagesPlaceholder("feedback", optional=True),
-]))
+NER_LLM = text_prompt(
+    "ner-llm", "1",
+    "You find named entities in the user's text. Entity types:\n{label_help}\nAnswer with a JSON object with the "
+    "field \"entities\": a list of objects, each with \"text\" (the entity copied exactly as it is written in the "
+    "text: a name of one to a few words, never a sentence) and \"label\" (one of {labels}). The list is empty "
+    "when the text names no entity.", feedback=True)
 
-KEYPOINTS = VersionedPrompt("keypoints", "1", ChatPromptTemplate.from_messages([
-    ("system", "Summarize the user's text in one or two sentences, then list its key facts as short phrases "
-               "(at most {max_points}). Use only facts from the text. Answer with a JSON object with the fields "
-               "\"summary\" (a string) and \"key_points\" (a list of strings)."),
-    ("human", "{text}"),
-    MessagesPlaceholder("feedback", optional=True),
-]))
+KEYPOINTS = text_prompt(
+    "keypoints", "1",
+    "Summarize the user's text in one or two sentences, then list its key facts as short phrases (at most "
+    "{max_points}). Use only facts from the text. Answer with a JSON object with the fields \"summary\" (a string) "
+    "and \"key_points\" (a list of strings).", feedback=True)
 
 RETRY_FEEDBACK = VersionedPrompt("retry-feedback", "1", ChatPromptTemplate.from_messages([
     ("human", "Your answer was rejected: {error}. Try again with the JSON object described at the start, "

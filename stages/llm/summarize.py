@@ -77,7 +77,7 @@ class SummarizeStage(LlmStage[Summary]):
 
     def _ask(self, prompt: VersionedPrompt, text: str) -> tuple[str, Usage, str]:
         answer = call_llm(self.model, prompt, {"text": text, "max_sentences": self.max_sentences},
-                          llm_spec=self.llm_spec, max_tokens=self.max_summary_tokens)
+                          backend=self.backend, max_tokens=self.max_summary_tokens)
         return strip_preface(answer.text), answer.usage, answer.text
 
     def summarize_one(self, state: DocState) -> tuple[Summary | StageFailure, Usage]:

@@ -1,0 +1,45 @@
+"""``classify.llm``: zero-shot labelling by an LLM; the answer must be one of ``labels``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from stages.contracts import Classification, StageFailure, StageOutput, Usage
+from stages.llm.prompts import CLASSIFY_LLM, VersionedPrompt
+from stages.llm.structured.messages import classify_messages
+from stages.llm.structured.parsing import parse_classification
+from stages.llm.structured.schemas import label_answer_model
+from stages.llm.structured.stage import LabelledLlmStage, LabelOptions
+from stages.options import StageOptions
+
+
+class ClassifyLlmOptions(LabelOptions):
+    pass
+
+
+class LlmClassifyStage(LabelledLlmStage[Classification]):
+    """``classify.llm``: zero-shot labelling; the answer must be one of ``labels``.
+
+    Options: ``labels`` (required), ``descriptions`` (label → hint shown to the model), ``max_attempts``,
+    ``decoding``, ``max_tokens``, ``chunk_tokens`` (longer texts are condensed extractively first).
+    Writes :class:`Classification` (``score`` is 1.0: a zero-shot label has no calibrated probability).
+    """
+
+    name: ClassVar[str] = "classify.llm"
+    version: ClassVar[str] = "1"
+    output_type: ClassVar[type[StageOutput]] = Classification
+    default_output: ClassVar[str] = "llm_label"
+    answer_tokens: ClassVar[int] = 48
+    prompt: ClassVar[VersionedPrompt] = CLASSIFY_LLM
+    Options: ClassVar[type[StageOptions]] = ClassifyLlmOptions
+    options: ClassifyLlmOptions
+
+    def answer_schema(self) -> type[BaseModel]:
+        return label_answer_model(self.labels)
+
+    def answer_for(self, text: str) -> tuple[Classification | StageFailure, Usage]:
+        fitted = self.fit(text)
+        return self.attempts(lambda fb: classify_messages(fitted, self.labels, self.descriptions, fb),
+                             lambda answer: parse_classification(answer, self.labels))

@@ -1,0 +1,60 @@
+"""``summarize.keypoints``: a short summary plus bullet key points, from one JSON answer."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from stages.contracts import StageFailure, StageOutput, Summary, Usage
+from stages.llm.chunking import chunk_text
+from stages.llm.prompts import KEYPOINTS, VersionedPrompt
+from stages.llm.structured.messages import keypoints_messages
+from stages.llm.structured.parsing import parse_keypoints
+from stages.llm.structured.schemas import keypoints_answer_model
+from stages.llm.structured.stage import StructuredLlmStage, StructuredOptions
+from stages.options import StageOptions
+
+
+class KeyPointsOptions(StructuredOptions):
+    max_points: int = Field(5, ge=1, description="at most this many key points")
+    min_grounding: float = Field(0.3, ge=0.0, le=1.0,
+                                 description="share of the answer's content words that must occur in the text")
+
+
+class KeyPointsStage(StructuredLlmStage[Summary]):
+    """``summarize.keypoints``: a short summary plus bullet key points, from one JSON answer.
+
+    The model answers ``{"summary": str, "key_points": [str]}``; the stored :class:`Summary` (method
+    ``llm``) is the summary followed by one ``- point`` line per key point. Options: ``max_points``
+    (default 5), ``min_grounding`` (share of content words that must occur in the text, default 0.3),
+    ``max_attempts``, ``decoding``, ``max_tokens``, ``chunk_tokens`` (longer texts are condensed first).
+    """
+
+    name: ClassVar[str] = "summarize.keypoints"
+    version: ClassVar[str] = "1"
+    output_type: ClassVar[type[StageOutput]] = Summary
+    default_output: ClassVar[str] = "keypoints"
+    answer_tokens: ClassVar[int] = 256
+    prompt: ClassVar[VersionedPrompt] = KEYPOINTS
+    Options: ClassVar[type[StageOptions]] = KeyPointsOptions
+    options: KeyPointsOptions
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.max_points = self.options.max_points
+        self.min_grounding = self.options.min_grounding
+
+    def answer_schema(self) -> type[BaseModel]:
+        return keypoints_answer_model(self.max_points)
+
+    def answer_for(self, text: str) -> tuple[Summary | StageFailure, Usage]:
+        chunks = len(chunk_text(text, self.chunk_tokens))
+        fitted = self.fit(text)
+        outcome, usage = self.attempts(
+            lambda fb: keypoints_messages(fitted, self.max_points, fb),
+            lambda answer: parse_keypoints(answer, text, max_points=self.max_points,
+                                           min_grounding=self.min_grounding))
+        if isinstance(outcome, Summary):
+            outcome = outcome.model_copy(update={"llm_calls": usage.llm_calls, "chunks": chunks})
+        return outcome, usage

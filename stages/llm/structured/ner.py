@@ -1,0 +1,69 @@
+"""``ner.llm``: the model lists entity texts and labels; the parser finds them in the text for offsets."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from stages.contracts import Entities, Entity, StageFailure, StageOutput, Usage
+from stages.llm.chunking import chunk_text
+from stages.llm.prompts import NER_LLM, VersionedPrompt
+from stages.llm.structured.messages import ner_messages
+from stages.llm.structured.parsing import parse_entities, resolve_overlaps
+from stages.llm.structured.schemas import entities_answer_model
+from stages.llm.structured.stage import LabelledLlmStage, LabelOptions
+from stages.options import StageOptions
+
+
+class NerLlmOptions(LabelOptions):
+    labels: list[str] = Field(default_factory=lambda: ["PERSON", "ORG", "GPE", "DATE"],
+                              description="entity types to extract (distinct, non-empty)")
+    max_entity_words: int = Field(8, ge=1, description="longer \"entities\" are dropped")
+    max_chunks: int = Field(16, ge=1, description="texts needing more chunks fail with too_large")
+
+
+class LlmNerStage(LabelledLlmStage[Entities]):
+    """``ner.llm``: the model lists entity texts and labels; we find them in the text for offsets.
+
+    Options: ``labels`` (default PERSON, ORG, GPE, DATE), ``descriptions``, ``max_entity_words`` (longer
+    "entities" are dropped), ``max_chunks`` (texts needing more chunks fail with ``too_large``),
+    ``max_attempts``, ``decoding``, ``max_tokens``, ``chunk_tokens``. Each chunk is asked separately;
+    mentions are located in the whole text. Writes :class:`Entities`.
+    """
+
+    name: ClassVar[str] = "ner.llm"
+    version: ClassVar[str] = "1"
+    output_type: ClassVar[type[StageOutput]] = Entities
+    default_output: ClassVar[str] = "llm_entities"
+    answer_tokens: ClassVar[int] = 256
+    prompt: ClassVar[VersionedPrompt] = NER_LLM
+    Options: ClassVar[type[StageOptions]] = NerLlmOptions
+    options: NerLlmOptions
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.max_entity_words = self.options.max_entity_words
+        self.max_chunks = self.options.max_chunks
+
+    def answer_schema(self) -> type[BaseModel]:
+        return entities_answer_model(self.labels)
+
+    def answer_for(self, text: str) -> tuple[Entities | StageFailure, Usage]:
+        chunks = chunk_text(text, self.chunk_tokens)
+        if len(chunks) > self.max_chunks:
+            return self.failure("too_large", f"the text needs {len(chunks)} chunks of {self.chunk_tokens} tokens; "
+                                f"max_chunks={self.max_chunks}"), Usage()
+        usage = Usage()
+        found: list[Entity] = []
+        for chunk in chunks:
+            # mentions are asked per chunk and located in the whole text (offsets refer to the input field)
+            outcome, call_usage = self.attempts(
+                lambda fb, chunk=chunk: ner_messages(chunk, self.labels, self.descriptions, fb),  # type: ignore[misc]
+                lambda answer: parse_entities(answer, text, self.labels, source_field=self.input_field,
+                                              max_entity_words=self.max_entity_words))
+            usage = usage + call_usage
+            if isinstance(outcome, StageFailure):
+                return outcome, usage
+            found.extend(outcome.entities)
+        return Entities(entities=resolve_overlaps(found), source_field=self.input_field), usage
