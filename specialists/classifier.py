@@ -12,14 +12,8 @@ Training picks the feature set by cross-validation: ``hybrid`` (both), ``embeddi
 (then the encoder is never loaded: thousands of documents per second). Texts first go through
 :func:`normalize_text`.
 
-Artifact layout (no pickle anywhere)::
-
-    <models_dir>/<name>/
-        model_card.json        data hash, labels, held-out metrics, parameters
-        classifier.json        format version, labels, feature blocks and their options
-        vocab.json             one list of terms per TF-IDF block (position = column)
-        head.safetensors       coef (n_out x n_features), intercept, idf.<block>
-        encoder/               only after fine-tuning: model.safetensors, config, tokenizer
+The artifact's files and their layout are read and written in :mod:`specialists.classifier_artifact`
+only; :mod:`specialists.training.classify` trains one.
 
 :class:`ClassifierStage` is the pipeline stage; :func:`load_classifier` the plain Python API::
 
@@ -39,17 +33,11 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from specialists.artifacts import ModelCard, load_card
+from specialists.artifacts import ModelCard, artifact_name, load_card
+from specialists.classifier_artifact import ENCODER_DIR, KIND, read_classifier_files
 from stages.base import BatchResult, Stage, timed
 from stages.contracts import Classification, DocState, TextLike, Usage
-from stages.options import NOT_IN_KEY, StageOptions
-
-KIND = "classify"
-FORMAT_VERSION = 1
-CONFIG_FILE = "classifier.json"
-VOCAB_FILE = "vocab.json"
-HEAD_FILE = "head.safetensors"
-ENCODER_DIR = "encoder"
+from stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 #: TfidfVectorizer options a block may carry (everything else in a block's config is ignored)
 _TFIDF_OPTIONS = ("analyzer", "ngram_range", "lowercase", "min_df", "max_df", "sublinear_tf",
@@ -76,10 +64,7 @@ def normalize_text(text: str) -> str:
 
 def split_name(specialist: str) -> str:
     """``classify.spam`` / ``classify:spam`` / ``spam`` → ``spam``."""
-    for prefix in ("classify.", "classify:"):
-        if specialist.startswith(prefix) and len(specialist) > len(prefix):
-            return specialist[len(prefix):]
-    return specialist
+    return artifact_name(specialist, KIND)
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -129,7 +114,7 @@ class Featurizer:
         self.normalize = normalize
         self.vectorizers = []
         for block, vocab, idf in zip(self.blocks, vocabularies, idfs, strict=True):
-            options = _vectorizer_options(block)
+            options = vectorizer_options(block)
             for fit_only in ("min_df", "max_df", "max_features"):  # fitting options, not needed to transform
                 options.pop(fit_only, None)
             vectorizer = TfidfVectorizer(vocabulary={term: i for i, term in enumerate(vocab)},
@@ -167,7 +152,8 @@ class Featurizer:
         return sparse.hstack(parts, format="csr", dtype=np.float32)
 
 
-def _vectorizer_options(block: Mapping[str, Any]) -> dict[str, Any]:
+def vectorizer_options(block: Mapping[str, Any]) -> dict[str, Any]:
+    """The TfidfVectorizer keyword arguments of a feature block (``ngram_range`` as a tuple)."""
     options = {k: block[k] for k in _TFIDF_OPTIONS if k in block}
     if "ngram_range" in options:
         options["ngram_range"] = tuple(options["ngram_range"])
@@ -232,55 +218,37 @@ def classifier_model_id(card: ModelCard) -> str:
             f"|params={digest}")
 
 
-def read_artifact_config(folder: Path) -> dict[str, Any]:
-    path = folder / CONFIG_FILE
-    if not path.is_file():
-        raise ValueError(f"classifier artifact {folder} is incomplete: {CONFIG_FILE} is missing")
-    config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if config.get("format") != FORMAT_VERSION:
-        raise ValueError(f"classifier artifact {folder} has format {config.get('format')!r}; "
-                         f"this version reads format {FORMAT_VERSION}")
-    return config
-
-
 def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_size: int = 64) -> TrainedClassifier:
     """Load artifact ``name`` (``spam``; ``classify.spam`` is accepted too) from the models directory.
 
     Raises :class:`specialists.artifacts.UnknownArtifactError` listing the available classifiers
     when there is none of that name.
     """
-    from safetensors.numpy import load_file
-
     from specialists.encoder import SentenceEncoder, shared_encoder
 
     card, folder = load_card(split_name(name), models_dir, kind=KIND)
-    config = read_artifact_config(folder)
-    vocabularies = json.loads((folder / VOCAB_FILE).read_text(encoding="utf-8"))
-    tensors = load_file(str(folder / HEAD_FILE))
-    blocks = config["blocks"]
-    idfs = [tensors[f"idf.{i}"] for i in range(len(blocks))]
+    files = read_classifier_files(folder)
     encoder: Any = None
-    weight = float(config.get("embedding_weight", 0.0))
+    weight = files.embedding_weight
     if weight > 0:
-        if config.get("encoder") == ENCODER_DIR:
+        if files.fine_tuned:
             encoder = SentenceEncoder(folder / ENCODER_DIR, quantize=True, batch_size=batch_size)
         else:
             encoder = shared_encoder(quantize=True)
         encoder.load()
-    featurizer = Featurizer(blocks, vocabularies, idfs, weight, encoder,
-                            normalize="unicode_escapes" in config.get("preprocess", []),
-                            lexicon=config.get("lexicon"), lexicon_weight=float(config.get("lexicon_weight", 0.0)))
-    coef, intercept = tensors["coef"], tensors["intercept"]
+    featurizer = Featurizer(files.blocks, files.vocabularies, files.idfs, weight, encoder,
+                            normalize=files.normalize, lexicon=files.lexicon, lexicon_weight=files.lexicon_weight)
+    coef, intercept = files.coef, files.intercept
     if coef.shape[1] != featurizer.n_features:
         raise ValueError(f"classifier artifact {folder} is inconsistent: head expects {coef.shape[1]} "
                          f"features, featurizer gives {featurizer.n_features}")
-    return TrainedClassifier(card, folder, featurizer, config["labels"], coef, intercept, config)
+    return TrainedClassifier(card, folder, featurizer, files.labels, coef, intercept, files.config)
 
 
 class ClassifierOptions(StageOptions):
     artifact: str = Field(description="trained classifier name (classify.<artifact>); also the default output field",
                           json_schema_extra=NOT_IN_KEY)
-    models_dir: Path | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
+    models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
                                     "./models)", json_schema_extra=NOT_IN_KEY)
     batch_size: int = Field(64, ge=1, description="texts per encoder batch", json_schema_extra=NOT_IN_KEY)
 

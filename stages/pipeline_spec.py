@@ -141,6 +141,16 @@ class Pipeline:
                     "provides; give it another field with 'output:'")
             available[out_field] = (out_type, f"'{stage.stage_id}'")
 
+    @staticmethod
+    def step_label(step: str | StepSpec | dict[str, Any]) -> str:
+        """``ner.spacy`` or ``ner.spacy(input=text)``: one step of a spec, as listings show it."""
+        if isinstance(step, str):
+            return step
+        spec = step if isinstance(step, StepSpec) else StepSpec(**step)
+        settings = {"input": spec.input, "output": spec.output, **spec.options}
+        shown = ", ".join(f"{key}={value}" for key, value in settings.items() if value is not None)
+        return f"{spec.stage}({shown})" if shown else spec.stage
+
     def describe(self) -> list[dict[str, str]]:
         return [{"stage": s.stage_id, "reads": ", ".join(s.reads), "writes": s.writes[0]} for s in self.stages]
 

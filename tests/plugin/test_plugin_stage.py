@@ -147,4 +147,4 @@ def test_plugin_stage_runs_in_tandem_run_and_is_stored_like_a_builtin(plugin_sit
     wrong.write_text("stages:\n  - stage: length.words\n    options: {treshold: 4}\n")
     failed = _tandem(["run", str(docs), "--pipeline", str(wrong), "--db", url], plugin_site, tmp_path)
     assert failed.returncode == 2
-    assert "no option 'treshold'; valid options: threshold (int, default 5)" in failed.stdout + failed.stderr
+    assert "'length.words': 'treshold'; valid options: threshold (int, default 5)" in failed.stdout + failed.stderr

@@ -53,7 +53,7 @@ def test_unknown_option_names_stage_option_and_valid_ones() -> None:
     with pytest.raises(StageOptionsError) as info:
         EchoStage(colour="red")
     message = str(info.value)
-    assert "stage 'echo' has no option 'colour'" in message
+    assert "unknown options for stage 'echo': 'colour'" in message
     assert "valid options: max_words (int, default 10), labels (list[str], default ['a'])" in message
 
 
@@ -67,9 +67,9 @@ def test_ill_typed_option_is_reported_with_its_value() -> None:
 def test_pipeline_build_turns_bad_options_into_pipeline_errors() -> None:
     registry.register("echo", EchoStage)
     try:
-        with pytest.raises(PipelineError, match="stage 'echo' has no option 'colour'; valid options: max_words"):
+        with pytest.raises(PipelineError, match="unknown options for stage 'echo': 'colour'; valid options: max_words"):
             Pipeline.build([{"stage": "echo", "input": "text", "options": {"colour": "red"}}])
-        with pytest.raises(PipelineError, match="no option 'chunk_size'; valid options: .*chunk_tokens"):
+        with pytest.raises(PipelineError, match="stage 'cleanup': 'chunk_size'; valid options: .*chunk_tokens"):
             Pipeline.build([{"stage": "cleanup", "options": {"chunk_size": 10}}])
         pipeline = Pipeline.build([{"stage": "echo", "input": "text", "options": {"max_words": 2}}])
         result = pipeline.stages[0].run([DocState(document=_doc("one two three"))])
