@@ -6,7 +6,6 @@ configuration error (nothing was processed).
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.cli_classify import eval_classify_command, train_classify_command
+from flows.cli_cleanup import eval_cleanup_command
 from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json
+from flows.cli_deploy import serve_command, trigger_command
+from flows.cli_ner import eval_ner_command, train_ner_command
+from flows.cli_pipelines import pipelines_command
+from flows.cli_summarize import eval_summarize_command
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -26,31 +31,10 @@ app = typer.Typer(
 )
 train_app = typer.Typer(no_args_is_help=True, help="Train specialists (classifiers, NER) into the models folder.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure a specialist or the LLM cleanup on gold data.")
-app.add_typer(train_app, name="train")
-app.add_typer(eval_app, name="eval")
-
-#: modules that add `train`/`eval` commands; each exposes register(train_app, eval_app)
-COMMAND_MODULES = ("flows.cli_classify", "flows.cli_ner", "flows.cli_summarize", "flows.cli_cleanup",
-                   "flows.cli_deploy")
-
-
-def _register_command_modules() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(train_app, eval_app) if hasattr(module, "register") else None
-        if hasattr(module, "register_app"):
-            module.register_app(app)
-
 
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 
 
-@app.command()
 def run(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .jsonl, .csv).",
                                                 show_default=False)],
@@ -106,17 +90,16 @@ def run(
             PROGRESS.reset(token)
 
     if output_format != "none":
-        _show_results(url, summary["run_id"], output_format)
+        _show_results(url, summary.run_id, output_format)
     location = describe_db(url)
-    err.print(f"\nRun [bold]{summary['run_id']}[/]: {summary['succeeded']} succeeded, "
-              f"[{'red' if summary['failed'] else 'green'}]{summary['failed']} failed[/] of {summary['documents']} "
+    err.print(f"\nRun [bold]{summary.run_id}[/]: {summary.succeeded} succeeded, "
+              f"[{'red' if summary.failed else 'green'}]{summary.failed} failed[/] of {summary.documents} "
               f"documents.\nResults: [bold]{location}[/]  (see them again with "
-              f"[cyan]tandem results --run {summary['run_id']}{'' if db is None else ' --db ' + url}[/])")
-    if summary["failed"]:
+              f"[cyan]tandem results --run {summary.run_id}{'' if db is None else ' --db ' + url}[/])")
+    if summary.failed:
         raise typer.Exit(EXIT_PARTIAL)
 
 
-@app.command()
 def results(
     run_ref: Annotated[str, typer.Option("--run", help="Run id, or 'last'.")] = "last",
     db: DbOption = None,
@@ -143,62 +126,48 @@ def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
     if output_format == "json":
         print_json(report)
         return
-    run_info = report["run"]
-    table = Table(title=f"Run {run_info['id']} — {run_info['pipeline']} ({run_info['status']})", show_lines=True,
+    run_info = report.run
+    table = Table(title=f"Run {run_info.id} — {run_info.pipeline} ({run_info.status})", show_lines=True,
                   expand=True)
     for column, style in (("id", "dim"), ("source", "cyan"), ("status", ""), ("summary", ""),
                           ("entities / labels", "magenta"), ("failures", "red")):
         table.add_column(column, style=style, overflow="fold")
-    for doc in report["documents"]:
-        ents = ", ".join(f"{e['text']} ({e['label']})" for e in doc["entities"][:12])
-        if len(doc["entities"]) > 12:
-            ents += f", … {len(doc['entities']) - 12} more"
-        labels = "; ".join(f"{f}: {v['label']} ({v['score']:.2f})" for f, v in doc["labels"].items())
-        failures = "\n".join(f"{f['stage']}: {f['kind']}: {f['message']}" for f in doc["failures"])
-        status = "[green]ok[/]" if doc["status"] == "ok" else f"[red]{doc['status']}[/]"
-        summary = (doc["summary"] or "")[:400]
-        table.add_row(str(doc["id"]), Path(doc["source"]).name if ":" not in doc["source"] else doc["source"],
+    for doc in report.documents:
+        ents = ", ".join(f"{e.text} ({e.label})" for e in doc.entities[:12])
+        if len(doc.entities) > 12:
+            ents += f", … {len(doc.entities) - 12} more"
+        labels = "; ".join(f"{f}: {v.label} ({v.score:.2f})" for f, v in doc.labels.items())
+        failures = "\n".join(f"{f.stage}: {f.kind}: {f.message}" for f in doc.failures)
+        status = "[green]ok[/]" if doc.status == "ok" else f"[red]{doc.status}[/]"
+        summary = (doc.summary or "")[:400]
+        table.add_row(str(doc.id), Path(doc.source).name if ":" not in doc.source else doc.source,
                       status, summary, "\n".join(x for x in (ents, labels) if x), failures)
     out.print(table)
     totals = Table(title="Per stage totals", expand=False)
     for column in ("stage", "ok", "failed", "reused", "LLM calls", "prompt tok", "completion tok", "latency s",
                    "model"):
         totals.add_column(column)
-    for stage, t in report["totals"].items():
-        totals.add_row(stage, str(t["ok"]), str(t["failed"]), str(t["reused"]), str(t["llm_calls"]),
-                       str(t["prompt_tokens"]), str(t["completion_tokens"]), f"{t['latency_ms'] / 1000:.2f}",
-                       t["model_id"])
+    for stage, t in report.totals.items():
+        totals.add_row(stage, str(t.ok), str(t.failed), str(t.reused), str(t.llm_calls),
+                       str(t.prompt_tokens), str(t.completion_tokens), f"{t.latency_ms / 1000:.2f}",
+                       t.model_id)
     out.print(totals)
 
 
-@app.command()
-def pipelines(
-    check: Annotated[str | None, typer.Option(help="Validate this pipeline name or spec file and show its stages.")]
-    = None,
-    models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
-) -> None:
-    """List built-in pipelines and stages, or validate one pipeline without running it."""
-    from stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline, PipelineError
-    from stages.registry import known_stage_names
-
-    if check:
-        try:
-            built = Pipeline.load(check, models_dir=models_dir)
-        except PipelineError as exc:
-            fail(str(exc))
-        table = Table(title=f"pipeline {built.name}: valid")
-        for column in ("stage", "reads", "writes"):
-            table.add_column(column)
-        for row in built.describe():
-            table.add_row(row["stage"], row["reads"], row["writes"])
-        out.print(table)
-        return
-    for name, steps in BUILTIN_PIPELINES.items():
-        out.print(f"[bold]{name}[/]: {' → '.join(steps)}")
-    out.print("\n[bold]stages[/]: " + ", ".join(known_stage_names()))
-
-
-_register_command_modules()
+# -- every command, in the order `tandem --help` lists them -----------------------------------------
+app.command("run")(run)
+app.command("results")(results)
+app.command("pipelines")(pipelines_command)
+app.command("serve")(serve_command)
+app.command("trigger")(trigger_command)
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+train_app.command("classify")(train_classify_command)
+train_app.command("ner")(train_ner_command)
+eval_app.command("classify")(eval_classify_command)
+eval_app.command("ner")(eval_ner_command)
+eval_app.command("summarize")(eval_summarize_command)
+eval_app.command("cleanup")(eval_cleanup_command)
 
 
 def main() -> None:  # pragma: no cover

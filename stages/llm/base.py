@@ -21,8 +21,8 @@ Out = TypeVar("Out", bound=StageOutput)
 class LlmOptions(StageOptions):
     """Options every LLM stage has."""
 
-    llm: str | None = Field(None, description="chat model backend: embedded (default), openai:<model>@<base_url>, "
-                            "ollama:<model>; in the result key through the model id", json_schema_extra=NOT_IN_KEY)
+    llm: str | None = Field(None, description="chat model: embedded (default), openai:<model>@<base_url>, "
+                            "ollama:<model> (keyed through the model id)", json_schema_extra=NOT_IN_KEY)
 
 
 class LlmStage(Stage[Out]):
