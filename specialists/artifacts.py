@@ -3,6 +3,10 @@
 An artifact is a folder ``<models_dir>/<name>/`` holding weights in a non-executable format
 (safetensors, JSON, spaCy's own format) and ``model_card.json``. ``models_dir`` is ``--models-dir``,
 else ``TANDEM_MODELS_DIR``, else ``./models``.
+
+Names: :func:`artifact_name` reads the artifact out of a specialist name (``classify.spam`` →
+``spam``), :func:`check_name` vets it. Folders are written beside their final place and swapped in
+(:func:`staged_folder`, :func:`replace_folder`), so a crash never leaves half an artifact.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +55,17 @@ def check_name(name: str) -> str:
     if not _NAME.match(name):
         raise ValueError(f"invalid artifact name {name!r}: use letters, digits, '.', '_' or '-'")
     return name
+
+
+def artifact_name(specialist: str, family: str) -> str:
+    """The artifact a specialist name points at: ``<family>.<name>``, ``<family>:<name>`` or ``<name>``
+    → ``<name>`` (``classify.spam`` → ``spam``). A bare family name with nothing after the separator
+    is returned unchanged."""
+    for separator in (".", ":"):
+        prefix = family + separator
+        if specialist.startswith(prefix) and len(specialist) > len(prefix):
+            return specialist[len(prefix):]
+    return specialist
 
 
 def artifact_dir(name: str, directory: str | Path | None = None) -> Path:
@@ -96,3 +115,37 @@ def list_artifacts(directory: str | Path | None = None, kind: str | None = None)
         if kind is None or card.kind == kind:
             names.append(card.name)
     return names
+
+
+def replace_folder(tmp: Path, final: Path) -> None:
+    """Move the finished folder ``tmp`` to ``final``, replacing what is there.
+
+    Permissions are opened to ``755``/``644`` first (``mkdtemp`` and safetensors create owner-only
+    files; an artifact is meant to be shared). An existing ``final`` is renamed aside, ``tmp`` renamed
+    into place, then the old copy removed: ``final`` is never missing while a folder was there.
+    """
+    for path in [tmp, *tmp.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    if final.exists():
+        backup = final.with_name(f".{final.name}.old")
+        if backup.exists():
+            shutil.rmtree(backup)
+        final.rename(backup)
+        tmp.rename(final)
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        tmp.rename(final)
+
+
+@contextmanager
+def staged_folder(final: Path) -> Iterator[Path]:
+    """A temporary folder beside ``final`` to write into; on success it replaces ``final``
+    (:func:`replace_folder`), on any exception it is removed and ``final`` is left as it was."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        yield tmp
+        replace_folder(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

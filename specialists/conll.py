@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from specialists.datafiles import read_text_file
+
 Span = tuple[int, int, str]  # (start token, end token exclusive, label)
 
 DOCSTART = "-DOCSTART-"
@@ -136,15 +138,7 @@ def parse_conll(lines: Iterable[str], source: str = "<text>") -> list[Sentence]:
 
 def read_conll(path: str | Path) -> list[Sentence]:
     """Read a CoNLL file; a clear ValueError when it is missing, unreadable, malformed or empty."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"CoNLL file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not UTF-8 text: {exc}") from exc
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from exc
+    text = read_text_file(path, "CoNLL file")
     sentences = parse_conll(text.splitlines(), source=str(path))
     if not sentences:
         raise ValueError(f"{path} holds no sentences (expected 'TOKEN ... TAG' lines)")

@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import copy
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card
+from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card, staged_folder
 from specialists.conll import Sentence, group_documents, labels_of, read_conll
 
 if TYPE_CHECKING:
@@ -314,19 +312,9 @@ def train_ner(
 
 
 def _save(nlp: Language, name: str, folder: Path) -> None:
-    """Write ``folder/spacy`` atomically enough: into a temporary sibling, then swap it in."""
+    """Write ``folder/spacy``: into a temporary sibling, then swapped in (:func:`staged_folder`)."""
     nlp.meta["name"] = "tandem_" + "".join(c if c.isalnum() else "_" for c in name)
     nlp.meta["version"] = "0.1.0"
     nlp.meta["description"] = f"Tandem NER artifact {name!r} (spaCy NER fine-tuned on CoNLL-style data)"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / SPACY_SUBDIR
-    tmp = Path(tempfile.mkdtemp(prefix=".spacy-", dir=folder))
-    try:
+    with staged_folder(folder / SPACY_SUBDIR) as tmp:
         nlp.to_disk(tmp)
-        tmp.chmod(0o755)  # mkdtemp makes it private; the artifact is meant to be shared
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -12,7 +12,8 @@ import pytest
 
 from specialists.artifacts import UnknownArtifactError
 from specialists.classifier import ClassifierStage, load_classifier, probabilities, split_name
-from specialists.training.classify import read_labelled, stratified_split, train_classifier
+from specialists.training.classify import train_classifier
+from specialists.training.classify_data import read_labelled, stratified_split
 from stages import registry
 from stages.contracts import Classification, CleanText, DocState, Document
 
@@ -138,7 +139,7 @@ def test_artifact_is_pickle_free_and_roundtrips(tfidf_models: Path, tmp_path: Pa
     # the stored vocabulary + idf reproduce scikit-learn's fitted vectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from specialists.training.classify import DEFAULT_BLOCKS, fit_featurizer
+    from specialists.training.classify_head import DEFAULT_BLOCKS, fit_featurizer
 
     texts = [t for _, t in tiny_rows()]
     featurizer, _, _ = fit_featurizer(texts, list(DEFAULT_BLOCKS), 0.0, None)

@@ -1,0 +1,99 @@
+"""Labelled data for classifier training: a CSV/TSV file read into texts and labels, and a stratified split."""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from specialists.datafiles import read_text_file
+
+
+@dataclass
+class LabelledData:
+    """Texts and labels in file order, the file's columns and how many rows lacked a text or a label."""
+
+    texts: list[str]
+    labels: list[str]
+    columns: list[str]
+    skipped: int = 0
+
+
+def sniff_delimiter(path: Path, header: str) -> str:
+    """``\\t`` for ``.tsv``, ``,`` for ``.csv``, else the most frequent of tab/comma/semicolon/pipe in the header."""
+    suffix = path.suffix.lower()
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    if suffix == ".csv":
+        return ","
+    counts = {d: header.count(d) for d in ("\t", ",", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label") -> LabelledData:
+    """Read ``(texts, labels)`` from a CSV/TSV file with a header row (standard CSV quoting).
+
+    Rows whose text or label is missing or blank are skipped (counted in ``skipped``).
+    Raises ValueError with a readable message for a missing/empty file or an unknown column.
+    """
+    path = Path(path)
+    raw = read_text_file(path, "data file", encoding="utf-8-sig")
+    if not raw.strip():
+        raise ValueError(f"data file {path} is empty: expected a header line and rows")
+    header = raw.splitlines()[0]
+    delimiter = sniff_delimiter(path, header)
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        reader = csv.reader(raw.splitlines(keepends=True), delimiter=delimiter)
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValueError(f"cannot parse {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None
+    columns = [c.strip() for c in rows[0]]
+    for wanted, option in ((text_col, "text"), (label_col, "label")):
+        if wanted not in columns:
+            raise ValueError(f"no {option} column {wanted!r} in {path}; its columns are: "
+                             + ", ".join(repr(c) for c in columns)
+                             + f" (choose one with --{option}-col)")
+    t_idx, l_idx = columns.index(text_col), columns.index(label_col)
+    texts: list[str] = []
+    labels: list[str] = []
+    skipped = 0
+    for row in rows[1:]:
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) <= max(t_idx, l_idx) or not row[t_idx].strip() or not row[l_idx].strip():
+            skipped += 1
+            continue
+        texts.append(row[t_idx])
+        labels.append(row[l_idx].strip())
+    if not texts:
+        raise ValueError(f"data file {path} has a header but no usable rows"
+                         + (f" ({skipped} rows lack a text or a label)" if skipped else ""))
+    return LabelledData(texts, labels, columns, skipped)
+
+
+def stratified_split(labels: Sequence[str], heldout: float, seed: int = 0) -> tuple[list[int], list[int]]:
+    """``(train_indices, heldout_indices)``: about ``heldout`` of each label held out, at least one
+    of each label with two or more rows, never a label's last row."""
+    if not 0.0 <= heldout < 1.0:
+        raise ValueError(f"heldout must be in [0, 1), got {heldout}")
+    rng = random.Random(seed)
+    by_label: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_label.setdefault(label, []).append(i)
+    train: list[int] = []
+    held: list[int] = []
+    for label in sorted(by_label):
+        idx = by_label[label][:]
+        rng.shuffle(idx)
+        n_held = 0
+        if heldout > 0 and len(idx) >= 2:
+            n_held = min(len(idx) - 1, max(1, round(len(idx) * heldout)))
+        held += idx[:n_held]
+        train += idx[n_held:]
+    return sorted(train), sorted(held)
+

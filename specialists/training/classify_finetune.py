@@ -1,0 +1,106 @@
+"""Fine-tuning the whole MiniLM encoder for a classifier, within a time budget."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path, *, epochs: int = 3,
+                     batch_size: int = 16, lr: float = 5e-5, max_length: int = 128, max_seconds: float = 420.0,
+                     seed: int = 0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Fine-tune the whole MiniLM encoder with a temporary linear head; save it to ``out_dir``.
+
+    Mean pooling + dropout + a linear layer, class-weighted cross-entropy, AdamW (the head at 20x
+    the encoder's learning rate), linear warm-up and decay, gradient clipping, length-bucketed batches.
+    The schedule is fitted to ``max_seconds``: after a few probe steps the number of steps is cut
+    to what the budget allows, so a slow machine trains for fewer steps with a complete schedule.
+    Saved with safetensors (``model.safetensors``) plus its config and tokenizer files, so
+    :class:`specialists.encoder.SentenceEncoder` can load (and quantize) it. Returns statistics.
+    """
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from specialists.encoder import minilm_path
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    base = minilm_path()
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModel.from_pretrained(str(base))
+    names = sorted(set(labels))
+    y = torch.tensor([names.index(label) for label in labels])
+    counts = Counter(labels)
+    weights = torch.tensor([len(labels) / (len(names) * counts[n]) for n in names], dtype=torch.float32)
+    head = torch.nn.Linear(model.config.hidden_size, len(names))
+    dropout = torch.nn.Dropout(0.1)
+    params = [{"params": model.parameters(), "lr": lr}, {"params": head.parameters(), "lr": lr * 20}]
+    optimizer = torch.optim.AdamW(params, weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(texts) / batch_size)
+    planned = max(1, steps_per_epoch * epochs)
+    plan = {"total": planned, "warmup": max(1, planned // 10)}
+
+    def schedule(step: int) -> float:
+        warm, total = plan["warmup"], plan["total"]
+        return min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    probe_steps = min(8, planned)
+    start = time.perf_counter()
+    step = 0
+    losses: list[float] = []
+    model.train()
+    epoch = 0
+    while step < plan["total"]:
+        # length buckets: sort by a noisy length, cut into batches, shuffle the batches
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]) * rng.uniform(0.8, 1.2))
+        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        rng.shuffle(batches)
+        epoch_loss, seen = 0.0, 0
+        for idx in batches:
+            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
+                            return_tensors="pt")
+            hidden = model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            loss = loss_fn(head(dropout(pooled)), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            epoch_loss += loss.item() * len(idx)
+            seen += len(idx)
+            if step == probe_steps:
+                per_step = (time.perf_counter() - start) / step
+                affordable = max(step, int(max_seconds / per_step))
+                if affordable < plan["total"]:
+                    plan["total"] = affordable
+                    plan["warmup"] = min(plan["warmup"], max(1, affordable // 10))
+                    if progress:
+                        progress(f"fine-tuning: {per_step:.1f} s/step, the {max_seconds:.0f} s budget allows "
+                                 f"{affordable} of {planned} steps")
+            if step >= plan["total"] or time.perf_counter() - start > max_seconds * 1.25:
+                break
+        epoch += 1
+        losses.append(epoch_loss / max(1, seen))
+        if progress:
+            progress(f"fine-tuning epoch {epoch}: loss {losses[-1]:.4f}, step {step}/{plan['total']} "
+                     f"({time.perf_counter() - start:.0f} s)")
+        if time.perf_counter() - start > max_seconds * 1.25:
+            break
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir), safe_serialization=True)
+    tokenizer.save_pretrained(str(out_dir))
+    return {"epochs": epochs, "epochs_run": epoch, "steps": step, "planned_steps": planned,
+            "losses": [round(v, 5) for v in losses], "seconds": round(time.perf_counter() - start, 1),
+            "batch_size": batch_size, "lr": lr, "max_length": max_length, "budget_s": max_seconds}
+

@@ -1,0 +1,136 @@
+"""The classifier's head: TF-IDF featurizer fitting, logistic regression, and the choice of feature set
+and ``C`` by cross-validation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from specialists.classifier import Featurizer, vectorizer_options
+
+#: Called with one human-readable line per step.
+Progress = Callable[[str], None]
+
+#: TF-IDF blocks of the "hybrid" features (chosen by cross-validation on SMS spam)
+DEFAULT_BLOCKS: tuple[dict[str, Any], ...] = (
+    {"analyzer": "char_wb", "ngram_range": [1, 5], "lowercase": True, "min_df": 2, "sublinear_tf": True},
+    {"analyzer": "word", "ngram_range": [1, 2], "lowercase": True, "min_df": 2, "sublinear_tf": True,
+     "token_pattern": r"(?u)\b\w+\b"},
+)
+FEATURE_SETS = ("auto", "hybrid", "embedding", "tfidf")
+#: the head's C values tried by cross-validation, per feature set
+C_GRID: dict[str, tuple[float, ...]] = {"hybrid": (3.0, 10.0, 30.0), "embedding": (0.3, 1.0, 3.0),
+                                        "tfidf": (3.0, 10.0, 30.0)}
+DEFAULT_C = 10.0
+#: relative inference cost: "auto" takes the cheapest feature set whose cross-validated macro F1 is
+#: within SELECTION_TOLERANCE of the best (about one standard deviation of the fold scores on SMS spam)
+FEATURE_COST = {"tfidf": 0, "embedding": 1, "hybrid": 1}
+SELECTION_TOLERANCE = 0.005
+EMBEDDING_WEIGHT = 1.0
+#: scale of the lexicon scores (in [-1, 1]) next to unit-norm embeddings and TF-IDF rows; cross-validated
+#: on TweetEval validation tweets (1 and 6 within a point of 3)
+LEXICON_WEIGHT = 3.0
+#: below this many training rows (or 3 per label) the head's options are not cross-validated
+MIN_ROWS_FOR_SELECTION = 100
+
+
+def fit_featurizer(texts: Sequence[str], blocks: Sequence[dict[str, Any]], embedding_weight: float,
+                   encoder: Any, lexicon: str | None = None) -> tuple[Featurizer, list[list[str]], list[np.ndarray]]:
+    """Fit the TF-IDF blocks on ``texts``; return the inference featurizer and its fitted state."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vocabularies: list[list[str]] = []
+    idfs: list[np.ndarray] = []
+    for block in blocks:
+        vectorizer = TfidfVectorizer(dtype=np.float32, **vectorizer_options(block))
+        try:
+            vectorizer.fit(texts)
+        except ValueError:  # empty vocabulary (tiny data with min_df): retry keeping every term
+            vectorizer = TfidfVectorizer(dtype=np.float32, **{**vectorizer_options(block), "min_df": 1})
+            vectorizer.fit(texts)
+        vocab = [""] * len(vectorizer.vocabulary_)
+        for term, column in vectorizer.vocabulary_.items():
+            vocab[column] = term
+        vocabularies.append(vocab)
+        idfs.append(np.asarray(vectorizer.idf_, dtype=np.float32))
+    featurizer = Featurizer(blocks, vocabularies, idfs, embedding_weight, encoder, lexicon=lexicon,
+                            lexicon_weight=LEXICON_WEIGHT if lexicon else 0.0)
+    return featurizer, vocabularies, idfs
+
+
+def fit_head(features: Any, labels: Sequence[str], C: float, class_weight: str | None = "balanced",
+             seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Logistic regression; returns ``(labels in column order, coef, intercept)``."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, class_weight=class_weight, max_iter=3000, random_state=seed)
+    model.fit(features, list(labels))
+    return ([str(c) for c in model.classes_], np.asarray(model.coef_, dtype=np.float32),
+            np.asarray(model.intercept_, dtype=np.float32))
+
+
+def blocks_for(features: str) -> tuple[list[dict[str, Any]], float]:
+    """The TF-IDF blocks and the embedding weight of a feature set (``hybrid``, ``embedding``, ``tfidf``)."""
+    if features == "hybrid":
+        return [dict(b) for b in DEFAULT_BLOCKS], EMBEDDING_WEIGHT
+    if features == "embedding":
+        return [], EMBEDDING_WEIGHT
+    if features == "tfidf":
+        return [dict(b) for b in DEFAULT_BLOCKS], 0.0
+    raise ValueError(f"unknown feature set {features!r}; choose one of {', '.join(FEATURE_SETS)}")
+
+
+def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndarray | None,
+                candidates: Sequence[tuple[str, float]], seed: int = 0,
+                progress: Progress | None = None, lexicon: str | None = None
+                ) -> tuple[tuple[str, float], dict[str, float]]:
+    """Pick ``(features, C)`` by 3-fold stratified cross-validation (macro F1) on the training part.
+
+    The best-scoring candidate wins, except that a cheaper feature set (:data:`FEATURE_COST`) within
+    :data:`SELECTION_TOLERANCE` of the best score is preferred (its best C).
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from specialists.metrics.classification import macro_f1
+
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels))
+    text_arr = list(texts)
+    label_arr = np.asarray(labels)
+    fold_scores: dict[tuple[str, float], list[float]] = {c: [] for c in candidates}
+    for features in dict.fromkeys(f for f, _ in candidates):
+        blocks, weight = blocks_for(features)
+        for train_idx, test_idx in folds:
+            tr_texts = [text_arr[i] for i in train_idx]
+            te_texts = [text_arr[i] for i in test_idx]
+            featurizer, _, _ = fit_featurizer(tr_texts, blocks, weight, encoder=None, lexicon=lexicon)
+            emb = embeddings if weight > 0 else None
+            x_train = featurizer.transform(tr_texts, emb[train_idx] if emb is not None else None)
+            x_test = featurizer.transform(te_texts, emb[test_idx] if emb is not None else None)
+            for candidate in candidates:
+                if candidate[0] != features:
+                    continue
+                names, coef, intercept = fit_head(x_train, label_arr[train_idx], candidate[1], seed=seed)
+                decision = np.asarray(x_test @ coef.T) + intercept
+                if decision.shape[1] == 1:
+                    predicted = [names[int(d > 0)] for d in decision[:, 0]]
+                else:
+                    predicted = [names[int(j)] for j in decision.argmax(axis=1)]
+                fold_scores[candidate].append(macro_f1(list(label_arr[test_idx]), predicted))
+    scores: dict[str, float] = {}
+    for (features, C), values in fold_scores.items():
+        key = f"{features}/C={C:g}"
+        scores[key] = round(float(np.mean(values)), 5)
+        if progress:
+            progress(f"cross-validation {key}: macro F1 {scores[key]:.4f}")
+
+    def score(candidate: tuple[str, float]) -> float:
+        return scores[f"{candidate[0]}/C={candidate[1]:g}"]
+
+    top = max(score(c) for c in candidates)
+    good = [c for c in candidates if score(c) >= top - SELECTION_TOLERANCE]
+    cheapest = min(FEATURE_COST[f] for f, _ in good)
+    best = max((c for c in good if FEATURE_COST[c[0]] == cheapest), key=score)
+    return best, scores
+
