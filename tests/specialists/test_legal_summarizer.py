@@ -9,25 +9,20 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from specialists.legal_summarizer import (
-    DEFAULT_MAX_WORDS,
-    LeadSummarizerStage,
-    LegalSummarizerStage,
-    compress_sentence,
-    fit_budget,
+from specialists.legal.candidates import compress_sentence, looks_like_heading, prepare
+from specialists.legal.options import DEFAULT_MAX_WORDS
+from specialists.legal.score import score_sentences
+from specialists.legal.segment import (
     is_boilerplate,
-    lead_summary,
-    looks_like_heading,
-    mmr_select,
-    prepare,
     remove_boilerplate,
-    score_sentences,
     short_title,
     split_sections,
     split_sentences,
-    summarize_legal,
     word_count,
 )
+from specialists.legal.select import fit_budget, mmr_select
+from specialists.legal.stages import LeadSummarizerStage, LegalSummarizerStage
+from specialists.legal.summarizer import lead_summary, summarize_legal
 from stages.contracts import DocState, Document, Summary
 from stages.registry import create
 

@@ -1,0 +1,156 @@
+"""A document's candidate sentences: boilerplate, bare headings and fragments removed.
+
+:func:`prepare` turns a document into a :class:`PreparedDoc` (sections, :class:`Candidate`
+sentences, short title); :func:`lead_sentences` gives the sentences the lead baseline sees.
+Pure functions, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from specialists.legal.options import DEFAULTS
+from specialists.legal.segment import (
+    Section,
+    is_boilerplate,
+    short_title,
+    split_sections,
+    split_sentences,
+    word_count,
+)
+
+#: headings of sections that summaries rarely cover (a small score penalty, never excluded)
+LOW_PRIORITY_HEADINGS = re.compile(
+    r"\b(?:findings?|purposes?|definitions?|sense of (?:the )?(?:congress|senate|house)|severability"
+    r"|effective dates?|rule of construction|table of contents|short title|recitals?|whereas"
+    r"|authorization of appropriations|clerical amendments?|conforming amendments?|technical amendments?)\b",
+    re.IGNORECASE,
+)
+
+
+_CITATION_WORDS = re.compile(r"U\.?\s?S\.?\s?C\.|\bStat\.|\bPublic Law\b|\bPub\.\s?L\.|\bC\.?F\.?R\.|\bnote\b")
+_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with under into".split())
+
+
+def _top_level_parens(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each balanced top-level parenthetical of ``text``."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, -1
+    for i, ch in enumerate(text):
+        if ch == "(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == ")" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i + 1))
+    return spans
+
+
+def compress_sentence(sentence: str) -> str:
+    """Drop citation parentheticals (``(42 U.S.C. 1395dd(e)(1))``, ``(Public Law 104-193)``)."""
+    out = sentence
+    for start, end in reversed(_top_level_parens(sentence)):
+        if _CITATION_WORDS.search(sentence[start:end]):
+            out = out[:start].rstrip() + out[end:]
+    out = re.sub(r"\s+([,.;:])", r"\1", out)
+    return " ".join(out.split())
+
+
+def looks_like_heading(sentence: str) -> bool:
+    """A title-case or upper-case fragment without a verb ("Eligible Entity.", "In General.")."""
+    words = [w.strip("\"'(),.;:") for w in sentence.split()]
+    words = [w for w in words if w and any(ch.isalpha() for ch in w)]
+    if not words or len(words) > 14:
+        return False
+    if re.search(r"\b(?:shall|is|are|was|were|may|means|has|have|will|must)\b", sentence):
+        return False
+    content = [w for w in words if w.lower() not in _SMALL_WORDS]
+    if not content:
+        return False
+    return sum(w[0].isupper() for w in content) / len(content) >= 0.8
+
+
+@dataclass
+class Candidate:
+    """A sentence that may go into the summary."""
+
+    text: str
+    index: int          # position among the document's sentences (boilerplate included)
+    section: int        # index into the document's sections
+    in_section: int     # position inside its section (among candidates)
+    words: int
+    heading: bool = False  # a section heading used as a candidate
+
+
+@dataclass
+class PreparedDoc:
+    """Sections, candidate sentences and the short title of one document."""
+
+    sections: list[Section]
+    candidates: list[Candidate]
+    title: str | None
+    n_sentences: int
+
+
+def clean_heading(heading: str) -> str:
+    """A section heading with white space collapsed and trailing ``.``/``:`` dropped."""
+    return " ".join(heading.split()).strip(" .:")
+
+
+def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: int = DEFAULTS.max_candidates,
+            compress: bool = DEFAULTS.compress, drop_headings: bool = DEFAULTS.drop_headings,
+            heading_words: int = DEFAULTS.heading_words) -> PreparedDoc:
+    """Split a document into candidate sentences (boilerplate, headers and fragments removed).
+
+    With ``heading_words > 0``, section headings of at least that many words that do not name
+    a low-priority section become candidates too ("Reimbursement to health care providers ...").
+    """
+    sections = split_sections(text)
+    candidates: list[Candidate] = []
+    index = 0
+    for s_idx, section in enumerate(sections):
+        in_section = 0
+        heading = clean_heading(section.heading)
+        if (heading_words and word_count(heading) >= heading_words
+                and not LOW_PRIORITY_HEADINGS.search(heading) and not is_boilerplate(heading)):
+            text_ = heading.capitalize() if heading.isupper() else heading
+            candidates.append(Candidate(text_ + ".", index, s_idx, 0, word_count(heading), heading=True))
+        for sentence in split_sentences(section.text):
+            index += 1
+            if is_boilerplate(sentence) or (drop_headings and looks_like_heading(sentence)):
+                continue
+            if compress:
+                sentence = compress_sentence(sentence)
+            words = word_count(sentence)
+            if words < min_words:
+                continue
+            # lead-ins whose content follows in a list ("The Congress finds the following:")
+            if sentence.endswith(":") and words <= 12:
+                continue
+            candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
+            in_section += 1
+    if not candidates and min_words > 1 and index:
+        # only short fragments: take them all rather than return nothing
+        return prepare(text, min_words=1, max_candidates=max_candidates, compress=compress,
+                       drop_headings=False, heading_words=heading_words)
+    if len(candidates) > max_candidates:
+        # keep the opening sentences of every section rather than only the first sections;
+        # sections that summaries rarely cover (findings, definitions, ...) give way first
+        low = [bool(LOW_PRIORITY_HEADINGS.search(sections[c.section].heading)) for c in candidates]
+        keep = sorted(range(len(candidates)), key=lambda i: (low[i], candidates[i].in_section, i))[:max_candidates]
+        candidates = [candidates[i] for i in sorted(keep)]
+    return PreparedDoc(sections, candidates, short_title(text), index)
+
+
+def lead_sentences(text: str) -> list[str]:
+    """The document's sentences in order, as the lead baseline sees them (markers removed)."""
+    out: list[str] = []
+    for section in split_sections(text):
+        if section.heading:
+            out.append(section.heading + ".")
+        out.extend(split_sentences(section.text))
+    return out
+

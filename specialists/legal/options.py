@@ -1,0 +1,44 @@
+"""The options of ``summarize.lead`` and ``summarize.legal``, declared once.
+
+:class:`LegalOptions` is the single source of every default of the legal summarizer: the stage
+validates its options against it, :class:`~specialists.legal.summarizer.SummarizerConfig` and the
+pure functions (:func:`~specialists.legal.candidates.prepare`,
+:func:`~specialists.legal.select.mmr_select`, ...) read their defaults from :data:`DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from stages.options import StageOptions
+
+#: default word budget; BillSum reference summaries have a median of ~140 words, a mean of ~165
+DEFAULT_MAX_WORDS = 150
+
+
+class LeadOptions(StageOptions):
+    max_words: int = Field(DEFAULT_MAX_WORDS, description="summary length budget in words")
+
+    @field_validator("max_words")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"max_words must be positive, got {value}")
+        return value
+
+
+class LegalOptions(LeadOptions):
+    diversity: float = Field(0.3, ge=0.0, le=1.0, description="MMR trade-off between score and redundancy")
+    include_title: bool = Field(True, description="open with the Act's short title")
+    truncate: bool = Field(False, description="cut the sentence that overflows the budget instead of skipping it")
+    min_words: int = Field(6, ge=1, description="shorter sentences are not candidates")
+    max_candidates: int = Field(20, ge=1, description="candidate sentences per document: the first of every section")
+    encode_words: int = Field(12, ge=1, description="sentences are cut to this many words before the encoder")
+    compress: bool = Field(True, description="drop citation parentheticals")
+    drop_headings: bool = Field(True, description="drop title-case fragments (\"Eligible Entity.\")")
+    heading_words: int = Field(3, ge=1, description="section headings of at least this many words are candidates")
+    quantize: bool = Field(False, description="int8 encoder (embeddings then depend on batch mates)")
+
+
+#: every option at its default: the defaults of the summarizer's functions and of ``SummarizerConfig``
+DEFAULTS = LegalOptions.model_validate({})

@@ -1,0 +1,219 @@
+"""Segmentation of legal text: sections, sentences, boilerplate and the Act's short title.
+
+Pure functions, no model. :func:`split_sections` cuts a document into :class:`Section` objects,
+:func:`split_sentences` a section into sentences (robust to legal abbreviations),
+:func:`is_boilerplate` flags enacting clauses, short-title sentences and tables of contents, and
+:func:`short_title` reads the Act's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------------------------------------
+# sections
+# ---------------------------------------------------------------------------------------------
+
+BILLSUM_MARKER = "<SECTION-HEADER>"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of a document: its heading (``""`` when none) and its body text."""
+
+    heading: str
+    text: str
+
+
+# "SECTION 1.", "SEC. 2.", "Sec. 3.", "Section 4A." at a line start; "ARTICLE IV." ; "5." / "5.1" clauses
+_PLAIN_HEADING = re.compile(
+    r"^[ \t]*(?:"
+    r"(?:SECTION|SEC\.|Sec\.|Section|ARTICLE|Article)[ \t]+[0-9IVXLC]+[A-Za-z]?(?:\.[0-9]+)*\.?"
+    r"|[0-9]{1,3}(?:\.[0-9]{1,3})*\.(?=[ \t]+[A-Z(\"'])"
+    r"|[0-9]{1,3}(?:\.[0-9]{1,3})+(?=[ \t]+[A-Z(\"'])"
+    r")[ \t]*",
+    re.MULTILINE,
+)
+# all-caps section markers in running text ("... of 2010. SEC. 2. DEFINITIONS. In this Act ...")
+_INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z]?\.[ \t]+(?=[A-Z])")
+
+
+def _take_heading(body: str, *, strict: bool) -> tuple[str, str]:
+    """Split a leading heading such as ``FINDINGS.`` or ``Definitions.`` off ``body``."""
+    body = body.strip()
+    match = re.match(r"([^.:\n]{1,200}?)[.:](?:\s+|$)", body)
+    if not match:
+        return "", body
+    candidate = match.group(1).strip().strip("\"'")
+    words = candidate.split()
+    if not words:
+        return "", body
+    letters = [ch for ch in candidate if ch.isalpha()]
+    upper = bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+    short_title_case = len(words) <= (8 if not strict else 6) and words[0][:1].isupper() and not re.search(
+        r"\b(?:shall|is|are|was|were|may|means|has|have|will)\b", candidate)
+    if upper or short_title_case:
+        return candidate, body[match.end():].strip()
+    return "", body
+
+
+def split_sections(text: str) -> list[Section]:
+    """Cut a document into sections.
+
+    BillSum sources mark sections with ``<SECTION-HEADER>``; plain bills and contracts use
+    ``SECTION 1.`` / ``SEC. 2.`` / ``Sec. 3.`` / ``ARTICLE IV.`` or numbered clauses (``4.``,
+    ``4.1``) at the start of a line. The text before the first heading (a preamble, an enacting
+    clause) is a section with an empty heading. A document without headings is one section.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if BILLSUM_MARKER in text:
+        parts = text.split(BILLSUM_MARKER)
+        sections = [Section("", parts[0].strip())] if parts[0].strip() else []
+        for part in parts[1:]:
+            heading, body = _take_heading(part, strict=False)
+            if heading or body:
+                sections.append(Section(heading, body))
+        return sections
+    text = _INLINE_HEADING.sub(lambda m: "\n" + m.group(0).strip() + " ", text)
+    starts = list(_PLAIN_HEADING.finditer(text))
+    if not starts:
+        return [Section("", text.strip())] if text.strip() else []
+    sections = []
+    preamble = text[: starts[0].start()].strip()
+    if preamble:
+        sections.append(Section("", preamble))
+    in_toc = False
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        heading, body = _take_heading(text[match.end():end], strict=True)
+        if in_toc and not body:
+            continue  # an entry of the table of contents ("Sec. 3. Grants.")
+        in_toc = bool(re.search(r"table of contents", heading, re.IGNORECASE)) and not body
+        if heading or body:
+            sections.append(Section(heading, body))
+    return sections
+
+
+# ---------------------------------------------------------------------------------------------
+# sentences
+# ---------------------------------------------------------------------------------------------
+
+#: tokens ending in a period that never end a sentence (compared in lower case, without the period)
+ABBREVIATIONS = frozenset("""
+    u.s.c u.s.c.a usc u.s u.k e.g i.e etc.al al cf viz sec secs art arts para paras subpara subparas
+    cl cls ch chs pt pts no nos stat pub l div tit subch subsec subsecs reg regs fed supp app ann
+    mr mrs ms dr prof hon rep reps sen sens gov jr sr st inc corp co ltd llc l.l.c p.c n.a
+    jan feb mar apr jun jul aug sep sept oct nov dec approx dept assn admin govt ct cir
+    v vs p pp id ibid op h.r h.res s.res h.j.res s.j.res h.con.res s.con.res c.f.r cfr f.r
+""".split())
+#: abbreviations that end a sentence unless a number or a lower-case word follows ("et seq.")
+_SOFT_ABBREVIATIONS = frozenset({"seq", "seqq", "etc"})
+
+_BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+_ENUMERATOR = re.compile(r"^(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s*)+")
+#: an inline paragraph heading as printed in bills: "In general.--The Secretary shall ..."
+_INLINE_PARAGRAPH_HEADING = re.compile(r"^[A-Z][^.]{0,100}\.(?:--|\u2014|\u2013)\s*")
+_WORD = re.compile(r"\S+")
+
+
+def _is_abbreviation(before: str, after: str) -> bool:
+    token = before.split()[-1] if before.split() else ""
+    token = token.lstrip("(\"'[").lower()
+    if not token:
+        return False
+    stem = token.rstrip(".")
+    if stem in ABBREVIATIONS:
+        return True
+    if stem in _SOFT_ABBREVIATIONS:
+        return bool(after[:1].isdigit())
+    # single initials ("John F. Kennedy") and dotted acronyms ("U.S.", "D.C.")
+    if re.fullmatch(r"[a-z]", stem):
+        return True
+    if re.fullmatch(r"(?:[a-z]\.)+[a-z]", stem):
+        return True
+    return False
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences, robust to legal abbreviations.
+
+    A sentence ends at ``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by
+    white space and an upper-case letter, a digit or an opening bracket, unless the word before
+    is an abbreviation (``U.S.C.``, ``Sec.``, ``No.``, initials). Blank lines and lines that
+    start with an enumerator (``(a)``, ``(1)``) also end a sentence. Leading enumerators are
+    dropped and white space is collapsed.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    blocks = re.split(r"\n\s*\n|\n(?=[ \t]*\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\))", text)
+    sentences: list[str] = []
+    for block in blocks:
+        block = " ".join(block.split())
+        if not block:
+            continue
+        start = 0
+        for match in _BOUNDARY.finditer(block):
+            end = match.end(2)
+            if _is_abbreviation(block[start:match.start(1) + 1], block[match.end():]):
+                continue
+            sentences.append(block[start:end])
+            start = match.end()
+        sentences.append(block[start:])
+    cleaned = []
+    for sentence in sentences:
+        sentence = _ENUMERATOR.sub("", sentence.strip()).strip()
+        sentence = _INLINE_PARAGRAPH_HEADING.sub("", sentence).strip()
+        if sentence and any(ch.isalnum() for ch in sentence):
+            cleaned.append(sentence)
+    return cleaned
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# boilerplate
+# ---------------------------------------------------------------------------------------------
+
+_BOILERPLATE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^be it enacted by the senate and house of representatives",
+        r"^(?:a bill|an act|joint resolution)\b.{0,400}\bbe it enacted\b",
+        r"\b(?:act|title|subtitle|part|division|chapter|resolution|agreement)\s+may\s+be\s+cited\s+as\b",
+        r"^(?:the\s+)?table\s+of\s+contents\b",
+        r"^(?:short\s+title|table\s+of\s+contents|short\s+title;?\s*table\s+of\s+contents"
+        r"|short\s+title,?\s*etc|contents)\.?$",
+        r"^(?:sec(?:tion|\.)?\s*[0-9]+[a-z]?\.\s*[^.]{0,120}\.\s*){2,}$",  # a run of TOC entries
+        r"^sec(?:tion|\.)\s*[0-9]+[a-z]?\.\s*[A-Z][^.]{0,120}\.?$",      # one TOC entry
+        r"^in\s+witness\s+whereof\b",
+        r"^\[?signature",
+    )
+]
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Enacting clauses, short-title sentences, tables of contents, bare headers."""
+    s = sentence.strip().strip("\"'")
+    if not s:
+        return True
+    return any(p.search(s) for p in _BOILERPLATE)
+
+
+def remove_boilerplate(sentences: Sequence[str]) -> list[str]:
+    return [s for s in sentences if not is_boilerplate(s)]
+
+
+_CITED_AS = re.compile(
+    r"\b(?:act|title)\s+may\s+be\s+cited\s+as\s+(?:the\s+)?[\"'`\u201c]+([^\"'\u201d]{3,200}?)[\"'\u201d]+",
+    re.IGNORECASE,
+)
+
+
+def short_title(text: str) -> str | None:
+    """The Act's short title from ``This Act may be cited as the "..."``, or None."""
+    match = _CITED_AS.search(text[:5000])
+    return " ".join(match.group(1).split()).strip(" .,;") or None if match else None
+

@@ -1,0 +1,126 @@
+"""The stages ``summarize.legal`` (:class:`LegalSummarizerStage`) and ``summarize.lead``
+(:class:`LeadSummarizerStage`); registered as entry points in ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from specialists.legal.candidates import PreparedDoc
+from specialists.legal.options import LeadOptions, LegalOptions
+from specialists.legal.summarizer import (
+    Encoder,
+    SummarizerConfig,
+    encode_documents,
+    lead_summary,
+    prepare_document,
+    summarize_prepared,
+)
+from stages.base import BatchResult, Stage
+from stages.contracts import DocState, Summary, Usage
+from stages.options import StageOptions
+
+
+class LegalSummarizerStage(Stage[Summary]):
+    """``summarize.legal``: section-aware extractive summary of a bill or contract.
+
+    Reads a text field (default ``text``), writes ``legal_summary`` (:class:`Summary`,
+    ``method="extractive"``, ``chunks`` = number of sections): the Act's short title, then the
+    selected sentences in document order, one per line, at most ``max_words`` words in all.
+    Options: :class:`LegalOptions` (every field of :class:`SummarizerConfig` but ``weights``, and
+    ``quantize``), all part of the result key.
+
+    ``quantize`` defaults to false: dynamic int8 quantization scales activations per batch
+    tensor, so a sentence's embedding (and the summary) would depend on which other documents
+    share its batch; and on AVX2-only CPUs it is no faster than float32.
+
+    Construction is cheap; :meth:`load` reads MiniLM. All candidate sentences of a batch go
+    through one encoder call. An empty document is a ``StageFailure(kind="empty")``.
+    """
+
+    name: ClassVar[str] = "summarize.legal"
+    version: ClassVar[str] = "1"
+    output_type = Summary
+    default_input = "text"
+    default_output = "legal_summary"
+    Options: ClassVar[type[StageOptions]] = LegalOptions
+    options: LegalOptions
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.quantize = self.options.quantize
+        self.config_ = SummarizerConfig.from_options(self.options)
+        self.encoder: Encoder | None = None
+
+    def model_id(self) -> str:
+        from specialists.encoder import MINILM_ID
+
+        return f"{MINILM_ID}{'+int8' if self.quantize else ''}"
+
+    def _load(self) -> None:
+        from specialists.encoder import shared_encoder
+
+        encoder = shared_encoder(self.quantize)
+        encoder.load()
+        self.encoder = encoder
+
+    def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
+        self.load()
+        result: BatchResult[Summary] = BatchResult()
+        cfg = self.config_
+        keys: list[str] = []
+        docs: list[PreparedDoc] = []
+        for key, text in self.input_texts(batch, result, "the document has no text"):
+            try:
+                docs.append(prepare_document(text, cfg))
+            except Exception as exc:  # a bad document never raises past the stage
+                result.add_failure(key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
+                continue
+            keys.append(key)
+        if not docs:
+            return result
+        assert self.encoder is not None
+        start = time.perf_counter()
+        try:
+            encoded = encode_documents(docs, self.encoder, cfg.encode_words)
+        except Exception as exc:
+            for key in keys:
+                result.add_failure(key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
+            return result
+        per_doc_ms = (time.perf_counter() - start) * 1000.0 / len(docs)
+        for key, doc, enc in zip(keys, docs, encoded, strict=True):
+            try:
+                text = summarize_prepared(doc, enc, cfg)
+            except Exception as exc:
+                result.add_failure(key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
+                continue
+            summary = Summary(text=text, method="extractive", chunks=max(1, len(doc.sections)), llm_calls=0)
+            result.add_success(key, summary, Usage(latency_ms=per_doc_ms))
+        return result
+
+
+class LeadSummarizerStage(Stage[Summary]):
+    """``summarize.lead``: the lead-k baseline, the first sentences up to ``max_words`` words
+    (the last one cut to fit). No model."""
+
+    name: ClassVar[str] = "summarize.lead"
+    version: ClassVar[str] = "1"
+    output_type = Summary
+    default_input = "text"
+    default_output = "lead_summary"
+    Options: ClassVar[type[StageOptions]] = LeadOptions
+    options: LeadOptions
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.max_words = self.options.max_words
+
+    def model_id(self) -> str:
+        return "lead"
+
+    def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
+        result: BatchResult[Summary] = BatchResult()
+        for key, text in self.input_texts(batch, result, "the document has no text"):
+            result.add_success(key, Summary(text=lead_summary(text, self.max_words), method="extractive"))
+        return result

@@ -1,0 +1,148 @@
+"""The two summarizers as functions: :func:`summarize_legal` and the lead baseline :func:`lead_summary`.
+
+:func:`summarize_legal` prepares each document (:mod:`~specialists.legal.candidates`), embeds the
+candidates of all documents in one encoder call (:func:`encode_documents`), then scores, selects and
+fits each one (:func:`summarize_prepared`). :class:`SummarizerConfig` holds its settings; every
+default comes from :class:`~specialists.legal.options.LegalOptions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from specialists.legal.candidates import PreparedDoc, clean_heading, lead_sentences, prepare
+from specialists.legal.options import DEFAULT_MAX_WORDS, DEFAULTS, LegalOptions
+from specialists.legal.score import ScoreWeights, score_sentences
+from specialists.legal.segment import word_count
+from specialists.legal.select import fit_budget, mmr_select
+
+
+class Encoder(Protocol):
+    """What the summarizer needs from a sentence encoder (``specialists.encoder.SentenceEncoder``)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def lead_summary(text: str, max_words: int = DEFAULT_MAX_WORDS) -> str:
+    """The lead baseline: the first sentences of ``text`` up to ``max_words`` words."""
+    return "\n".join(fit_budget(lead_sentences(text), max_words))
+
+
+@dataclass(frozen=True)
+class SummarizerConfig:
+    """Settings of :func:`summarize_legal`: every :class:`LegalOptions` field but ``quantize``, plus
+    the score ``weights``. Defaults are :class:`LegalOptions`' (see its field descriptions)."""
+
+    max_words: int = DEFAULTS.max_words
+    weights: ScoreWeights = ScoreWeights()
+    diversity: float = DEFAULTS.diversity
+    include_title: bool = DEFAULTS.include_title
+    truncate: bool = DEFAULTS.truncate
+    min_words: int = DEFAULTS.min_words
+    max_candidates: int = DEFAULTS.max_candidates
+    encode_words: int = DEFAULTS.encode_words
+    compress: bool = DEFAULTS.compress
+    drop_headings: bool = DEFAULTS.drop_headings
+    heading_words: int = DEFAULTS.heading_words
+
+    @classmethod
+    def from_options(cls, options: LegalOptions, weights: ScoreWeights = ScoreWeights()) -> SummarizerConfig:
+        """The configuration a ``summarize.legal`` stage with ``options`` runs with."""
+        return cls(weights=weights, **options.model_dump(exclude={"quantize"}))
+
+
+def prepare_document(text: str, cfg: SummarizerConfig) -> PreparedDoc:
+    """:func:`~specialists.legal.candidates.prepare` with the settings of ``cfg``."""
+    return prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates, compress=cfg.compress,
+                   drop_headings=cfg.drop_headings, heading_words=cfg.heading_words)
+
+
+def _encode_text(text: str, limit: int) -> str:
+    tokens = text.split()
+    return " ".join(tokens[:limit]) if len(tokens) > limit else text
+
+
+@dataclass
+class Encoded:
+    """The embeddings of one prepared document: candidates, section headings (by section), title."""
+
+    sentences: np.ndarray
+    headings: dict[int, np.ndarray]
+    title: np.ndarray | None
+
+
+def encode_documents(docs: Sequence[PreparedDoc], encoder: Encoder,
+                     encode_words: int = DEFAULTS.encode_words) -> list[Encoded]:
+    """Embed all candidates, headings and titles of all ``docs`` in one encoder call."""
+    texts: list[str] = []
+    plan: list[tuple[tuple[int, int], dict[int, int], int | None]] = []
+    for doc in docs:
+        start = len(texts)
+        texts.extend(_encode_text(c.text, encode_words) for c in doc.candidates)
+        span = (start, len(texts))
+        heading_idx: dict[int, int] = {}
+        used_sections = {c.section for c in doc.candidates}
+        for s in sorted(used_sections):
+            heading = clean_heading(doc.sections[s].heading)
+            if heading:
+                heading_idx[s] = len(texts)
+                texts.append(heading.capitalize() if heading.isupper() else heading)
+        title_idx = None
+        if doc.title:
+            title_idx = len(texts)
+            texts.append(doc.title)
+        plan.append((span, heading_idx, title_idx))
+    vectors = encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    out = []
+    for (a, b), heading_idx, title_idx in plan:
+        out.append(Encoded(
+            sentences=vectors[a:b],
+            headings={s: vectors[i] for s, i in heading_idx.items()},
+            title=vectors[title_idx] if title_idx is not None else None,
+        ))
+    return out
+
+
+def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerConfig) -> str:
+    """Score, select and fit one prepared document; sentences in original order, one per line."""
+    budget = config.max_words
+    lines: list[str] = []
+    if config.include_title and doc.title and 2 * word_count(doc.title) <= budget:
+        lines.append(doc.title)
+        budget -= word_count(doc.title)
+    if doc.candidates and budget > 0:
+        scores = score_sentences(doc, encoded.sentences, encoded.headings, encoded.title, config.weights)
+        words = [c.words for c in doc.candidates]
+        picked = mmr_select(scores, encoded.sentences, words, budget, diversity=config.diversity,
+                            strict=not config.truncate)
+        chosen: list[tuple[int, str]] = []
+        left = budget
+        for i in picked:
+            if words[i] <= left:
+                chosen.append((i, doc.candidates[i].text))
+                left -= words[i]
+            elif config.truncate and left > 0:
+                # the pick that overflows is cut to the words left, then selection stops
+                chosen.append((i, " ".join(doc.candidates[i].text.split()[:left])))
+                left = 0
+            if left <= 0:
+                break
+        lines.extend(text for _, text in sorted(chosen))
+    return "\n".join(lines)
+
+
+def summarize_legal(texts: list[str], max_words: int = DEFAULT_MAX_WORDS, *,
+                    encoder: Encoder | None = None, **config: Any) -> list[str]:
+    """Extractive summaries of ``texts`` (one batched encoder call), each at most ``max_words`` words."""
+    cfg = SummarizerConfig(max_words=max_words, **config)
+    if encoder is None:
+        from specialists.encoder import shared_encoder
+
+        encoder = shared_encoder(DEFAULTS.quantize)
+    docs = [prepare_document(t, cfg) for t in texts]
+    encoded = encode_documents(docs, encoder, cfg.encode_words)
+    return [summarize_prepared(d, e, cfg) for d, e in zip(docs, encoded, strict=True)]
