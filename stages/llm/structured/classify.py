@@ -11,7 +11,7 @@ from stages.llm.prompts import CLASSIFY_LLM, VersionedPrompt
 from stages.llm.structured.messages import classify_messages
 from stages.llm.structured.parsing import parse_classification
 from stages.llm.structured.schemas import label_answer_model
-from stages.llm.structured.stage import LabelledLlmStage, LabelOptions
+from stages.llm.structured.stage import LabelOptions, StructuredLlmStage
 from stages.options import StageOptions
 
 
@@ -19,7 +19,7 @@ class ClassifyLlmOptions(LabelOptions):
     pass
 
 
-class LlmClassifyStage(LabelledLlmStage[Classification]):
+class LlmClassifyStage(StructuredLlmStage[Classification]):
     """``classify.llm``: zero-shot labelling; the answer must be one of ``labels``.
 
     Options: ``labels`` (required), ``descriptions`` (label → hint shown to the model), ``max_attempts``,
@@ -37,9 +37,9 @@ class LlmClassifyStage(LabelledLlmStage[Classification]):
     options: ClassifyLlmOptions
 
     def answer_schema(self) -> type[BaseModel]:
-        return label_answer_model(self.labels)
+        return label_answer_model(self.options.labels)
 
     def answer_for(self, text: str) -> tuple[Classification | StageFailure, Usage]:
-        fitted = self.fit(text)
-        return self.attempts(lambda fb: classify_messages(fitted, self.labels, self.descriptions, fb),
-                             lambda answer: parse_classification(answer, self.labels))
+        fitted, labels = self.fit(text), self.options.labels
+        return self.attempts(lambda fb: classify_messages(fitted, labels, self.options.descriptions, fb),
+                             lambda answer: parse_classification(answer, labels))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -40,21 +40,17 @@ class KeyPointsStage(StructuredLlmStage[Summary]):
     Options: ClassVar[type[StageOptions]] = KeyPointsOptions
     options: KeyPointsOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
-        super().__init__(input=input, output=output, **options)
-        self.max_points = self.options.max_points
-        self.min_grounding = self.options.min_grounding
-
     def answer_schema(self) -> type[BaseModel]:
-        return keypoints_answer_model(self.max_points)
+        return keypoints_answer_model(self.options.max_points)
 
     def answer_for(self, text: str) -> tuple[Summary | StageFailure, Usage]:
-        chunks = len(chunk_text(text, self.chunk_tokens))
+        opts = self.options
+        chunks = len(chunk_text(text, opts.chunk_tokens))
         fitted = self.fit(text)
         outcome, usage = self.attempts(
-            lambda fb: keypoints_messages(fitted, self.max_points, fb),
-            lambda answer: parse_keypoints(answer, text, max_points=self.max_points,
-                                           min_grounding=self.min_grounding))
+            lambda fb: keypoints_messages(fitted, opts.max_points, fb),
+            lambda answer: parse_keypoints(answer, text, max_points=opts.max_points,
+                                           min_grounding=opts.min_grounding))
         if isinstance(outcome, Summary):
             outcome = outcome.model_copy(update={"llm_calls": usage.llm_calls, "chunks": chunks})
         return outcome, usage

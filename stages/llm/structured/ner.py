@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -12,7 +12,7 @@ from stages.llm.prompts import NER_LLM, VersionedPrompt
 from stages.llm.structured.messages import ner_messages
 from stages.llm.structured.parsing import parse_entities, resolve_overlaps
 from stages.llm.structured.schemas import entities_answer_model
-from stages.llm.structured.stage import LabelledLlmStage, LabelOptions
+from stages.llm.structured.stage import LabelOptions, StructuredLlmStage
 from stages.options import StageOptions
 
 
@@ -23,7 +23,7 @@ class NerLlmOptions(LabelOptions):
     max_chunks: int = Field(16, ge=1, description="texts needing more chunks fail with too_large")
 
 
-class LlmNerStage(LabelledLlmStage[Entities]):
+class LlmNerStage(StructuredLlmStage[Entities]):
     """``ner.llm``: the model lists entity texts and labels; we find them in the text for offsets.
 
     Options: ``labels`` (default PERSON, ORG, GPE, DATE), ``descriptions``, ``max_entity_words`` (longer
@@ -41,27 +41,23 @@ class LlmNerStage(LabelledLlmStage[Entities]):
     Options: ClassVar[type[StageOptions]] = NerLlmOptions
     options: NerLlmOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
-        super().__init__(input=input, output=output, **options)
-        self.max_entity_words = self.options.max_entity_words
-        self.max_chunks = self.options.max_chunks
-
     def answer_schema(self) -> type[BaseModel]:
-        return entities_answer_model(self.labels)
+        return entities_answer_model(self.options.labels)
 
     def answer_for(self, text: str) -> tuple[Entities | StageFailure, Usage]:
-        chunks = chunk_text(text, self.chunk_tokens)
-        if len(chunks) > self.max_chunks:
-            return self.failure("too_large", f"the text needs {len(chunks)} chunks of {self.chunk_tokens} tokens; "
-                                f"max_chunks={self.max_chunks}"), Usage()
+        opts = self.options
+        chunks = chunk_text(text, opts.chunk_tokens)
+        if len(chunks) > opts.max_chunks:
+            return self.failure("too_large", f"the text needs {len(chunks)} chunks of {opts.chunk_tokens} tokens; "
+                                f"max_chunks={opts.max_chunks}"), Usage()
         usage = Usage()
         found: list[Entity] = []
         for chunk in chunks:
             # mentions are asked per chunk and located in the whole text (offsets refer to the input field)
             outcome, call_usage = self.attempts(
-                lambda fb, chunk=chunk: ner_messages(chunk, self.labels, self.descriptions, fb),  # type: ignore[misc]
-                lambda answer: parse_entities(answer, text, self.labels, source_field=self.input_field,
-                                              max_entity_words=self.max_entity_words))
+                lambda fb, chunk=chunk: ner_messages(chunk, opts.labels, opts.descriptions, fb),  # type: ignore[misc]
+                lambda answer: parse_entities(answer, text, opts.labels, source_field=self.input_field,
+                                              max_entity_words=opts.max_entity_words))
             usage = usage + call_usage
             if isinstance(outcome, StageFailure):
                 return outcome, usage

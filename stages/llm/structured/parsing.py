@@ -35,30 +35,46 @@ def _strict_json(text: str) -> Any:
     return json.loads(text, strict=False)
 
 
+#: the inside of the first *closed* ``` fence (langchain's fence pattern runs to the end of the answer)
+_CLOSED_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
 def json_object(answer: str) -> dict[str, Any]:
     """The JSON object in an answer's text, or InvalidAnswer.
 
     langchain-core's ``parse_json_markdown`` (what ``JsonOutputParser`` and ``PydanticOutputParser`` parse
-    with) finds the JSON in the bare answer or inside a ```json fence. Two things are added to it:
+    with) reads the bare answer or a ```json fence that runs to the end of it. What it does not do is added:
 
     * strict parsing: its default parser, ``parse_partial_json``, closes a truncated object, so an answer cut
       off by the token limit would pass; ``json.loads`` is given as the parser instead;
-    * an unfenced object inside prose ("Sure! Here it is: {...} Hope that helps."), which it does not handle:
-      the outermost ``{...}`` of the answer is tried next.
+    * a fence followed by more text ("```json {...} ``` Hope that helps {...}"): its fence pattern is greedy
+      to the end of the answer, so the inside of the first closed fence is tried next;
+    * an unfenced object inside prose ("Sure! Here it is: {...} Hope that helps."): the outermost ``{...}``
+      is tried last.
+
+    The first of these readings that is a JSON object wins.
     """
     text = answer.strip()
     if not text:
         raise InvalidAnswer("the answer is empty, expected a JSON object")
+    candidates = [text]
+    fenced = _CLOSED_FENCE.search(text)
+    if fenced:
+        candidates.append(fenced.group(1))
     start, end = text.find("{"), text.rfind("}")
-    candidates = [text, text[start:end + 1]] if 0 <= start < end else [text]
+    if 0 <= start < end:
+        candidates.append(text[start:end + 1])
+    not_objects: list[str] = []
     for candidate in candidates:
         try:
             value = parse_json_markdown(candidate, parser=_strict_json)
         except json.JSONDecodeError:
             continue
-        if not isinstance(value, dict):
-            raise InvalidAnswer(f"the answer is JSON but not an object: {type(value).__name__}")
-        return value
+        if isinstance(value, dict):
+            return value
+        not_objects.append(type(value).__name__)
+    if not_objects:
+        raise InvalidAnswer(f"the answer is JSON but not an object: {not_objects[0]}")
     raise InvalidAnswer("the answer is not a complete JSON object")
 
 

@@ -75,12 +75,10 @@ class StructuredLlmStage(LlmStage[Out]):
     Options: ClassVar[type[StageOptions]] = StructuredOptions
     options: StructuredOptions
 
-    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
-        super().__init__(input=input, output=output, **options)
-        self.max_attempts = self.options.max_attempts
-        self.decoding = self.options.decoding
-        self.max_tokens = self.options.max_tokens or self.answer_tokens
-        self.chunk_tokens = self.options.chunk_tokens
+    @property
+    def max_tokens(self) -> int:
+        """The answer length cap: option ``max_tokens``, else the task's own ``answer_tokens``."""
+        return self.options.max_tokens or self.answer_tokens
 
     @property
     def prompt_version(self) -> str:
@@ -97,8 +95,8 @@ class StructuredLlmStage(LlmStage[Out]):
     def decoding_for(self, model: BaseChatModel | None = None) -> str:
         """The ``decoding`` option, or what ``auto`` means: for the stage's own model (no argument) the parsed
         ``llm`` spec decides; for another model instance, the backend its class belongs to."""
-        if self.decoding != "auto":
-            return self.decoding
+        if self.options.decoding != "auto":
+            return self.options.decoding
         if model is None:
             return auto_decoding(self.backend.kind, self.model)
         backend = backend_of(model)
@@ -119,7 +117,8 @@ class StructuredLlmStage(LlmStage[Out]):
         usage = Usage()
         feedback: list[BaseMessage] = []
         raw, error = "", ""
-        for _ in range(self.max_attempts):
+        attempts = self.options.max_attempts
+        for _ in range(attempts):
             answer, raw, one_call = self.ask(build(feedback))
             usage = usage + one_call
             try:
@@ -127,13 +126,13 @@ class StructuredLlmStage(LlmStage[Out]):
             except InvalidAnswer as exc:
                 error = str(exc)
                 feedback = feedback_messages(raw, error)
-        return self.failure("invalid_answer", f"no valid answer in {self.max_attempts} attempt"
-                            f"{'s' if self.max_attempts > 1 else ''}; last one: {error}", raw_answer=raw), usage
+        return self.failure("invalid_answer", f"no valid answer in {attempts} attempt{'s' if attempts > 1 else ''}; "
+                            f"last one: {error}", raw_answer=raw), usage
 
     def fit(self, text: str) -> str:
         """The text condensed (extractively) to one chunk that fits the prompt."""
-        chunks = chunk_text(text, self.chunk_tokens)
-        return condense(chunks, 1, self.chunk_tokens)[0] if len(chunks) > 1 else text
+        chunks = chunk_text(text, self.options.chunk_tokens)
+        return condense(chunks, 1, self.options.chunk_tokens)[0] if len(chunks) > 1 else text
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[Out]:
         return self.run_each(batch, self.one)
@@ -144,14 +143,3 @@ class StructuredLlmStage(LlmStage[Out]):
             return self.failure("empty", f"no text in {self.input_field!r}"), Usage()
         return self.answer_for(text)
 
-
-class LabelledLlmStage(StructuredLlmStage[Out]):
-    """A structured stage whose answer uses a label set (option ``labels``, hints in ``descriptions``)."""
-
-    Options: ClassVar[type[StageOptions]] = LabelOptions
-    options: LabelOptions
-
-    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
-        super().__init__(input=input, output=output, **options)
-        self.labels = list(self.options.labels)
-        self.descriptions = dict(self.options.descriptions)
