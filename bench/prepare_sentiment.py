@@ -109,8 +109,8 @@ def cross_validate(tweets: list[tuple[str, str]], extra: list[tuple[str, str]], 
             train_s = time.perf_counter() - started
             scores = evaluate_classifier(test_path, f"fold{f}", models_dir=Path(tmp) / "models")
         row = {"fold": f, "train_rows": len(train_rows), "test_rows": len(test_rows),
-               "macro_recall": scores["macro_recall"], "macro_f1": scores["macro_f1"],
-               "accuracy": scores["accuracy"], "docs_per_s": scores["docs_per_s"], "train_s": round(train_s, 1),
+               "macro_recall": scores.macro_recall, "macro_f1": scores.macro_f1,
+               "accuracy": scores.accuracy, "docs_per_s": scores.docs_per_s, "train_s": round(train_s, 1),
                "head": f"{card.params['features']}/C={card.params['C']:g}"}
         results.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)

@@ -1,117 +1,108 @@
-"""``tandem train classify`` and ``tandem eval classify``.
+"""``tandem train classify`` and ``tandem eval classify`` (registered in :mod:`flows.cli`).
 
-:func:`register` adds the ``classify`` command to the ``train`` and ``eval`` sub-apps. torch,
-transformers and scikit-learn are imported only inside the commands, so building the CLI stays
-cheap. Human output (progress, tables) goes to stderr; ``--json`` prints exactly one JSON object
-on stdout.
+torch, transformers and scikit-learn are imported only inside the commands, so building the CLI
+stays cheap. Human output (progress, tables) goes to stderr; ``--json`` prints exactly one JSON
+object on stdout.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.status import Status
 
-from flows.cli_common import MODELS_DIR_HELP, err, fail, per_label_table, print_card_or_folder, print_json
+from flows.cli_common import (
+    CardJsonOption,
+    ModelsDirOption,
+    ScoresJsonOption,
+    err,
+    print_eval_report,
+    print_json,
+    report_trained,
+    run_evaluation,
+    run_training,
+)
 
-
-def register(train_app: typer.Typer, eval_app: typer.Typer) -> None:
-    """Add ``classify`` to ``train_app`` and ``eval_app``."""
-    train_app.command("classify")(train_classify_command)
-    eval_app.command("classify")(eval_classify_command)
+if TYPE_CHECKING:
+    from specialists.artifacts import ModelCard
 
 
 def train_classify_command(
-    data: Path = typer.Option(..., "--data", help="CSV or TSV file with a header (text and label columns)."),
-    name: str = typer.Option(..., "--name", help="Artifact name, later used as classify.NAME."),
-    text_col: str = typer.Option("text", "--text-col", help="Column holding the text."),
-    label_col: str = typer.Option("label", "--label-col", help="Column holding the label."),
-    finetune: bool = typer.Option(False, "--finetune",
-                                  help="Fine-tune the whole MiniLM encoder first (slower; ~90 MB artifact)."),
-    epochs: int = typer.Option(3, "--epochs", min=1, help="Fine-tuning epochs (with --finetune)."),
-    finetune_budget: float = typer.Option(420.0, "--finetune-budget", min=10.0,
-                                          help="Fine-tuning time budget in seconds: the schedule is cut to fit."),
-    features: str = typer.Option("auto", "--features",
-                                 help="Head features: auto (cross-validated), hybrid, embedding or tfidf."),
-    lexicon: str | None = typer.Option(None, "--lexicon",
-                                       help="Add lexicon scores as features: vader (sentiment; negation, "
-                                            "emphasis, emoticons)."),
-    heldout: float = typer.Option(0.15, "--heldout", min=0.0, max=0.9,
-                                  help="Stratified share held out for the model card's metrics."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (split, cross-validation, fine-tuning)."),
-    models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the model card as one JSON object."),
+    data: Annotated[Path, typer.Option("--data", help="CSV or TSV file with a header (text and label columns).")],
+    name: Annotated[str, typer.Option("--name", help="Artifact name, later used as classify.NAME.")],
+    text_col: Annotated[str, typer.Option("--text-col", help="Column holding the text.")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col", help="Column holding the label.")] = "label",
+    finetune: Annotated[bool, typer.Option(
+        "--finetune", help="Fine-tune the whole MiniLM encoder first (slower; ~90 MB artifact).")] = False,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs (with --finetune).")] = 3,
+    finetune_budget: Annotated[float, typer.Option(
+        "--finetune-budget", min=10.0,
+        help="Fine-tuning time budget in seconds: the schedule is cut to fit.")] = 420.0,
+    features: Annotated[str, typer.Option(
+        "--features", help="Head features: auto (cross-validated), hybrid, embedding or tfidf.")] = "auto",
+    lexicon: Annotated[str | None, typer.Option(
+        "--lexicon", help="Add lexicon scores as features: vader (sentiment; negation, "
+                          "emphasis, emoticons).")] = None,
+    heldout: Annotated[float, typer.Option(
+        "--heldout", min=0.0, max=0.9, help="Stratified share held out for the model card's metrics.")] = 0.15,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (split, cross-validation, fine-tuning).")] = 0,
+    models_dir: ModelsDirOption = None,
+    as_json: CardJsonOption = False,
 ) -> None:
     """Train a text classifier (MiniLM embeddings + TF-IDF, linear head) and save it as a named artifact."""
     from specialists.training.classify import train_classifier
 
-    error: str | None = None
-    with err.status("[bold]train classify[/] starting…") as status:
+    def train(status: Status) -> ModelCard:
         def progress(message: str) -> None:
             status.update(f"[bold]train classify[/] {message}")
             if not as_json:
                 err.print(f"  {message}", highlight=False)
 
-        try:
-            card = train_classifier(data, name, models_dir=models_dir, text_col=text_col, label_col=label_col,
-                                    finetune=finetune, heldout=heldout, seed=seed, progress=progress,
-                                    features=features, epochs=epochs, finetune_seconds=finetune_budget,
-                                    lexicon=lexicon)
-        except (ValueError, OSError) as exc:
-            error = str(exc)
-    if error is not None:
-        fail(error)
-    folder = print_card_or_folder(card, models_dir, as_json)
-    if folder is None:
-        return
-    metrics = card.metrics
-    if metrics:
-        err.print(f"held-out ({card.n_heldout} rows): accuracy {metrics['accuracy']:.3f}  "
-                  f"macro F1 [bold]{metrics['macro_f1']:.3f}[/]  macro recall {metrics['macro_recall']:.3f}  "
-                  f"{metrics['docs_per_s']} docs/s", highlight=False)
-        err.print(per_label_table(metrics["per_label"]))
-    err.print(f"saved [bold]{name}[/] to {folder} ({card.n_train} training rows, head "
-              f"{card.params.get('features')}{'+' + lexicon if lexicon else ''}/C={card.params.get('C')}); use it as classify.{name}",
-              highlight=False)
+        return train_classifier(data, name, models_dir=models_dir, text_col=text_col, label_col=label_col,
+                                finetune=finetune, heldout=heldout, seed=seed, progress=progress,
+                                features=features, epochs=epochs, finetune_seconds=finetune_budget,
+                                lexicon=lexicon)
+
+    card = run_training(err.status("[bold]train classify[/] starting…"), train)
+    report_trained(
+        card, models_dir, as_json,
+        heldout=lambda m: (f"held-out ({card.n_heldout} rows): accuracy {m['accuracy']:.3f}  "
+                           f"macro F1 [bold]{m['macro_f1']:.3f}[/]  macro recall {m['macro_recall']:.3f}  "
+                           f"{m['docs_per_s']} docs/s"),
+        trained_on=(f"{card.n_train} training rows, head {card.params.get('features')}"
+                    f"{'+' + lexicon if lexicon else ''}/C={card.params.get('C')}"),
+        use_as=f"classify.{name}")
 
 
 def eval_classify_command(
-    gold: Path = typer.Option(..., "--gold", help="CSV or TSV gold file with a header."),
-    specialist: str | None = typer.Option(None, "--specialist", help="Trained classifier: NAME or classify.NAME."),
-    label_map: str | None = typer.Option(None, "--label-map",
-                                         help="Model label → gold label: a JSON file or 'a=b,c=d'."),
-    text_col: str = typer.Option("text", "--text-col", help="Column holding the text."),
-    label_col: str = typer.Option("label", "--label-col", help="Column holding the gold label."),
-    models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
-    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
+    gold: Annotated[Path, typer.Option("--gold", help="CSV or TSV gold file with a header.")],
+    specialist: Annotated[str | None, typer.Option(
+        "--specialist", help="Trained classifier: NAME or classify.NAME.")] = None,
+    label_map: Annotated[str | None, typer.Option(
+        "--label-map", help="Model label → gold label: a JSON file or 'a=b,c=d'.")] = None,
+    text_col: Annotated[str, typer.Option("--text-col", help="Column holding the text.")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col", help="Column holding the gold label.")] = "label",
+    models_dir: ModelsDirOption = None,
+    as_json: ScoresJsonOption = False,
 ) -> None:
     """Score a trained classifier on labelled data (accuracy, macro F1/recall, per label) and time it."""
-    from specialists.artifacts import UnknownArtifactError
     from specialists.evaluation.classify import evaluate_classifier
 
-    error: str | None = None
-    try:
-        mapping = parse_label_map(label_map)
-        with err.status("evaluating…"):
-            result = evaluate_classifier(gold, specialist, models_dir=models_dir, text_col=text_col,
-                                         label_col=label_col, label_map=mapping)
-    except (ValueError, OSError, UnknownArtifactError) as exc:
-        error = str(exc)
-    if error is not None:
-        fail(error)
+    result = run_evaluation(lambda _status: evaluate_classifier(
+        gold, specialist, models_dir=models_dir, text_col=text_col, label_col=label_col,
+        label_map=parse_label_map(label_map)))
     if as_json:
         print_json(result)
         return
-    err.print(f"{result['specialist']} ({result['model_id']}) on {result['gold']}", highlight=False)
-    if result["label_map"]:
-        err.print(f"label map: {result['label_map']}", highlight=False)
-    err.print(f"accuracy {result['accuracy']:.3f}  macro F1 [bold]{result['macro_f1']:.3f}[/]  "
-              f"macro recall {result['macro_recall']:.3f}  {result['docs']} docs, "
-              f"{result['docs_per_s']:,.1f} docs/s", highlight=False)
-    if result["labels_only_predicted"]:
-        err.print(f"[yellow]labels predicted but absent from the gold data:[/] "
-                  f"{', '.join(result['labels_only_predicted'])} (use --label-map)", highlight=False)
-    err.print(per_label_table(result["per_label"]))
+    only_predicted = ", ".join(result.labels_only_predicted)
+    print_eval_report(
+        result,
+        scores=(f"accuracy {result.accuracy:.3f}  macro F1 [bold]{result.macro_f1:.3f}[/]  "
+                f"macro recall {result.macro_recall:.3f}  {result.docs} docs, {result.docs_per_s:,.1f} docs/s"),
+        note=(f"[yellow]labels predicted but absent from the gold data:[/] {only_predicted} (use --label-map)"
+              if result.labels_only_predicted else None))
 
 
 def parse_label_map(spec: str | None) -> dict[str, str] | None:

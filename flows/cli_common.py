@@ -1,14 +1,27 @@
-"""Small helpers shared by the CLI modules: consoles, exit codes, option defaults."""
+"""Small helpers shared by the CLI modules: consoles, exit codes, option help, JSON and report output."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
+from rich.status import Status
+from rich.table import Table
+
+from specialists.evaluation.reports import ClassifyReport, LabelScores, NerReport
+
+if TYPE_CHECKING:
+    from specialists.artifacts import ModelCard
+
+D = TypeVar("D")
+R = TypeVar("R")
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -25,34 +38,79 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def print_json(payload: Any) -> None:
-    """One JSON object on stdout, nothing else."""
-    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+def print_json(payload: BaseModel | Mapping[str, Any]) -> None:
+    """One JSON object on stdout, nothing else (a model as its ``model_dump(mode="json")``)."""
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
 
 
-def per_label_table(per_label: dict[str, dict[str, Any]]) -> Any:
+def per_label_table(per_label: Mapping[str, LabelScores | Mapping[str, Any]]) -> Table:
     """A Rich table of per-label precision, recall, F1 and support, labels sorted."""
-    from rich.table import Table
-
     table = Table("label", "precision", "recall", "F1", "support")
-    for label, row in sorted(per_label.items()):
-        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
-                      str(row["support"]))
+    for label, raw in sorted(per_label.items()):
+        row = LabelScores.model_validate(raw)
+        table.add_row(label, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", str(row.support))
     return table
 
 
-def print_card_or_folder(card: Any, models_dir: Path | None, as_json: bool) -> Path | None:
-    """After training: with ``as_json`` print the model card (plus its folder) and return None;
-    otherwise return the artifact folder for the human report."""
+def run_training(display: AbstractContextManager[D], train: Callable[[D], ModelCard]) -> ModelCard:
+    """Train inside ``display`` (a status line or a progress bar, given to ``train``). A ValueError or
+    OSError exits 2 with its message, printed once the display is closed."""
+    error = ""
+    with display as handle:
+        try:
+            return train(handle)
+        except (ValueError, OSError) as exc:
+            error = str(exc)
+    fail(error)
+
+
+def run_evaluation(evaluate: Callable[[Status], R]) -> R:
+    """Run ``evaluate`` under an "evaluating…" status line (given to it). A ValueError, OSError or
+    unknown artifact exits 2 with its message."""
+    from specialists.artifacts import UnknownArtifactError
+
+    try:
+        with err.status("evaluating…") as status:
+            return evaluate(status)
+    except (ValueError, OSError, UnknownArtifactError) as exc:
+        fail(str(exc))
+
+
+def report_trained(card: ModelCard, models_dir: Path | None, as_json: bool,
+                   heldout: Callable[[dict[str, Any]], str], trained_on: str, use_as: str) -> None:
+    """After training: with ``as_json`` the model card (plus its folder) on stdout; otherwise the
+    held-out scores (``heldout`` formats the card's metrics) with a per-label table, then where the
+    artifact went and how to use it, on stderr."""
     from specialists.artifacts import artifact_dir
 
     folder = artifact_dir(card.name, models_dir)
     if as_json:
         print_json({"artifact": str(folder), **card.model_dump(mode="json")})
-        return None
-    return folder
+        return
+    if card.metrics:
+        err.print(heldout(card.metrics), highlight=False)
+        err.print(per_label_table(card.metrics["per_label"]))
+    err.print(f"saved [bold]{card.name}[/] to {folder} ({trained_on}); use it as {use_as}", highlight=False)
+
+
+def print_eval_report(report: ClassifyReport | NerReport, scores: str, note: str | None = None) -> None:
+    """An evaluation's human report on stderr: what ran on which gold file (and label map), the
+    ``scores`` line, an optional ``note``, then the per-label table."""
+    err.print(f"{report.specialist} ({report.model_id}) on {report.gold}", highlight=False)
+    if report.label_map:
+        err.print(f"label map: {report.label_map}", highlight=False)
+    err.print(scores, highlight=False)
+    if note:
+        err.print(note, highlight=False)
+    err.print(per_label_table(report.per_label))
 
 
 MODELS_DIR_HELP = "Folder of trained artifacts (default: $TANDEM_MODELS_DIR or ./models)."
 DB_HELP = "SQLAlchemy URL of the results database (default: $TANDEM_DB_URL or sqlite:///tandem.db)."
+
+#: options shared by the train and eval commands
+ModelsDirOption = Annotated[Path | None, typer.Option("--models-dir", help=MODELS_DIR_HELP)]
+CardJsonOption = Annotated[bool, typer.Option("--json", help="Print the model card as one JSON object.")]
+ScoresJsonOption = Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")]

@@ -12,11 +12,11 @@ import json
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
+from flows.reports import DocumentFailure, StageStats
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, Document, StageOutput, Usage
 from stages.pipeline_spec import Pipeline
@@ -49,44 +49,15 @@ def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str]) -> dict[str, di
     return plans
 
 
-@dataclass
-class BatchStats:
-    stage: str
-    documents: int = 0
-    processed: int = 0
-    reused: int = 0
-    failed: int = 0
-    skipped: int = 0  # an input field failed upstream
-    latency_ms: float = 0.0
-    usage: Usage = field(default_factory=Usage)
-    failures: list[dict[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "documents": self.documents, "processed": self.processed,
-                "reused": self.reused, "failed": self.failed, "skipped": self.skipped,
-                "latency_ms": round(self.latency_ms, 1), "usage": self.usage.model_dump(),
-                "failures": list(self.failures)}
-
-    def merge(self, other: BatchStats) -> None:
-        self.documents += other.documents
-        self.processed += other.processed
-        self.reused += other.reused
-        self.failed += other.failed
-        self.skipped += other.skipped
-        self.latency_ms += other.latency_ms
-        self.usage = self.usage + other.usage
-        self.failures.extend(other.failures)
-
-
 _load_lock = threading.Lock()
 
 
 def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, document_ids: Sequence[int],
-                    run_id: int | None) -> BatchStats:
+                    run_id: int | None) -> StageStats:
     """Run stage ``stage_index`` on the documents not already done; store results in one transaction."""
     stage = pipeline.stages[stage_index]
     out_field = stage.writes[0]
-    stats = BatchStats(stage=stage.stage_id, documents=len(document_ids))
+    stats = StageStats(stage=stage.stage_id, documents=len(document_ids))
     with unit_of_work(engine) as session:
         documents = repo.documents_by_id(session, document_ids)
         plans = plan_keys(pipeline, [documents[i].content_hash for i in document_ids])
@@ -152,8 +123,8 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
         stats.usage = stats.usage + usage
         if failure is not None:
             stats.failed += 1
-            stats.failures.append({"document": state.document.source, "kind": failure.kind,
-                                   "message": failure.message})
+            stats.failures.append(DocumentFailure(document=state.document.source, kind=failure.kind,
+                                                  message=failure.message))
         else:
             stats.processed += 1
     stats.latency_ms = elapsed_ms

@@ -11,11 +11,11 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from stages.contracts import Document, StageFailure
+from stages.contracts import Document, FailureKind, StageFailure
 from storage.repository import DocumentRecord
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv")
@@ -33,7 +33,21 @@ class IngestItem:
     failure: StageFailure | None = None
 
 
-def _fail(content_hash: str, source: str, kind: str, message: str) -> IngestItem:
+def raw_key(data: bytes | Iterable[bytes]) -> str:
+    """The content hash of an input that could not be read as a document: ``raw:`` + sha256 of ``data``
+    (bytes, or chunks hashed in order, e.g. a large file read block by block)."""
+    digest = hashlib.sha256()
+    for chunk in (data,) if isinstance(data, bytes) else data:
+        digest.update(chunk)
+    return "raw:" + digest.hexdigest()
+
+
+def ingest_result_key(content_hash: str) -> str:
+    """The result key of a document's read failure (``ingest:`` + its content hash, cut to the key column)."""
+    return f"ingest:{content_hash}"[:64]
+
+
+def _fail(content_hash: str, source: str, kind: FailureKind, message: str) -> IngestItem:
     return IngestItem(DocumentRecord(content_hash=content_hash, source=source, text=None),
                       StageFailure(stage=INGEST_STAGE, kind=kind, message=message))
 
@@ -64,7 +78,7 @@ def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def _decode(data: bytes, source: str) -> str | IngestItem:
-    digest = "raw:" + hashlib.sha256(data).hexdigest()
+    digest = raw_key(data)
     if not data.strip():
         return _fail(digest, source, "empty", "the file is empty")
     sample = data[:8192]
@@ -81,12 +95,10 @@ def _decode(data: bytes, source: str) -> str | IngestItem:
 
 
 def _too_large(path: Path, max_bytes: int) -> IngestItem:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        digest = raw_key(iter(lambda: handle.read(1 << 20), b""))
     size_mb = path.stat().st_size / 1e6
-    return _fail("raw:" + digest.hexdigest(), str(path), "too_large",
+    return _fail(digest, str(path), "too_large",
                  f"the file is {size_mb:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit per document "
                  "(raise it with --max-doc-mb)")
 
@@ -100,7 +112,7 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
     try:
         data = path.read_bytes()
     except OSError as exc:
-        yield _fail("raw:" + hashlib.sha256(source.encode()).hexdigest(), source, "unreadable", str(exc))
+        yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
         return
     decoded = _decode(data, source)
     if isinstance(decoded, IngestItem):
@@ -117,13 +129,13 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
 def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
              metadata: dict[str, object]) -> IngestItem:
     if not isinstance(text, str):
-        digest = "raw:" + hashlib.sha256(f"{source}|{text!r}".encode()).hexdigest()
+        digest = raw_key(f"{source}|{text!r}".encode())
         return _fail(digest, source, "unreadable", f"field 'text' must be a string, got {type(text).__name__}")
     if not text.strip():
-        return _fail("raw:" + hashlib.sha256(f"{source}|empty".encode()).hexdigest(), source, "empty",
+        return _fail(raw_key(f"{source}|empty".encode()), source, "empty",
                      "the text is empty")
     if len(text.encode("utf-8")) > max_bytes:
-        return _fail("raw:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), source, "too_large",
+        return _fail(raw_key(text.encode("utf-8")), source, "too_large",
                      f"the text is over the {max_bytes / 1e6:.1f} MB limit per document")
     return _ok(text, source, external_id, metadata)
 
@@ -136,11 +148,11 @@ def _read_jsonl(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield _fail("raw:" + hashlib.sha256(where.encode() + line.encode()).hexdigest(), where, "unreadable",
+            yield _fail(raw_key(where.encode() + line.encode()), where, "unreadable",
                         f"line {number} is not valid JSON: {exc.msg}")
             continue
         if not isinstance(obj, dict) or "text" not in obj:
-            yield _fail("raw:" + hashlib.sha256(where.encode() + line.encode()).hexdigest(), where, "unreadable",
+            yield _fail(raw_key(where.encode() + line.encode()), where, "unreadable",
                         f"line {number} has no 'text' field")
             continue
         external_id = str(obj["id"]) if obj.get("id") is not None else None
@@ -151,7 +163,7 @@ def _read_jsonl(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
 def _read_csv(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or "text" not in reader.fieldnames:
-        yield _fail("raw:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), source, "unreadable",
+        yield _fail(raw_key(text.encode("utf-8")), source, "unreadable",
                     f"CSV has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
         return
     for number, row in enumerate(reader, start=2):

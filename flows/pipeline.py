@@ -7,21 +7,21 @@ Parameters are plain names and numbers (no live clients), so runs are reproducib
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
 from prefect.tasks import exponential_backoff
 
-from flows.execution import BatchStats, plan_keys, run_stage_batch
-from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, IngestItem, read_inputs
+from flows.execution import plan_keys, run_stage_batch
+from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, IngestItem, ingest_result_key, read_inputs
+from flows.reports import DocumentFailure, RunSummary, StageStats
 from stages.pipeline_spec import Pipeline
 from storage import repository as repo
 from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
-from storage.models import RunDocumentRow
+from storage.models import DocumentRow, StageResultRow
 
 #: optional progress callback ``(stage, done, total)`` set by the CLI for the current context
 PROGRESS: ContextVar[Callable[[str, int, int], None] | None] = ContextVar("tandem_progress", default=None)
@@ -61,8 +61,9 @@ def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm:
         ids = repo.register_documents(session, [item.record for item in items])
         repo.attach_documents(session, run_id, ids)
         failures = [
-            repo.ResultRecord(result_key=_ingest_key(item), document_id=doc_id, stage=INGEST_STAGE, field="text",
-                              stage_version="1", model_id="", prompt_version="", failure=item.failure, run_id=run_id)
+            repo.ResultRecord(result_key=ingest_result_key(item.record.content_hash), document_id=doc_id,
+                              stage=INGEST_STAGE, field="text", stage_version="1", model_id="", prompt_version="",
+                              failure=item.failure, run_id=run_id)
             for item, doc_id in zip(items, ids) if item.failure is not None
         ]
         repo.save_results(session, failures)
@@ -70,15 +71,11 @@ def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm:
     return run_id, list(dict.fromkeys(good))
 
 
-def _ingest_key(item: IngestItem) -> str:
-    return f"ingest:{item.record.content_hash}"[:64]
-
-
 @task(name="run-stage-batch", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2),
       task_run_name="{stage_name} [{batch_label}]")
 def stage_batch_task(db_url: str, pipeline_source: str, llm: str | None, models_dir: str | None,
                      stage_index: int, stage_name: str, batch_label: str, document_ids: list[int],
-                     run_id: int) -> BatchStats:
+                     run_id: int) -> StageStats:
     """One stage over one batch of documents (never one task per document)."""
     pipeline = get_pipeline(pipeline_source, llm, models_dir)
     return run_stage_batch(engine_for(db_url), pipeline, stage_index, document_ids, run_id)
@@ -86,65 +83,64 @@ def stage_batch_task(db_url: str, pipeline_source: str, llm: str | None, models_
 
 @task(name="finish-run")
 def finish_run(db_url: str, pipeline_source: str, llm: str | None, models_dir: str | None, run_id: int,
-               stage_stats: list[BatchStats]) -> dict[str, Any]:
+               stage_stats: list[StageStats]) -> RunSummary:
     """Give each document of the run its status and result keys; close the run with its statistics."""
     pipeline = get_pipeline(pipeline_source, llm, models_dir)
     engine = engine_for(db_url)
     with unit_of_work(engine) as session:
-        links = list(session.query(RunDocumentRow).filter(RunDocumentRow.run_id == run_id))
-        documents = repo.documents_by_id(session, [link.document_id for link in links])
+        doc_ids = repo.run_document_ids(session, run_id)
+        documents = repo.documents_by_id(session, doc_ids)
         plans = plan_keys(pipeline, [doc.content_hash for doc in documents.values()])
         all_keys = {key for plan in plans.values() for key in plan.values()}
-        ingest_keys = {f"ingest:{doc.content_hash}"[:64] for doc in documents.values()}
+        ingest_keys = {ingest_result_key(doc.content_hash) for doc in documents.values()}
         stored = repo.results_by_key(session, all_keys | ingest_keys)
-        succeeded = failed = 0
-        for link in links:
-            doc = documents[link.document_id]
-            ingest = stored.get(f"ingest:{doc.content_hash}"[:64])
-            if doc.text is None or (ingest is not None and ingest.status == "failed"):
-                link.result_keys = {INGEST_STAGE: f"ingest:{doc.content_hash}"[:64]}
-                link.status = "failed"
-            else:
-                link.result_keys = plans[doc.content_hash]
-                ok = all(k in stored and stored[k].status == "ok" for k in link.result_keys.values())
-                link.status = "ok" if ok else "failed"
-            succeeded += link.status == "ok"
-            failed += link.status == "failed"
-        merged: dict[str, BatchStats] = {}
-        for stats in stage_stats:
-            merged.setdefault(stats.stage, BatchStats(stage=stats.stage)).merge(stats)
-        per_stage = {name: stats.to_dict() for name, stats in merged.items()}
-        summary = {"run_id": run_id, "pipeline": pipeline.name, "documents": len(links), "succeeded": succeeded,
-                   "failed": failed, "stages": per_stage, "database": describe_db(db_url)}
+        outcomes = {doc_id: _outcome(documents[doc_id], plans, stored) for doc_id in doc_ids}
+        repo.set_document_outcomes(session, run_id, outcomes)
+        failed = sum(outcome.status == "failed" for outcome in outcomes.values())
+        summary = RunSummary(run_id=run_id, pipeline=pipeline.name, documents=len(doc_ids),
+                             succeeded=len(doc_ids) - failed, failed=failed, stages=StageStats.merged(stage_stats),
+                             database=describe_db(db_url))
         repo.finish_run(session, run_id, "completed" if failed == 0 else "completed_with_failures",
-                        {k: v for k, v in summary.items() if k != "database"})
+                        summary.stored_stats())
     return summary
 
 
-def _artifact_markdown(summary: dict[str, Any], ingest_failures: list[dict[str, str]]) -> str:
-    lines = [f"# Tandem run {summary['run_id']} — pipeline `{summary['pipeline']}`", "",
-             f"**{summary['documents']}** documents: **{summary['succeeded']}** succeeded, "
-             f"**{summary['failed']}** failed. Results in `{summary['database']}`.", "",
+def _outcome(doc: DocumentRow, plans: dict[str, dict[str, str]],
+             stored: dict[str, StageResultRow]) -> repo.DocumentOutcome:
+    """A document failed when it could not be read, or when any of its planned results is not ``ok``."""
+    ingest_key = ingest_result_key(doc.content_hash)
+    ingest = stored.get(ingest_key)
+    if doc.text is None or (ingest is not None and ingest.status == "failed"):
+        return repo.DocumentOutcome("failed", {INGEST_STAGE: ingest_key})
+    keys = plans[doc.content_hash]
+    ok = all(k in stored and stored[k].status == "ok" for k in keys.values())
+    return repo.DocumentOutcome("ok" if ok else "failed", keys)
+
+
+def _artifact_markdown(summary: RunSummary) -> str:
+    lines = [f"# Tandem run {summary.run_id} — pipeline `{summary.pipeline}`", "",
+             f"**{summary.documents}** documents: **{summary.succeeded}** succeeded, "
+             f"**{summary.failed}** failed. Results in `{summary.database}`.", "",
              "| stage | processed | reused | failed | skipped | latency (s) | ms/doc | LLM calls | prompt tok | completion tok |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for name, s in summary["stages"].items():
-        per_doc = s["latency_ms"] / s["processed"] if s["processed"] else 0.0
-        u = s["usage"]
-        lines.append(f"| {name} | {s['processed']} | {s['reused']} | {s['failed']} | {s['skipped']} | "
-                     f"{s['latency_ms'] / 1000:.2f} | {per_doc:.0f} | {u['llm_calls']} | {u['prompt_tokens']} | "
-                     f"{u['completion_tokens']} |")
-    failures = ingest_failures + [f for s in summary["stages"].values() for f in s["failures"]]
+    for name, s in summary.stages.items():
+        per_doc = s.latency_ms / s.processed if s.processed else 0.0
+        u = s.usage
+        lines.append(f"| {name} | {s.processed} | {s.reused} | {s.failed} | {s.skipped} | "
+                     f"{s.latency_ms / 1000:.2f} | {per_doc:.0f} | {u.llm_calls} | {u.prompt_tokens} | "
+                     f"{u.completion_tokens} |")
+    failures = summary.ingest_failures + [f for s in summary.stages.values() for f in s.failures]
     if failures:
         lines += ["", "## Failures", "", "| document | kind | reason |", "|---|---|---|"]
         for f in failures[:200]:
-            lines.append(f"| {f['document']} | {f['kind']} | {f['message'].replace('|', '/')[:300]} |")
+            lines.append(f"| {f.document} | {f.kind} | {f.message.replace('|', '/')[:300]} |")
     return "\n".join(lines)
 
 
 @flow(name="tandem-pipeline", log_prints=True)
 def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | None = None,
                     llm: str | None = None, batch_size: int = 8, models_dir: str | None = None,
-                    max_doc_mb: float = DEFAULT_MAX_DOC_MB) -> dict[str, Any]:
+                    max_doc_mb: float = DEFAULT_MAX_DOC_MB) -> RunSummary:
     """Run ``pipeline`` (a built-in name or a YAML/TOML spec file) over files/folders in ``paths``.
 
     Results go to ``db_url`` (default ``$TANDEM_DB_URL`` or ``sqlite:///tandem.db``). Returns the
@@ -156,7 +152,7 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb)
     logger.info("run %s: %d documents to process with %s", run_id, len(doc_ids),
                 " → ".join(s.stage_id for s in built.stages))
-    all_stats: list[BatchStats] = []
+    all_stats: list[StageStats] = []
     size = max(1, batch_size)
     batches = [doc_ids[i:i + size] for i in range(0, len(doc_ids), size)]
     for index, stage in enumerate(built.stages):
@@ -170,24 +166,11 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
             _report(stage.stage_id, done, len(doc_ids))
     summary = finish_run(url, pipeline, llm, models_dir, run_id, all_stats)
     with unit_of_work(engine_for(url)) as session:
-        ingest_failures = [
-            {"document": row.source, "kind": r.error_kind or "", "message": r.error or ""}
-            for row, r in _ingest_failures(session, run_id)
+        summary.ingest_failures = [
+            DocumentFailure(document=document.source, kind=result.error_kind or "", message=result.error or "")
+            for document, result in repo.failed_results_of_run(session, run_id, INGEST_STAGE)
         ]
-    summary["ingest_failures"] = ingest_failures
-    create_markdown_artifact(key=f"tandem-run-{run_id}", markdown=_artifact_markdown(summary, ingest_failures),
+    create_markdown_artifact(key=f"tandem-run-{run_id}", markdown=_artifact_markdown(summary),
                              description=f"Tandem run {run_id}: counts, failures, per-stage latency")
-    logger.info("run %s finished: %d succeeded, %d failed", run_id, summary["succeeded"], summary["failed"])
+    logger.info("run %s finished: %d succeeded, %d failed", run_id, summary.succeeded, summary.failed)
     return summary
-
-
-def _ingest_failures(session: Any, run_id: int) -> Sequence[tuple[Any, Any]]:
-    from storage.models import DocumentRow, StageResultRow
-
-    return list(
-        session.query(DocumentRow, StageResultRow)
-        .join(RunDocumentRow, RunDocumentRow.document_id == DocumentRow.id)
-        .join(StageResultRow, StageResultRow.document_id == DocumentRow.id)
-        .filter(RunDocumentRow.run_id == run_id, StageResultRow.stage == INGEST_STAGE,
-                StageResultRow.status == "failed")
-        .all())

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flows.deployments import DEFAULT_DEPLOYMENT
+from flows.reports import RunSummary
 
 
 def run_pipeline(paths: Sequence[str | Path], pipeline: str = "default", db_url: str | None = None,
-                 llm: str | None = None, batch_size: int = 8, models_dir: str | None = None) -> dict[str, Any]:
-    """Run ``tandem-pipeline`` in this process and return its summary (run id, counts, per stage)."""
+                 llm: str | None = None, batch_size: int = 8, models_dir: str | None = None) -> RunSummary:
+    """Run ``tandem-pipeline`` in this process and return its typed summary (run id, counts, per stage)."""
     from flows.pipeline import tandem_pipeline
 
     return tandem_pipeline(paths=[str(p) for p in paths], pipeline=pipeline, db_url=db_url, llm=llm,

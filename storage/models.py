@@ -104,36 +104,37 @@ class StageResultRow(Base):
     summaries: Mapped[list[SummaryRow]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
-class EntityRow(Base):
+class _ResultChild:
+    """The columns every typed child of a stage result starts with: its id, its result, its document."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
+    result_id: Mapped[int] = mapped_column(ForeignKey("stage_results.id", ondelete="CASCADE"), index=True,
+                                           sort_order=-2)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True,
+                                             sort_order=-1)
+
+
+class EntityRow(_ResultChild, Base):
     __tablename__ = "entities"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("stage_results.id", ondelete="CASCADE"), index=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str] = mapped_column(Text)
 
 
-class LabelRow(Base):
+class LabelRow(_ResultChild, Base):
     __tablename__ = "labels"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("stage_results.id", ondelete="CASCADE"), index=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     task: Mapped[str] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(255))
     score: Mapped[float] = mapped_column(Float)
     scores: Mapped[dict[str, float]] = mapped_column(JsonType, default=dict)
 
 
-class SummaryRow(Base):
+class SummaryRow(_ResultChild, Base):
     __tablename__ = "summaries"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("stage_results.id", ondelete="CASCADE"), index=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -40,6 +40,14 @@ class DocumentRecord:
     text: str | None
     external_id: str | None = None
     metadata: dict[str, Any] = dc_field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    """How one document of a run ended: ``ok`` or ``failed``, and output field -> result key."""
+
+    status: str
+    result_keys: dict[str, str]
 
 
 @dataclass
@@ -124,6 +132,32 @@ def get_run(session: Session, run_id: int) -> PipelineRunRow:
 def run_document_ids(session: Session, run_id: int) -> list[int]:
     return list(session.scalars(
         select(RunDocumentRow.document_id).where(RunDocumentRow.run_id == run_id).order_by(RunDocumentRow.position)))
+
+
+def run_links(session: Session, run_id: int) -> list[RunDocumentRow]:
+    """The documents of a run (status and result keys of each), in input order."""
+    return list(session.scalars(
+        select(RunDocumentRow).where(RunDocumentRow.run_id == run_id).order_by(RunDocumentRow.position)))
+
+
+def set_document_outcomes(session: Session, run_id: int, outcomes: Mapping[int, DocumentOutcome]) -> None:
+    """Give each document of the run (by document id) its final status and result keys."""
+    for link in run_links(session, run_id):
+        outcome = outcomes.get(link.document_id)
+        if outcome is not None:
+            link.status = outcome.status
+            link.result_keys = dict(outcome.result_keys)
+    session.flush()
+
+
+def failed_results_of_run(session: Session, run_id: int, stage: str) -> list[tuple[DocumentRow, StageResultRow]]:
+    """The failed results of ``stage`` (e.g. read failures) for the documents of a run."""
+    query = (select(DocumentRow, StageResultRow)
+             .join(RunDocumentRow, RunDocumentRow.document_id == DocumentRow.id)
+             .join(StageResultRow, StageResultRow.document_id == DocumentRow.id)
+             .where(RunDocumentRow.run_id == run_id, StageResultRow.stage == stage,
+                    StageResultRow.status == "failed"))
+    return [(document, result) for document, result in session.execute(query).tuples()]
 
 
 # -- results ---------------------------------------------------------------------------------------

@@ -9,16 +9,17 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+from specialists.evaluation.reports import ClassifyReport
 
 
 def evaluate_classifier(gold: Path | str, specialist: str | None, models_dir: str | Path | None = None,
                         text_col: str = "text", label_col: str = "label",
-                        label_map: Mapping[str, str] | None = None) -> dict[str, Any]:
+                        label_map: Mapping[str, str] | None = None) -> ClassifyReport:
     """Predict every gold text with ``specialist`` (``spam`` or ``classify.spam``) and score it.
 
     ``label_map`` renames the model's labels to the gold labels (a label missing from the map is
-    kept as is). Returns ``accuracy``, ``macro_f1``, ``macro_recall``, ``per_label`` (label →
+    kept as is). Returns a :class:`ClassifyReport`: ``accuracy``, ``macro_f1``, ``macro_recall``, ``per_label`` (label →
     precision/recall/f1/support), ``docs_per_s``, ``docs``, ``specialist``, ``model_id`` and more.
     Raises ValueError (no specialist, unreadable gold file) or UnknownArtifactError.
     """
@@ -41,17 +42,17 @@ def evaluate_classifier(gold: Path | str, specialist: str | None, models_dir: st
     predicted = [mapping.get(o.label, o.label) for o in outputs]
     report = classification_report(data.labels, predicted)
     unmatched = sorted(set(predicted) - set(data.labels))
-    return {
-        "specialist": f"{KIND}.{name}",
-        "model_id": classifier.model_id,
-        "gold": str(gold),
-        "docs": len(data.texts),
-        "skipped_rows": data.skipped,
+    return ClassifyReport(
+        specialist=f"{KIND}.{name}",
+        model_id=classifier.model_id,
+        gold=str(gold),
+        docs=len(data.texts),
+        skipped_rows=data.skipped,
         **report,
-        "docs_per_s": round(len(data.texts) / seconds, 1) if seconds > 0 else None,
-        "predict_seconds": round(seconds, 3),
-        "load_seconds": round(load_seconds, 3),
-        "labels_only_predicted": unmatched,
-        "confusion": confusion(data.labels, predicted),
-        "label_map": mapping or None,
-    }
+        docs_per_s=round(len(data.texts) / seconds, 1) if seconds > 0 else None,
+        predict_seconds=round(seconds, 3),
+        load_seconds=round(load_seconds, 3),
+        labels_only_predicted=unmatched,
+        confusion=confusion(data.labels, predicted),
+        label_map=mapping or None,
+    )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from specialists.evaluation.reports import CleanupReport
 from specialists.metrics.text_error import char_errors, normalize_for_scoring, word_errors
 
 
@@ -40,7 +41,8 @@ def read_cleanup_gold(path: Path, noisy_field: str = "noisy", clean_field: str =
 
 
 def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = None, batch_size: int = 4,
-                     progress: Callable[[int, int], None] | None = None, **stage_options: Any) -> dict[str, Any]:
+                     progress: Callable[[int, int], None] | None = None,
+                     **stage_options: Any) -> CleanupReport:
     from stages.contracts import DocState, Document
     from stages.llm.cleanup import CleanupStage
 
@@ -76,11 +78,11 @@ def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = Non
         worse += delta > 0.01
         better += delta < 0
         per_doc.append(round(delta, 5))
-    return {
-        "cer_before": before_c / ref_chars, "cer_after": after_c / ref_chars,
-        "wer_before": before_w / ref_words, "wer_after": after_w / ref_words,
-        "docs": len(pairs), "docs_worse": worse, "docs_better": better, "failures": failures,
-        "docs_per_s": len(pairs) / elapsed if elapsed else 0.0,
-        "max_cer_increase": max(per_doc) if per_doc else 0.0,
-        "llm": stage.model_id(), "options": stage.config(),
-    }
+    return CleanupReport(
+        cer_before=before_c / ref_chars, cer_after=after_c / ref_chars,
+        wer_before=before_w / ref_words, wer_after=after_w / ref_words,
+        docs=len(pairs), docs_worse=worse, docs_better=better, failures=failures,
+        docs_per_s=len(pairs) / elapsed if elapsed else 0.0,
+        max_cer_increase=max(per_doc) if per_doc else 0.0,
+        llm=stage.model_id(), options=stage.config(),
+    )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from specialists.artifacts import load_card
 from specialists.conll import Sentence, Span, labels_of, read_conll
+from specialists.evaluation.reports import NerReport
 from specialists.label_maps import looks_like_conll, resolve_label_map
 from specialists.metrics.ner import entity_scores
 
@@ -130,10 +131,10 @@ def evaluate_ner(
     models_dir: str | Path | None = None,
     label_map: str | Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+) -> NerReport:
     """Score a NER specialist on a CoNLL gold file; see the module docstring.
 
-    Returns ``precision``, ``recall``, ``f1``, ``per_label`` (label → precision, recall, f1, support),
+    Returns a :class:`NerReport`: ``precision``, ``recall``, ``f1``, ``per_label`` (label → precision, recall, f1, support),
     ``docs_per_s``, ``tokens_per_s``, ``docs``, ``tokens``, ``specialist``, ``model_id``,
     ``label_map`` (the map's name or spec, None without one) and ``pipes`` (what ran).
     """
@@ -155,13 +156,12 @@ def evaluate_ner(
     nlp, model_id = load_ner_pipeline(specialist, models_dir)
     if progress:
         progress(f"running on {len(sentences)} sentences")
-    result = score_pipeline(nlp, sentences, mapping)
-    result.update({
-        "specialist": specialist or "ner.spacy",
-        "model_id": model_id,
-        "label_map": map_name,
-        "gold": str(gold),
-        "gold_labels": gold_labels,
-        "pipes": ner_pipe_names(nlp),
-    })
-    return result
+    return NerReport(
+        **score_pipeline(nlp, sentences, mapping),
+        specialist=specialist or "ner.spacy",
+        model_id=model_id,
+        label_map=map_name,
+        gold=str(gold),
+        gold_labels=gold_labels,
+        pipes=ner_pipe_names(nlp),
+    )

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from specialists.evaluation.reports import SummarizeReport
+
 DEFAULT_SPECIALIST = "summarize.legal"
 DEFAULT_BATCH_SIZE = 32
 
@@ -97,12 +99,12 @@ def evaluate_summarizer(
     batch_size: int = DEFAULT_BATCH_SIZE,
     limit: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
+) -> SummarizeReport:
     """ROUGE-1/2/Lsum F of ``specialist`` (default ``summarize.legal``) and of the lead baseline.
 
     ``max_words`` defaults to the summarizer's default budget; the lead baseline uses the same.
-    Returns ``rouge1``, ``rouge2``, ``rougeLsum``, ``lead_rouge1``, ``lead_rouge2``,
-    ``lead_rougeLsum``, ``ratio_rougeLsum`` (summarizer / lead), ``docs``, ``docs_per_s``
+    Returns a :class:`SummarizeReport`: ``rouge1``, ``rouge2``, ``rougeLsum``, ``lead_rouge1``,
+    ``lead_rouge2``, ``lead_rougeLsum``, ``ratio_rougeLsum`` (summarizer / lead), ``docs``, ``docs_per_s``
     (summarizer inference only, model load excluded), ``load_s``, ``failures``, mean word counts,
     ``specialist`` and ``max_words``.
     """
@@ -151,22 +153,22 @@ def evaluate_summarizer(
     ours = average(rouge_scores(p, r) for p, r in zip(predictions, references, strict=True))
     lead = average(rouge_scores(p, r) for p, r in zip(leads, references, strict=True))
     n = len(pairs)
-    return {
-        "specialist": name,
-        "max_words": budget,
-        "docs": n,
-        "rouge1": ours["rouge1"],
-        "rouge2": ours["rouge2"],
-        "rougeLsum": ours["rougeLsum"],
-        "lead_rouge1": lead["rouge1"],
-        "lead_rouge2": lead["rouge2"],
-        "lead_rougeLsum": lead["rougeLsum"],
-        "ratio_rougeLsum": ours["rougeLsum"] / lead["rougeLsum"] if lead["rougeLsum"] > 0 else None,
-        "docs_per_s": n / run_s if run_s > 0 else None,
-        "load_s": load_s,
-        "failures": len(failures),
-        "failure_examples": dict(list(failures.items())[:5]),
-        "summary_words": sum(word_count(p) for p in predictions) / max(n, 1),
-        "lead_words": sum(word_count(p) for p in leads) / max(n, 1),
-        "reference_words": sum(word_count(r) for r in references) / max(n, 1),
-    }
+    return SummarizeReport(
+        specialist=name,
+        max_words=budget,
+        docs=n,
+        rouge1=ours["rouge1"],
+        rouge2=ours["rouge2"],
+        rougeLsum=ours["rougeLsum"],
+        lead_rouge1=lead["rouge1"],
+        lead_rouge2=lead["rouge2"],
+        lead_rougeLsum=lead["rougeLsum"],
+        ratio_rougeLsum=ours["rougeLsum"] / lead["rougeLsum"] if lead["rougeLsum"] > 0 else None,
+        docs_per_s=n / run_s if run_s > 0 else None,
+        load_s=load_s,
+        failures=len(failures),
+        failure_examples=dict(list(failures.items())[:5]),
+        summary_words=sum(word_count(p) for p in predictions) / max(n, 1),
+        lead_words=sum(word_count(p) for p in leads) / max(n, 1),
+        reference_words=sum(word_count(r) for r in references) / max(n, 1),
+    )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import typer
 
+Commands = Mapping[str, Callable[..., None]]
 
-def make_app(register: Callable[[typer.Typer, typer.Typer], None]) -> typer.Typer:
+
+def make_app(train: Commands | None = None, evaluate: Commands | None = None) -> typer.Typer:
+    """``train NAME`` and ``eval NAME`` sub-commands, registered as :mod:`flows.cli` does."""
     app = typer.Typer()
     train_app = typer.Typer()
     eval_app = typer.Typer()
-    register(train_app, eval_app)
+    for name, command in (train or {}).items():
+        train_app.command(name)(command)
+    for name, command in (evaluate or {}).items():
+        eval_app.command(name)(command)
     app.add_typer(train_app, name="train")
     app.add_typer(eval_app, name="eval")
     return app

@@ -1,4 +1,4 @@
-"""``tandem train classify`` / ``tandem eval classify`` through register() on a tiny Typer app."""
+"""``tandem train classify`` / ``tandem eval classify`` on a tiny Typer app."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from flows.cli_classify import parse_label_map, register
+from flows.cli_classify import eval_classify_command, parse_label_map, train_classify_command
 from tests.flows.command_apps import flat, make_app
+
+
+def classify_app() -> typer.Typer:
+    return make_app(train={"classify": train_classify_command}, evaluate={"classify": eval_classify_command})
 
 SPAM = ["WIN a FREE prize now, call {n}", "Claim your cash reward, txt {n} to 8{n}",
         "URGENT! You have won £{n}, reply WIN"]
@@ -43,7 +48,7 @@ def test_module_import_is_light() -> None:
 
 def test_help_lists_options() -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = classify_app()
     result = runner.invoke(app, ["train", "classify", "--help"])
     assert result.exit_code == 0
     for option in ("--data", "--name", "--text-col", "--label-col", "--finetune", "--models-dir"):
@@ -56,7 +61,7 @@ def test_help_lists_options() -> None:
 
 def test_errors_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = classify_app()
     models = str(tmp_path / "models")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
@@ -99,7 +104,7 @@ def test_label_map_parsing(tmp_path: Path) -> None:
 
 def test_train_then_eval(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = classify_app()
     models = str(tmp_path / "models")
     data = tiny_csv(tmp_path / "train.csv")
     result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "tiny", "--text-col",
@@ -133,7 +138,7 @@ def test_train_then_eval(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_train_default_features_with_minilm(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = classify_app()
     models = str(tmp_path / "models")
     data = tiny_csv(tmp_path / "train.csv")
     result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "tiny", "--text-col",

@@ -1,4 +1,4 @@
-"""``tandem train ner`` / ``tandem eval ner`` through register() on a tiny Typer app."""
+"""``tandem train ner`` / ``tandem eval ner`` on a tiny Typer app."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import random
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from flows.cli_ner import register
+from flows.cli_ner import eval_ner_command, train_ner_command
 from tests.flows.command_apps import flat, make_app
+
+
+def ner_app() -> typer.Typer:
+    return make_app(train={"ner": train_ner_command}, evaluate={"ner": eval_ner_command})
 
 
 def tiny_conll(path: Path, n_docs: int = 6, per_doc: int = 5) -> Path:
@@ -31,7 +36,7 @@ def tiny_conll(path: Path, n_docs: int = 6, per_doc: int = 5) -> Path:
 
 def test_help_lists_options() -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = ner_app()
     result = runner.invoke(app, ["train", "ner", "--help"])
     assert result.exit_code == 0
     assert "--data" in result.output and "--base" in result.output and "--models-dir" in result.output
@@ -42,7 +47,7 @@ def test_help_lists_options() -> None:
 
 def test_errors_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = ner_app()
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     result = runner.invoke(app, ["train", "ner", "--data", str(empty), "--name", "x",
@@ -62,7 +67,7 @@ def test_errors_exit_2(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_train_then_eval_json(tmp_path: Path) -> None:
     runner = CliRunner()
-    app = make_app(register)
+    app = ner_app()
     data = tiny_conll(tmp_path / "train.txt")
     models = tmp_path / "models"
     result = runner.invoke(app, ["train", "ner", "--data", str(data), "--name", "tiny", "--base", "blank",

