@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from click.testing import Result
 from typer.testing import CliRunner
 
 from flows.cli_classify import eval_classify_command, parse_label_map, train_classify_command
@@ -102,14 +103,17 @@ def test_label_map_parsing(tmp_path: Path) -> None:
         parse_label_map("spam")
 
 
-def test_train_then_eval(tmp_path: Path) -> None:
-    runner = CliRunner()
-    app = classify_app()
-    models = str(tmp_path / "models")
+def train_tiny(tmp_path: Path, *options: str) -> tuple[CliRunner, typer.Typer, str, Result]:
+    """``train classify --name tiny`` on a generated CSV through the CLI: runner, app, models folder, result."""
+    runner, app, models = CliRunner(), classify_app(), str(tmp_path / "models")
     data = tiny_csv(tmp_path / "train.csv")
     result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "tiny", "--text-col",
-                                 "message", "--label-col", "category", "--features", "tfidf", "--models-dir",
-                                 models, "--json"])
+                                 "message", "--label-col", "category", "--models-dir", models, *options])
+    return runner, app, models, result
+
+
+def test_train_then_eval(tmp_path: Path) -> None:
+    runner, app, models, result = train_tiny(tmp_path, "--features", "tfidf", "--json")
     assert result.exit_code == 0, result.output
     card = json.loads(result.stdout)  # exactly one JSON object on stdout
     assert card["name"] == "tiny" and card["kind"] == "classify" and card["labels"] == ["ham", "spam"]
@@ -137,12 +141,7 @@ def test_train_then_eval(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_train_default_features_with_minilm(tmp_path: Path) -> None:
-    runner = CliRunner()
-    app = classify_app()
-    models = str(tmp_path / "models")
-    data = tiny_csv(tmp_path / "train.csv")
-    result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "tiny", "--text-col",
-                                 "message", "--label-col", "category", "--models-dir", models])
+    _runner, _app, _models, result = train_tiny(tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert "held-out" in result.stderr and "classify.tiny" in flat(result.stderr)
