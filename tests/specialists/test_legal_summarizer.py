@@ -1,5 +1,6 @@
 """The extractive legal summarizer: pure functions without a model, the stages with a fake
-encoder, and (slow) the real MiniLM stage on two small documents."""
+encoder, and (slow) the real MiniLM stage on two small documents. Imported through
+``specialists.legal_summarizer``, the re-exports of ``specialists.legal``, so that path stays tested."""
 
 from __future__ import annotations
 
@@ -9,20 +10,25 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from specialists.legal.candidates import compress_sentence, looks_like_heading, prepare
-from specialists.legal.options import DEFAULT_MAX_WORDS
-from specialists.legal.score import score_sentences
-from specialists.legal.segment import (
+from specialists.legal_summarizer import (
+    DEFAULT_MAX_WORDS,
+    LeadSummarizerStage,
+    LegalSummarizerStage,
+    compress_sentence,
+    fit_budget,
     is_boilerplate,
+    lead_summary,
+    looks_like_heading,
+    mmr_select,
+    prepare,
     remove_boilerplate,
+    score_sentences,
     short_title,
     split_sections,
     split_sentences,
+    summarize_legal,
     word_count,
 )
-from specialists.legal.select import fit_budget, mmr_select
-from specialists.legal.stages import LeadSummarizerStage, LegalSummarizerStage
-from specialists.legal.summarizer import lead_summary, summarize_legal
 from stages.contracts import DocState, Document, Summary
 from stages.registry import create
 
