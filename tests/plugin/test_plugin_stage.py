@@ -95,6 +95,7 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _env(site: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
+    env["COLUMNS"] = "200"  # Rich wraps at the terminal width
     return env
 
 
@@ -147,4 +148,5 @@ def test_plugin_stage_runs_in_tandem_run_and_is_stored_like_a_builtin(plugin_sit
     wrong.write_text("stages:\n  - stage: length.words\n    options: {treshold: 4}\n")
     failed = _tandem(["run", str(docs), "--pipeline", str(wrong), "--db", url], plugin_site, tmp_path)
     assert failed.returncode == 2
-    assert "'length.words': 'treshold'; valid options: threshold (int, default 5)" in failed.stdout + failed.stderr
+    message = " ".join((failed.stdout + failed.stderr).split())
+    assert "'length.words': 'treshold'; valid options: threshold (int, default 5)" in message
