@@ -85,7 +85,7 @@ class StageFailure(BaseModel):
 
 
 class Usage(BaseModel):
-    """Accounting for one document in one stage (LLM token counts are zero for specialists)."""
+    """Accounting for one document in one stage (LLM token counts are zero for stages without an LLM)."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
