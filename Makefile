@@ -10,13 +10,26 @@ export TRANSFORMERS_OFFLINE := 1
 
 setup: $(STAMP)
 
-# torch is pinned and installed first so no CUDA build is pulled in; llama-cpp-python builds from
-# source once (~10 min on 2 cores), pip caches the wheel afterwards.
+# llama-cpp-python builds from source once (~10 min on 2 cores) into a wheel folder of our own, for a
+# portable x86-64 CPU (AVX2/FMA/F16C) rather than -march=native: a native build on a CPU that reports
+# AMX uses tile instructions that virtual machines may forbid (the process dies with a general
+# protection fault in libggml-cpu). pip's own cache could hold such a native wheel, so it is bypassed.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+                     -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+WHEELHOUSE        ?= $(HOME)/.cache/tandem/wheels/avx2
+
+# torch is pinned and installed first so no CUDA build is pulled in.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	@ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo "building llama-cpp-python $(LLAMA_CPP_VERSION) for AVX2 CPUs (once, ~10 min)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir \
+	    -w $(WHEELHOUSE) llama-cpp-python==$(LLAMA_CPP_VERSION); }
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(BIN)/pip install --quiet --find-links $(WHEELHOUSE) -e ".[dev]"
 	touch $(STAMP)
 
 demo: setup

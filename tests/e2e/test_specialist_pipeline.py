@@ -44,7 +44,9 @@ carry out this Act. WIN a FREE prize now, call 555.
 def test_classifier_ner_and_legal_summarizer_in_one_yaml_pipeline(tmp_path: Path, prefect_harness: None) -> None:
     models = tmp_path / "models"
     train_classifier(write_rows(tmp_path / "spam.tsv", tiny_rows()), "tinyspam", models_dir=models, features="tfidf")
-    train_ner(tiny_conll(tmp_path / "ner.txt"), "tinyner", models_dir=models, base="blank", epochs=4, members=1)
+    # 12 epochs: with fewer, this tiny blank model sometimes learns nothing (training order varies with
+    # the hash seed and BLAS threads)
+    train_ner(tiny_conll(tmp_path / "ner.txt"), "tinyner", models_dir=models, base="blank", epochs=12, members=1)
 
     docs = tmp_path / "docs"
     docs.mkdir()
