@@ -67,6 +67,9 @@ class Stage(ABC, Generic[Out]):
     Options: ClassVar[type[StageOptions]] = StageOptions
     #: true for families whose registry name carries a trained artifact (``classify.spam``)
     takes_artifact: ClassVar[bool] = False
+    #: run-wide settings (``tandem run --llm/--models-dir``) → the option that receives them; by default
+    #: a setting reaches the option of the same name when the stage declares one
+    shared_options: ClassVar[Mapping[str, str]] = {}
     #: how names show the artifact in listings: ``classify.spam`` (".") or ``ner.spacy:conll`` (":")
     artifact_separator: ClassVar[str] = ":"
     options: StageOptions

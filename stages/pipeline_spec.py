@@ -88,7 +88,8 @@ class Pipeline:
             except registry.UnknownStageError as exc:
                 raise PipelineError(str(exc)) from None
             accepted = stage_class.Options.model_fields
-            shared = {k: v for k, v in stage_options.items() if k in accepted and v is not None}
+            targets = {name: stage_class.shared_options.get(name, name) for name in stage_options}
+            shared = {targets[k]: v for k, v in stage_options.items() if targets[k] in accepted and v is not None}
             try:
                 stage = stage_class(input=step.input, output=step.output, **{**implied, **shared, **step.options})
             except StageOptionsError as exc:

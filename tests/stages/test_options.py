@@ -106,3 +106,16 @@ def _doc(text: str) -> Any:
     from stages.contracts import Document
 
     return Document.from_text(text, source="t.txt")
+
+
+def test_shared_settings_can_be_routed_to_another_option_name() -> None:
+    class Routed(EchoStage):
+        name = "routed"
+        shared_options = {"llm": "batch_size"}  # a stand-in: route --llm's value to another option
+
+    registry.register("routed", Routed)
+    try:
+        routed = Pipeline.build([{"stage": "routed", "input": "text"}], llm=3)
+        assert routed.stages[0].options.batch_size == 3  # type: ignore[attr-defined]
+    finally:
+        registry.unregister("routed")
