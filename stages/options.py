@@ -7,7 +7,8 @@ bounds and a one-line description (``Field(description=...)``). From it come:
   :class:`StageOptionsError` naming the stage, the option and the valid ones;
 * ``Stage.config()``, the part of the result key that options contribute: every option but those
   marked ``json_schema_extra=NOT_IN_KEY`` (options that cannot change an output, such as the LLM
-  backend, which is already in the model id, or a batch size);
+  backend, which is already in the model id, or a batch size); an option marked ``KEY_UNLESS_NONE``
+  (added later, None meaning the behaviour from before) is left out while it is None, so existing keys hold;
 * ``tandem pipelines --stage NAME``, which prints :func:`describe_options`.
 
 Example::
@@ -29,6 +30,9 @@ from pydantic_core import PydanticUndefined
 
 #: ``json_schema_extra`` of an option that does not change outputs, so it stays out of the result key
 NOT_IN_KEY: dict[str, Any] = {"result_key": False}
+#: ``json_schema_extra`` of an option added later with a default of None that means "as before": it is in the
+#: result key only when set, so the keys of results stored before the option existed stay the same
+KEY_UNLESS_NONE: dict[str, Any] = {"result_key": "unless_none"}
 
 #: a folder or file option: a ``str``, also accepting a ``pathlib.Path``
 PathOption = Annotated[str, BeforeValidator(lambda value: os.fspath(value) if isinstance(value, os.PathLike)
@@ -50,7 +54,13 @@ class StageOptions(BaseModel):
     def key_config(self) -> dict[str, Any]:
         """The options that change outputs, as JSON-ready values sorted by name."""
         dumped = self.model_dump(mode="json", include=set(self.key_fields()))
-        return {name: dumped[name] for name in sorted(dumped)}
+        return {name: dumped[name] for name in sorted(dumped)
+                if not (dumped[name] is None and _extra(type(self), name).get("result_key") == "unless_none")}
+
+
+def _extra(options_type: type[StageOptions], name: str) -> dict[str, Any]:
+    extra = options_type.model_fields[name].json_schema_extra
+    return extra if isinstance(extra, dict) else {}
 
 
 class OptionInfo(BaseModel):

@@ -28,8 +28,10 @@ _OLLAMA_OPTIONS = ("mirostat", "mirostat_eta", "mirostat_tau", "num_ctx", "num_g
                    "repeat_penalty", "temperature", "seed", "tfs_z", "top_k", "top_p")
 
 
-def max_tokens_kwargs(model: BaseChatModel, max_tokens: int, backend: BackendSpec | None = None) -> dict[str, Any]:
-    """The invocation keywords that cap one answer's length for the backend of ``model``.
+def max_tokens_kwargs(model: BaseChatModel, max_tokens: int, backend: BackendSpec | None = None,
+                      temperature: float | None = None) -> dict[str, Any]:
+    """The invocation keywords that cap one answer's length for the backend of ``model`` (and, when
+    ``temperature`` is not None, sample at that temperature instead of the model's own, 0 for our backends).
 
     ``backend`` is the parsed spec the model was built from; without it the model's class tells
     (:func:`~stages.llm.backends.backend_of`). ``ChatOpenAI`` renames ``max_tokens`` to
@@ -38,15 +40,16 @@ def max_tokens_kwargs(model: BaseChatModel, max_tokens: int, backend: BackendSpe
     fill the whole context window.
     """
     backend = backend or backend_of(model)
-    if backend is None:  # a chat model of another class (a test double): the generic keyword
-        return {"max_tokens": max_tokens}
+    sampling = {} if temperature is None else {"temperature": temperature}
+    if backend is None:  # a chat model of another class (a test double): the generic keywords
+        return {"max_tokens": max_tokens, **sampling}
     if backend.kind == "ollama":
         # Ollama takes the cap inside ``options``, which then replace the model's own: carry them over
         options = {field: getattr(model, field) for field in _OLLAMA_OPTIONS if getattr(model, field, None) is not None}
-        return {"options": {**options, "num_predict": max_tokens}}
+        return {"options": {**options, **sampling, "num_predict": max_tokens}}
     if backend.kind == "openai" and "api.openai.com" not in (backend.base_url or "api.openai.com"):
-        return {"max_tokens": max_tokens, "extra_body": {"max_tokens": max_tokens}}
-    return {"max_tokens": max_tokens}
+        return {"max_tokens": max_tokens, "extra_body": {"max_tokens": max_tokens}, **sampling}
+    return {"max_tokens": max_tokens, **sampling}
 
 
 def invoke_with_retries(runnable: Any, messages: list[BaseMessage], backend: BackendSpec) -> Any:
@@ -68,10 +71,10 @@ def call_usage(message: BaseMessage, start: float) -> Usage:
 
 
 def call_llm(model: BaseChatModel, prompt: VersionedPrompt, variables: dict[str, Any], *, backend: BackendSpec,
-             max_tokens: int = 512) -> LLMAnswer:
+             max_tokens: int = 512, temperature: float | None = None) -> LLMAnswer:
     """Invoke ``prompt | model`` once (plus bounded retries on transient errors), the answer capped at
-    ``max_tokens``."""
-    limit = max_tokens_kwargs(model, max_tokens, backend)
+    ``max_tokens``, sampled at ``temperature`` (None: the model's own)."""
+    limit = max_tokens_kwargs(model, max_tokens, backend, temperature)
     runnable = model.bind(**limit) if limit else model
     start = time.perf_counter()
     message = invoke_with_retries(runnable, prompt.template.format_messages(**variables), backend)

@@ -21,7 +21,7 @@ from stages.llm.prompts import RETRY_FEEDBACK, VersionedPrompt
 from stages.llm.structured.decoding import DECODINGS, answer_of, auto_decoding, constrained
 from stages.llm.structured.messages import feedback_messages
 from stages.llm.structured.parsing import InvalidAnswer
-from stages.options import StageOptions
+from stages.options import KEY_UNLESS_NONE, StageOptions
 
 Out = TypeVar("Out", bound=StageOutput)
 R = TypeVar("R")
@@ -32,6 +32,9 @@ class StructuredOptions(LlmOptions):
     decoding: str = Field("auto", description=f"how the answer is constrained: {', '.join(DECODINGS)}")
     max_tokens: int | None = Field(None, ge=1, description="answer length cap in tokens (default: the stage's own)")
     chunk_tokens: int = Field(1500, ge=16, description="longer texts are condensed (or, for ner.llm, chunked)")
+    temperature: float | None = Field(None, ge=0.0, le=2.0, description="sampling temperature (default: the "
+                                      "backend's own, greedy for ours); in the result key only when set",
+                                      json_schema_extra=KEY_UNLESS_NONE)
 
     @field_validator("decoding")
     @classmethod
@@ -105,7 +108,7 @@ class StructuredLlmStage(LlmStage[Out]):
     def ask(self, messages: list[BaseMessage]) -> tuple[str | dict[str, Any], str, Usage]:
         """One answer (plus transient-error retries): (answer for the parser, raw text, usage)."""
         model = self.model
-        limit = max_tokens_kwargs(model, self.max_tokens, self.backend)
+        limit = max_tokens_kwargs(model, self.max_tokens, self.backend, self.options.temperature)
         runnable = constrained(model, self.decoding_for(), self.answer_schema(), limit, self.backend)
         start = time.perf_counter()
         answer, raw, message = answer_of(invoke_with_retries(runnable, messages, self.backend))
