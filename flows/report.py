@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from flows.reports import EntityMention, LabelScore, ResultFailure, ResultRow, RunInfo, RunReport, StageTotals
+from stages.contracts import OUTPUT_TYPES, Classification, Entities, StageOutput, Summary
 from storage import repository as repo
 from storage.db import unit_of_work
 from storage.models import DocumentRow, PipelineRunRow, RunDocumentRow, StageResultRow
@@ -58,12 +59,12 @@ def _result_row(link: RunDocumentRow, doc: DocumentRow, rows: dict[str, StageRes
                                 "model_id": row.model_id, "prompt_tokens": row.prompt_tokens,
                                 "completion_tokens": row.completion_tokens,
                                 "latency_ms": round(row.latency_ms, 1), "reused": row.run_id != run_id}
-    entry.summary = _first_of_type(entry.outputs, "Summary", "text")
+    entry.summary = _first_of_type(entry.outputs, Summary, "text")
     entry.entities = [
         EntityMention(text=e["text"], label=e["label"], start=e["start"], end=e["end"])
-        for out in entry.outputs.values() if out.get("type") == "Entities" for e in out["entities"]]
+        for out in entry.outputs.values() if _is_a(out, Entities) for e in out["entities"]]
     entry.labels = {f: LabelScore(label=o["label"], score=o["score"])
-                    for f, o in entry.outputs.items() if o.get("type") == "Classification"}
+                    for f, o in entry.outputs.items() if _is_a(o, Classification)}
     return entry
 
 
@@ -81,8 +82,14 @@ def _add_totals(totals: dict[str, StageTotals], row: StageResultRow, reused: boo
     t.latency_ms = round(t.latency_ms + row.latency_ms, 1)
 
 
-def _first_of_type(outputs: dict[str, dict[str, Any]], type_name: str, key: str) -> Any:
+def _is_a(output: dict[str, Any], parent: type[StageOutput]) -> bool:
+    """Whether a stored output's type is ``parent`` or a subclass (``RoutedClassification`` is a Classification)."""
+    stored = OUTPUT_TYPES.get(str(output.get("type")))
+    return stored is not None and issubclass(stored, parent)
+
+
+def _first_of_type(outputs: dict[str, dict[str, Any]], parent: type[StageOutput], key: str) -> Any:
     for out in outputs.values():
-        if out.get("type") == type_name:
+        if _is_a(out, parent):
             return out.get(key)
     return None

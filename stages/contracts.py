@@ -54,6 +54,10 @@ class Entity(BaseModel):
     end: int = Field(ge=0)
     label: str
     text: str
+    #: left out of the stored JSON when None, so outputs without scores are stored exactly as before
+    score: float | None = Field(default=None, ge=0.0, le=1.0, exclude_if=lambda value: value is None,
+                                description="the model's confidence in this entity, when it gives one "
+                                "(ner.spacy with entity_scores: the beam-search probability)")
 
 
 class Entities(StageOutput):
@@ -65,6 +69,31 @@ class Classification(StageOutput):
     label: str
     score: float = Field(ge=0.0, le=1.0)
     scores: dict[str, float] = Field(default_factory=dict)
+
+
+#: which side of a confidence cascade (stage ``cascade``) produced an output
+Route = Literal["specialist", "llm"]
+
+
+class RoutedClassification(Classification):
+    """A cascade's label: ``route`` names who answered, ``specialist_confidence`` is the specialist's score.
+
+    ``llm_error`` is set when the document was sent to the LLM and the LLM failed: the specialist's answer
+    is kept (``route="specialist"``). Stored like any :class:`Classification` (a ``labels`` row).
+    """
+
+    route: Route
+    specialist_confidence: float = Field(ge=0.0, le=1.0)
+    llm_error: str | None = None
+
+
+class RoutedEntities(Entities):
+    """A cascade's entities; ``route``, ``specialist_confidence`` and ``llm_error`` as in
+    :class:`RoutedClassification`. Stored like any :class:`Entities` (``entities`` rows)."""
+
+    route: Route
+    specialist_confidence: float = Field(ge=0.0, le=1.0)
+    llm_error: str | None = None
 
 
 FailureKind = Literal[
@@ -147,5 +176,6 @@ class DocState(BaseModel):
 
 #: Output types by their class name, so stored JSON can be turned back into models.
 OUTPUT_TYPES: dict[str, type[StageOutput]] = {
-    cls.__name__: cls for cls in (RawText, CleanText, Summary, Entities, Classification)
+    cls.__name__: cls for cls in (RawText, CleanText, Summary, Entities, Classification, RoutedEntities,
+                                  RoutedClassification)
 }
