@@ -33,6 +33,31 @@ class UnknownArtifactError(LookupError):
     pass
 
 
+class Distillation(BaseModel):
+    """How a distilled artifact's training data came about (``tandem distill``): the teacher, how it was asked,
+    and what survived. ``teacher`` is the ``--llm`` spec as shown (model and URL, never a key)."""
+
+    teacher: str
+    teacher_model_id: str
+    samples: int = 1
+    min_agreement: float = 1.0
+    temperature: float | None = None
+    unlabeled: list[str] = Field(default_factory=list)
+    #: texts the teacher labelled, and what became of them (kept + dropped + invalid = labelled)
+    labelled: int = 0
+    kept: int = 0
+    dropped: int = 0
+    invalid: int = 0
+    #: answers that failed (of labelled × samples), by failure kind
+    invalid_answers: int = 0
+    failure_kinds: dict[str, int] = Field(default_factory=dict)
+    #: synthetic texts written by the teacher (distinct), and those it labelled as intended (in the data)
+    synthesized: int = 0
+    synthetic_kept: int = 0
+    #: entities the IOB conversion could not place on tokens (ner)
+    entities_dropped: int = 0
+
+
 class ModelCard(BaseModel):
     name: str
     kind: str  # "classify" | "ner"
@@ -44,6 +69,8 @@ class ModelCard(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     n_train: int = 0
     n_heldout: int = 0
+    #: set for a student trained on a teacher's labels (``tandem distill``); None for ``tandem train``
+    distillation: Distillation | None = None
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
