@@ -33,6 +33,8 @@ class SystemRun:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     load_s: float = 0.0
+    #: per-document usage in input order (LLM calls and tokens: a cascade counts only its routed documents)
+    usages: list[Usage] = field(default_factory=list)
 
     @property
     def docs(self) -> int:
@@ -69,6 +71,7 @@ def run_system(name: str, kind: SystemKind, stage: Stage[Any], texts: Sequence[s
     outputs: list[StageOutput | StageFailure] = []
     latencies: list[float] = []
     usage = Usage()
+    usages: list[Usage] = []
     wall_start, cpu_start = time.perf_counter(), time.process_time()
     for start in range(0, len(states), max(1, batch_size)):
         batch = states[start:start + batch_size]
@@ -80,10 +83,11 @@ def run_system(name: str, kind: SystemKind, stage: Stage[Any], texts: Sequence[s
             doc_usage = result.usage.get(state.key, Usage())
             outputs.append(outcome)
             latencies.append(doc_usage.latency_ms)
+            usages.append(doc_usage)
             usage = usage + doc_usage.model_copy(update={"latency_ms": 0.0})
         if progress is not None:
             progress(len(outputs), len(states))
     wall_s = time.perf_counter() - wall_start
     cpu_s = time.process_time() - cpu_start
     return SystemRun(name=name, kind=kind, model_id=stage.model_id(), outputs=outputs, latencies_ms=latencies,
-                     usage=usage, wall_s=wall_s, cpu_s=cpu_s, load_s=load_s)
+                     usage=usage, wall_s=wall_s, cpu_s=cpu_s, load_s=load_s, usages=usages)
