@@ -60,8 +60,8 @@ class CascadeOptions(StageOptions):
     specialist_options: dict[str, Any] = Field(default_factory=dict, description="options of the specialist "
                                                "stage (their result-key share is the stage's own)",
                                                json_schema_extra=NOT_IN_KEY)
-    llm_options: dict[str, Any] = Field(default_factory=dict, description="options of the LLM stage, e.g. "
-                                        "{labels: [spam, ham]} (their result-key share is the stage's own)",
+    llm_options: dict[str, Any] = Field(default_factory=dict, description="options of the LLM stage, e.g. the "
+                                        "labels of classify.llm (their result-key share is the stage's own)",
                                         json_schema_extra=NOT_IN_KEY)
     llm_backend: str | None = Field(None, description="chat model of the LLM stage (tandem run --llm); keyed "
                                     "through its model id", json_schema_extra=NOT_IN_KEY)
