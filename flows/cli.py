@@ -17,6 +17,12 @@ from rich.table import Table
 from flows.cli_classify import eval_classify_command, train_classify_command
 from flows.cli_cleanup import eval_cleanup_command
 from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json
+from flows.cli_compare import (
+    compare_classify_command,
+    compare_ner_command,
+    compare_summarize_command,
+    results_comparison,
+)
 from flows.cli_deploy import serve_command, trigger_command
 from flows.cli_ner import eval_ner_command, train_ner_command
 from flows.cli_pipelines import pipelines_command
@@ -31,6 +37,8 @@ app = typer.Typer(
 )
 train_app = typer.Typer(no_args_is_help=True, help="Train specialists (classifiers, NER) into the models folder.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure a specialist or the LLM cleanup on gold data.")
+compare_app = typer.Typer(no_args_is_help=True, help="LLM or specialist? Run both on your gold data: quality, "
+                                                     "speed, latency, tokens and cost side by side.")
 
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 
@@ -104,12 +112,17 @@ def results(
     run_ref: Annotated[str, typer.Option("--run", help="Run id, or 'last'.")] = "last",
     db: DbOption = None,
     output_format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    comparison: Annotated[str | None, typer.Option(
+        "--comparison", help="Show a stored 'tandem compare' instead: its id, or 'last'.", show_default=False)] = None,
 ) -> None:
     """Show what a run produced per document: status, summary, entities, labels, failures."""
     from storage.db import resolve_db_url
 
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}")
+    if comparison is not None:
+        results_comparison(resolve_db_url(db), comparison, output_format)
+        return
     if run_ref != "last" and not run_ref.isdigit():
         fail(f"--run must be a run id or 'last', not {run_ref!r}")
     _show_results(resolve_db_url(db), run_ref, output_format)
@@ -162,12 +175,16 @@ app.command("serve")(serve_command)
 app.command("trigger")(trigger_command)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
+app.add_typer(compare_app, name="compare")
 train_app.command("classify")(train_classify_command)
 train_app.command("ner")(train_ner_command)
 eval_app.command("classify")(eval_classify_command)
 eval_app.command("ner")(eval_ner_command)
 eval_app.command("summarize")(eval_summarize_command)
 eval_app.command("cleanup")(eval_cleanup_command)
+compare_app.command("classify")(compare_classify_command)
+compare_app.command("ner")(compare_ner_command)
+compare_app.command("summarize")(compare_summarize_command)
 
 
 def main() -> None:  # pragma: no cover

@@ -138,3 +138,44 @@ class SummaryRow(_ResultChild, Base):
     method: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ComparisonRow(Base):
+    """One ``tandem compare`` run: a task, a gold file and the cost model its systems were priced with."""
+
+    __tablename__ = "comparisons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(32), index=True)
+    gold: Mapped[str] = mapped_column(Text)
+    docs: Mapped[int] = mapped_column(Integer, default=0)
+    cost_model: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    chart: Mapped[str | None] = mapped_column(Text)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    systems: Mapped[list[ComparisonSystemRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ComparisonSystemRow.position")
+
+
+class ComparisonSystemRow(Base):
+    """One system of a comparison: its headline figures as columns, its whole JSON (``--json``) in ``report``."""
+
+    __tablename__ = "comparison_systems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comparison_id: Mapped[int] = mapped_column(ForeignKey("comparisons.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))  # specialist | llm | cascade
+    model_id: Mapped[str] = mapped_column(String(512), default="")
+    #: the task's primary metric (classify macro_f1, ner f1, summarize rougeLsum)
+    quality: Mapped[float | None] = mapped_column(Float)
+    docs_per_s: Mapped[float] = mapped_column(Float, default=0.0)
+    p50_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    p95_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_per_1k_docs: Mapped[float] = mapped_column(Float, default=0.0)
+    report: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
