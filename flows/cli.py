@@ -24,6 +24,7 @@ from flows.cli_compare import (
     results_comparison,
 )
 from flows.cli_deploy import serve_command, trigger_command
+from flows.cli_distill import distill_command
 from flows.cli_ner import eval_ner_command, train_ner_command
 from flows.cli_pipelines import pipelines_command
 from flows.cli_summarize import eval_summarize_command
@@ -173,6 +174,7 @@ app.command("results")(results)
 app.command("pipelines")(pipelines_command)
 app.command("serve")(serve_command)
 app.command("trigger")(trigger_command)
+app.command("distill")(distill_command)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.add_typer(compare_app, name="compare")

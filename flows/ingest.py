@@ -1,5 +1,6 @@
 """Read input files into documents: ``.txt``/``.md`` (one document per file), ``.jsonl`` (field
 ``text``, optional ``id``; other fields become metadata) and ``.csv`` (column ``text``, optional ``id``).
+``.tsv`` (the same, tab-separated) is read when a caller asks for it (``suffixes``, e.g. ``tandem distill``).
 
 A bad input never raises: it becomes an :class:`IngestItem` with a failure (empty, binary, invalid
 UTF-8, too large, malformed line) so it is recorded and the batch goes on.
@@ -19,6 +20,8 @@ from stages.contracts import Document, FailureKind, StageFailure
 from storage.repository import DocumentRecord
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv")
+#: what ``suffixes`` may add: tab-separated tables with a ``text`` column
+TABLE_SUFFIXES = (".tsv",)
 DEFAULT_MAX_DOC_MB = 5.0
 INGEST_STAGE = "ingest"
 
@@ -58,19 +61,19 @@ def _ok(text: str, source: str, external_id: str | None = None, metadata: dict[s
                                      text=text, external_id=external_id, metadata=dict(metadata or {})))
 
 
-def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for supported files (sorted, deduplicated)."""
+def expand_paths(paths: Sequence[str | Path], suffixes: Sequence[str] = SUPPORTED_SUFFIXES) -> list[Path]:
+    """Files as given, folders searched recursively for files with ``suffixes`` (sorted, deduplicated)."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             files.extend(found)
         elif path.is_file():
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if path.suffix.lower() not in suffixes:
                 raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'}; "
-                                 f"use {', '.join(SUPPORTED_SUFFIXES)}")
+                                 f"use {', '.join(suffixes)}")
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or folder")
@@ -122,8 +125,8 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
         yield _ok(decoded, source)
     elif suffix == ".jsonl":
         yield from _read_jsonl(decoded, source, max_bytes)
-    elif suffix == ".csv":
-        yield from _read_csv(decoded, source, max_bytes)
+    elif suffix in (".csv", ".tsv"):
+        yield from _read_csv(decoded, source, max_bytes, "\t" if suffix == ".tsv" else ",")
 
 
 def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
@@ -160,11 +163,11 @@ def _read_jsonl(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
         yield _checked(obj["text"], where, max_bytes, external_id, metadata)
 
 
-def _read_csv(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
-    reader = csv.DictReader(io.StringIO(text))
+def _read_csv(text: str, source: str, max_bytes: int, delimiter: str = ",") -> Iterator[IngestItem]:
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if reader.fieldnames is None or "text" not in reader.fieldnames:
         yield _fail(raw_key(text.encode("utf-8")), source, "unreadable",
-                    f"CSV has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
+                    f"{'TSV' if delimiter == chr(9) else 'CSV'} has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
         return
     for number, row in enumerate(reader, start=2):
         external_id = row.get("id") or None
@@ -172,6 +175,7 @@ def _read_csv(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
         yield _checked(row.get("text") or "", f"{source}:{number}", max_bytes, external_id, metadata)
 
 
-def read_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB) -> list[IngestItem]:
+def read_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB,
+                suffixes: Sequence[str] = SUPPORTED_SUFFIXES) -> list[IngestItem]:
     max_bytes = int(max_doc_mb * 1e6)
-    return [item for path in expand_paths(paths) for item in read_file(path, max_bytes)]
+    return [item for path in expand_paths(paths, suffixes) for item in read_file(path, max_bytes)]
