@@ -22,7 +22,6 @@ from stages.contracts import (
     RoutedClassification,
     RoutedEntities,
     StageFailure,
-    StageOutput,
 )
 from stages.pipeline_spec import Pipeline, PipelineError
 from storage import repository as repo
@@ -187,7 +186,7 @@ def test_stored_like_a_classification(models: Path, tmp_path: Path) -> None:
         rows = session.query(StageResultRow).all()
         labels = session.query(LabelRow).all()
         assert len(rows) == 3 and len(labels) == 3 and {label.label for label in labels} == {"spam"}
-        assert all(row.output_type == "RoutedClassification" and row.output["route"] == "llm" for row in rows)
+        assert all(row.output_type == "RoutedClassification" and (row.output or {})["route"] == "llm" for row in rows)
         restored = repo.output_of(rows[0])
         assert isinstance(restored, RoutedClassification) and restored.route == "llm"
     again = run_stage_batch(engine, pipeline, 0, ids, None)
@@ -219,7 +218,7 @@ class ScoredNer(Stage[Entities]):
 
     name = "ner.scored"
     version = "1"
-    output_type: type[StageOutput] = Entities
+    output_type = Entities
     default_output = "entities"
 
     def model_id(self) -> str:
