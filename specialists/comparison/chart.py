@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from specialists.comparison.render import metric_label, rate, usd
 from specialists.comparison.report import ComparisonReport
@@ -19,8 +20,72 @@ MARKERS = {"specialist": "o", "llm": "s", "cascade": "D"}
 MIN_RATE = 1e-3
 
 
-def _short(name: str, limit: int = 34) -> str:
-    return name if len(name) <= limit else name[:limit - 1] + "…"
+#: where a label may go relative to its point, tried in this order: directions (x, y) at growing distances
+DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
+DISTANCES = (14, 45, 90)
+ALIGN_X = {0: "center", 1: "left", -1: "right"}
+ALIGN_Y = {0: "center", 1: "bottom", -1: "top"}
+
+
+def _wrap(name: str, width: int = 40) -> str:
+    """A long system name on at most two lines."""
+    if len(name) <= width:
+        return name
+    cut = max(name.rfind(" ", 0, width), name.rfind("-", 0, width), name.rfind(",", 0, width))
+    cut = cut + 1 if cut > width // 2 else width
+    rest = name[cut:].strip()
+    return name[:cut].rstrip() + "\n" + (rest if len(rest) <= width else rest[:width - 1] + "…")
+
+
+def _annotate(ax: Any, text: str, x: float, y: float, dx: float, dy: float, ha: str, va: str) -> Any:
+    """A boxed label; one set apart from its point gets a thin line to it."""
+    arrow = {"arrowstyle": "-", "color": "#888888", "lw": 0.8} if abs(dx) + abs(dy) > 20 else None
+    return ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=8.5,
+                       annotation_clip=False, zorder=5, arrowprops=arrow,
+                       bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbbbbb", "alpha": 0.92})
+
+
+def _overlap(box: Any, other: Any) -> float:
+    width = min(box.x1, other.x1) - max(box.x0, other.x0)
+    height = min(box.y1, other.y1) - max(box.y0, other.y0)
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _place_labels(fig: Any, ax: Any, labels: list[tuple[float, float, str]], notes: list[Any]) -> None:
+    """Annotate each point at the first place (:data:`DIRECTIONS` × :data:`DISTANCES`) where its box stays
+    inside the axes and covers no point, earlier label, legend or note; where none is free, at the place
+    that covers least."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend()
+    taken = [artist.get_window_extent(renderer) for artist in [legend, *notes] if artist is not None]
+    for x, y, _text in labels:
+        px, py = ax.transData.transform((x, y))
+        taken.append(Bbox.from_extents(px - 9, py - 9, px + 9, py + 9))
+    for x, y, text in labels:
+        best: tuple[float, int, int] | None = None
+        for distance in DISTANCES:
+            for dx, dy in DIRECTIONS:
+                note = _annotate(ax, text, x, y, dx * distance, dy * distance, ALIGN_X[dx], ALIGN_Y[dy])
+                note.update_positions(renderer)
+                box = Text.get_window_extent(note, renderer).expanded(1.04, 1.1)  # the text, not its line
+                note.remove()
+                outside = box.width * box.height - _overlap(box, frame)
+                cost = outside * 4 + sum(_overlap(box, other) for other in taken)
+                if best is None or cost < best[0]:
+                    best = (cost, dx * distance, dy * distance)
+                if cost == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        _cost, dx, dy = best
+        note = _annotate(ax, text, x, y, dx, dy, ALIGN_X[(dx > 0) - (dx < 0)], ALIGN_Y[(dy > 0) - (dy < 0)])
+        note.update_positions(renderer)
+        taken.append(Text.get_window_extent(note, renderer))
 
 
 def _plain(value: float, _position: float | None = None) -> str:
@@ -51,29 +116,28 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
         spread = max(max(ys) - min(ys), 0.2)
         bottom, top = max(0.0, min(ys) - spread * 0.6), min(1.0, max(ys) + spread * 0.6) + 0.02
         ax.set_ylim(bottom, top)
-        placed: list[tuple[float, float, bool]] = []
+        drawn: list[tuple[float, float]] = []
+        labels: list[tuple[float, float, str]] = []
         for system, x, y in points:
-            ax.scatter([x], [y], s=140, color=COLORS.get(system.kind, "gray"), marker=MARKERS.get(system.kind, "o"),
-                       edgecolor="black", linewidth=0.8, zorder=3)
-            label = (f"{_short(system.name)} ({system.kind})\n{metric} {y:.3f} · {rate(system.docs_per_s)} docs/s"
-                     f"\n{usd(system.cost_per_1k_docs)} per 1k docs")
-            # labels of high points go below them, of low points above; a point close to one already
-            # labelled takes the other side, so that two labels do not cover each other
-            below = y > (bottom + top) / 2
-            near = [side for px, py, side in placed
-                    if abs(math.log10(x) - math.log10(px)) < 0.6 and abs(y - py) < spread * 0.5]
-            if near and near[-1] == below:
-                below = not below
-            placed.append((x, y, below))
-            ax.annotate(label, (x, y), xytext=(0, -14 if below else 14), textcoords="offset points",
-                        ha="center", va="top" if below else "bottom", fontsize=8.5, annotation_clip=False,
-                        bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbbbbb", "alpha": 0.9})
+            # a point on top of an earlier one (a cascade that never calls its LLM) is drawn smaller, so both show
+            under = sum(abs(math.log10(x) - math.log10(px)) < 0.05 and abs(y - py) < 0.01 for px, py in drawn)
+            ax.scatter([x], [y], s=150 * 0.4 ** under, color=COLORS.get(system.kind, "gray"),
+                       marker=MARKERS.get(system.kind, "o"), edgecolor="black", linewidth=0.8, zorder=3 + under)
+            drawn.append((x, y))
+            text = (f"{_wrap(system.name)} ({system.kind})\n{metric} {y:.3f} · {rate(system.docs_per_s)} docs/s"
+                    f"\n{usd(system.cost_per_1k_docs)} per 1k docs")
+            if under:  # one box for the points drawn on top of each other
+                first = next(i for i, (lx, ly, _t) in enumerate(labels)
+                             if abs(math.log10(x) - math.log10(lx)) < 0.05 and abs(y - ly) < 0.01)
+                labels[first] = (labels[first][0], labels[first][1], labels[first][2] + "\n" + text)
+            else:
+                labels.append((x, y, text))
         ax.grid(True, which="both", alpha=0.3)
         ax.set_xlabel("speed: documents per second (log scale; right is faster)")
         ax.set_ylabel(f"quality: {metric} on the gold data (0 to 1; up is better)")
         ax.set_title(f"{report.task}: quality vs speed on {Path(report.gold).name} ({report.docs} documents)",
                      fontsize=12)
-        ax.text(0.99, 0.02, "better: up and to the right ↗", transform=ax.transAxes, ha="right", va="bottom",
+        better = ax.text(0.99, 0.02, "better: up and to the right ↗", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=9, color="#555555")
         cost = report.cost_model
         fig.text(0.01, 0.01, f"cost: tokens at USD {cost.price_in:g}/{cost.price_out:g} per million in/out "
@@ -83,6 +147,7 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
                                   markeredgecolor="black", markersize=9, label=k) for k in kinds],
                   loc="upper left", title="kind", fontsize=8.5)
         fig.tight_layout(rect=(0, 0.03, 1, 1))
+        _place_labels(fig, ax, labels, [better])
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format="png")
     finally:
