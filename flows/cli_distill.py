@@ -107,10 +107,11 @@ def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, te
     from flows.distill import UNLABELED_SUFFIXES, DistillRequest
     from flows.ingest import InputError, expand_paths
     from specialists.artifacts import check_name
+    from specialists.comparison.gold import check_llm_spec
     from specialists.distill.labelling import DEFAULT_NER_LABELS, TeacherConfig
     from specialists.distill.student import StudentConfig
     from specialists.training.classify_head import FEATURE_SETS
-    from stages.llm.backends import LLMConfigError, parse_llm_spec
+    from stages.llm.backends import LLMConfigError
 
     if task not in TASKS:
         fail(f"TASK must be classify or ner, not {task!r}")
@@ -122,9 +123,11 @@ def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, te
     if features not in FEATURE_SETS:
         fail(f"--features must be one of {', '.join(FEATURE_SETS)}, not {features!r}")
     try:
+        check_llm_spec(teacher)  # also refuses a credential in the URL: keys belong in the environment
+    except (ValueError, LLMConfigError) as exc:
+        fail(str(exc).replace("--llm ", "--teacher ", 1))
+    try:
         check_name(name)
-        check_teacher(teacher)
-        parse_llm_spec(teacher)
         files = expand_paths(unlabeled, UNLABELED_SUFFIXES)
     except (ValueError, LLMConfigError, InputError) as exc:
         fail(str(exc))
@@ -142,22 +145,6 @@ def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, te
                               student=StudentConfig(features=features, epochs=epochs, seed=seed))
     except ValueError as exc:
         fail(str(exc))
-
-
-def check_teacher(spec: str | None) -> None:
-    """ValueError for a teacher spec that carries a credential in its URL: keys belong in the environment
-    (``OPENAI_API_KEY``), never in a flow parameter, a log or a model card."""
-    from urllib.parse import parse_qs, urlsplit
-
-    from stages.llm.backends import parse_llm_spec
-
-    backend = parse_llm_spec(spec)
-    if backend.base_url:
-        url = urlsplit(backend.base_url)
-        query = {key.lower() for key in parse_qs(url.query)}
-        if url.username or url.password or query & {"key", "api_key", "apikey", "token", "access_token"}:
-            raise ValueError(f"--teacher {spec!r} carries a credential in its URL; put API keys in the "
-                             "environment (OPENAI_API_KEY), not in the spec")
 
 
 def _print_report(report: DistillReport) -> None:

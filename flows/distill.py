@@ -134,20 +134,12 @@ def train_task(request: DistillRequest, examples: list[Example], record: Distill
 @task(name="evaluate", cache_policy=NO_CACHE)
 def evaluate_task(request: DistillRequest) -> tuple[SystemReport, SystemReport]:
     """Teacher (one greedy answer per text, as a pipeline runs it) and student on the gold file."""
-    from specialists.distill.evaluate import measure, read_gold
-    from stages.registry import create
+    from specialists.distill.evaluate import evaluate
 
     assert request.gold is not None
-    gold = read_gold(request.task, request.gold)
-    teacher = teacher_stage(request.teacher, greedy=True)
-    student = create(student_stage_name(request.task, request.name), models_dir=request.models_dir, input="text")
-    teacher_name = f"{request.teacher.stage_name}[{request.teacher.llm or 'embedded'}]"
-    teacher_report = measure(teacher_name, "llm", teacher, gold, request.cost,
-                             lambda done, total: _report("evaluate teacher", done, total),
-                             batch_size=request.batch_size)
-    student_report = measure(student.stage_id, "specialist", student, gold, request.cost,
-                             lambda done, total: _report("evaluate student", done, total))
-    return teacher_report, student_report
+    return evaluate(request.task, request.gold, request.teacher, teacher_stage(request.teacher, greedy=True),
+                    student_stage_name(request.task, request.name), request.models_dir, request.cost,
+                    batch_size=request.batch_size, progress=_report)
 
 
 def _artifact_key(name: str) -> str:

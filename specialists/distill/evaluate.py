@@ -1,109 +1,49 @@
 """Teacher and student on gold data, side by side, as ``tandem compare`` systems.
 
-Both run through :func:`specialists.comparison.measure.run_system` (the pipeline's own stage code, in
-batches, timed) and become :class:`~specialists.comparison.report.SystemReport` objects with ``tandem eval``'s
-metric keys at the top level. The teacher is measured as a pipeline would run it: one greedy answer per text
-(``classify.llm`` / ``ner.llm`` without the sampling temperature), whatever ``samples`` labelling used.
+The gold file is read by ``tandem compare``'s task adapters (:func:`specialists.comparison.tasks.read_gold`:
+classify, the labelled CSV/TSV of ``tandem eval classify``; ner, CoNLL with each sentence's tokens joined by
+spaces) and both systems are scored by them with ``tandem eval``'s metric keys. Both run through
+:func:`~specialists.comparison.measure.run_system` (the pipeline's own stage code, in batches, timed) and become
+:class:`~specialists.comparison.report.SystemReport` objects: the same keys as a ``tandem compare`` system.
 
-Gold files (read by :func:`read_gold`):
-
-* classify: the labelled CSV/TSV of ``tandem eval classify`` (``text`` and ``label`` columns); scored with
-  :func:`~specialists.metrics.classification.classification_report`, a failed document counting as a wrong label;
-* ner: CoNLL, each sentence's text being its tokens joined by single spaces; entities are compared as exact
-  character spans with their label (:func:`~specialists.metrics.ner.entity_scores`), a failed document
-  predicting none.
-
-(This is a small adapter over the metrics; ``tandem compare``'s per-task gold readers can take its place.)
+The teacher is measured as a pipeline would run it: one greedy answer per text (``classify.llm`` /
+``ner.llm`` with the distillation's labels, without the sampling temperature), whatever ``samples`` the
+labelling used. The student is the artifact just trained (``classify.NAME`` / ``ner.spacy:NAME``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from specialists.comparison.cost import CostModel
+from specialists.comparison.gold import SystemSpec, llm_name
 from specialists.comparison.measure import run_system
-from specialists.comparison.report import SystemReport, system_report
-from specialists.distill.labelling import DistillTask
+from specialists.comparison.report import SystemReport
+from specialists.comparison.tasks import measure, read_gold, report_system
+from specialists.distill.labelling import DistillTask, TeacherConfig
 from stages.base import Stage
-from stages.contracts import Classification, Entities, StageFailure, StageOutput
 
-#: what a failed document "predicts" in classify scoring: matches no gold label
-FAILED = "\x00failed"
-
-Scorer = Callable[[Sequence[StageOutput | StageFailure]], dict[str, Any]]
+Progress = Callable[[str, int, int], None]
 
 
-@dataclass
-class Gold:
-    """Gold texts and the scorer of outputs aligned with them."""
+def evaluate(task: DistillTask, gold_path: str | Path, teacher: TeacherConfig, teacher_stage: Stage[Any],
+             student: str, models_dir: str | None, cost: CostModel, *, batch_size: int = 8,
+             progress: Progress | None = None) -> tuple[SystemReport, SystemReport]:
+    """``(teacher, student)`` reports on the gold file; ``teacher_stage`` is the greedy teacher, ``student``
+    the student's registry name."""
+    def report(step: str) -> Callable[[int, int], None]:
+        return lambda done, total: progress(step, done, total) if progress is not None else None
 
-    path: str
-    texts: list[str]
-    score: Scorer
-
-
-def classify_gold(path: Path, limit: int | None = None) -> Gold:
-    from specialists.metrics.classification import classification_report
-    from specialists.training.classify_data import read_labelled
-
-    data = read_labelled(path)
-    texts, labels = data.texts[:limit], data.labels[:limit]
-
-    def score(outputs: Sequence[StageOutput | StageFailure]) -> dict[str, Any]:
-        predicted = [o.label if isinstance(o, Classification) else FAILED for o in outputs]
-        label_set = sorted(set(labels) | {p for p in predicted if p != FAILED})
-        return classification_report(labels, predicted, labels=label_set)
-
-    return Gold(str(path), texts, score)
-
-
-def conll_text(tokens: Sequence[str]) -> tuple[str, list[int]]:
-    """The sentence's text (tokens joined by spaces) and each token's start character."""
-    starts, position = [], 0
-    for token in tokens:
-        starts.append(position)
-        position += len(token) + 1
-    return " ".join(tokens), starts
-
-
-def ner_gold(path: Path, limit: int | None = None) -> Gold:
-    from specialists.conll import read_conll
-    from specialists.metrics.ner import entity_scores
-
-    sentences = [s for s in read_conll(path) if s.tokens][:limit]
-    texts: list[str] = []
-    gold_spans: list[list[tuple[int, int, str]]] = []
-    for sentence in sentences:
-        text, starts = conll_text(sentence.tokens)
-        texts.append(text)
-        gold_spans.append([(starts[a], starts[b - 1] + len(sentence.tokens[b - 1]), label)
-                           for a, b, label in sentence.spans])
-
-    def score(outputs: Sequence[StageOutput | StageFailure]) -> dict[str, Any]:
-        predicted = [[(e.start, e.end, e.label) for e in o.entities] if isinstance(o, Entities) else []
-                     for o in outputs]
-        scores = entity_scores(gold_spans, predicted)
-        return {key: scores[key] for key in ("f1", "precision", "recall", "per_label")}
-
-    return Gold(str(path), texts, score)
-
-
-def read_gold(task: DistillTask, path: str | Path, limit: int | None = None) -> Gold:
-    """The gold file of ``task`` (see the module docstring); ValueError when it holds no example."""
-    gold = (classify_gold if task == "classify" else ner_gold)(Path(path), limit)
-    if not gold.texts:
-        raise ValueError(f"gold file {path} has no examples")
-    return gold
-
-
-def measure(name: str, kind: Any, stage: Stage[Any], gold: Gold, cost: CostModel,
-            progress: Callable[[int, int], None] | None = None, batch_size: int = 32) -> SystemReport:
-    """One system over the gold texts: timed, scored, priced."""
-    run = run_system(name, kind, stage, gold.texts, batch_size=batch_size, progress=progress)
-    return system_report(run, gold.score(run.outputs), cost)
+    gold = read_gold(task, gold_path)
+    teacher_spec = SystemSpec(name=llm_name(teacher.stage_name, teacher.llm), kind="llm", stage=teacher.stage_name,
+                              options={k: v for k, v in teacher.stage_options(greedy=True).items() if k != "input"})
+    teacher_run = run_system(teacher_spec.name, "llm", teacher_stage, gold.texts, batch_size=batch_size,
+                             progress=report("evaluate teacher"))
+    student_spec = gold.specialist(student, models_dir)
+    student_run = measure(gold, student_spec, progress=report("evaluate student"))
+    return report_system(gold, teacher_spec, teacher_run, cost), report_system(gold, student_spec, student_run, cost)
 
 
 def speedup(teacher: SystemReport, student: SystemReport) -> float | None:
