@@ -50,8 +50,9 @@ def compare_table(report: ComparisonReport) -> Table:
     from specialists.comparison.render import headers, row, title
 
     table = Table(title=escape(title(report)), title_justify="left")
+    name_width = min(40, max((len(system.name) for system in report.systems), default=6))
     for index, header in enumerate(headers(report)):
-        table.add_column(header, justify="left" if index < 2 else "right", min_width=12 if index == 0 else None,
+        table.add_column(header, justify="left" if index < 2 else "right", min_width=name_width if index == 0 else None,
                          style="cyan" if index == 0 else "bold" if index == 2 else "", overflow="fold")
     for system in report.systems:
         table.add_row(*(escape(cell) for cell in row(report, system)))
