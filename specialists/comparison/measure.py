@@ -75,12 +75,18 @@ def run_system(name: str, kind: SystemKind, stage: Stage[Any], texts: Sequence[s
     wall_start, cpu_start = time.perf_counter(), time.process_time()
     for start in range(0, len(states), max(1, batch_size)):
         batch = states[start:start + batch_size]
+        batch_start = time.perf_counter()
         result = stage.run(batch)
+        batch_ms = (time.perf_counter() - batch_start) * 1000.0
+        # a stage that reports no latency (e.g. ner.spacy) gets its batch's time shared evenly
+        silent = not any(u.latency_ms for u in result.usage.values())
         for state in batch:
             outcome = result.successes.get(state.key) or result.failures.get(state.key)
             if outcome is None:
                 outcome = StageFailure(stage=stage.stage_id, kind="model_error", message="the stage returned nothing")
             doc_usage = result.usage.get(state.key, Usage())
+            if silent:
+                doc_usage = doc_usage.model_copy(update={"latency_ms": batch_ms / len(batch)})
             outputs.append(outcome)
             latencies.append(doc_usage.latency_ms)
             usages.append(doc_usage)

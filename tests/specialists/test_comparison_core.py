@@ -61,3 +61,21 @@ def test_system_json_puts_the_eval_metrics_at_the_top_level() -> None:
         assert key in data
     assert SystemReport.from_json(data) == report
     assert report.quality("classify") == 0.5
+
+
+class Quiet(Caps):
+    """A stage that reports no latency of its own (as ner.spacy)."""
+
+    def run(self, batch: Any) -> BatchResult[Classification]:
+        import time
+
+        time.sleep(0.01)
+        result = super().run(batch)
+        for key in result.usage:
+            result.usage[key] = Usage()
+        return result
+
+
+def test_a_stage_without_latencies_gets_its_batch_time_shared() -> None:
+    run = run_system("quiet", "specialist", Quiet(input="text"), ["A", "b", "c"], batch_size=2)
+    assert run.latencies_ms[0] == run.latencies_ms[1] >= 5.0 and run.latencies_ms[2] >= 10.0
