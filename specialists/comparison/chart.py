@@ -114,7 +114,8 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
         ax.xaxis.set_major_formatter(FuncFormatter(_plain))
         ys = [y for _s, _x, y in points] or [0.0]
         spread = max(max(ys) - min(ys), 0.2)
-        bottom, top = max(0.0, min(ys) - spread * 0.6), min(1.0, max(ys) + spread * 0.6) + 0.02
+        # a little room beyond 0 and 1, so that a point at either end shows whole
+        bottom, top = max(-0.04, min(ys) - spread * 0.6), min(1.0, max(ys) + spread * 0.6) + 0.04
         ax.set_ylim(bottom, top)
         drawn: list[tuple[float, float]] = []
         labels: list[tuple[float, float, str]] = []
@@ -122,7 +123,8 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
             # a point on top of an earlier one (a cascade that never calls its LLM) is drawn smaller, so both show
             under = sum(abs(math.log10(x) - math.log10(px)) < 0.05 and abs(y - py) < 0.01 for px, py in drawn)
             ax.scatter([x], [y], s=150 * 0.4 ** under, color=COLORS.get(system.kind, "gray"),
-                       marker=MARKERS.get(system.kind, "o"), edgecolor="black", linewidth=0.8, zorder=3 + under)
+                       marker=MARKERS.get(system.kind, "o"), edgecolor="black", linewidth=0.8, zorder=3 + under,
+                       clip_on=False)
             drawn.append((x, y))
             text = (f"{_wrap(system.name)} ({system.kind})\n{metric} {y:.3f} · {rate(system.docs_per_s)} docs/s"
                     f"\n{usd(system.cost_per_1k_docs)} per 1k docs")
