@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -69,8 +70,9 @@ def distill_command(
     from flows.distill import PROGRESS, tandem_distill
     from specialists.distill.dataset import NothingToLearnError
 
-    err.print(f"[bold]Tandem distill[/] {task}: teacher [cyan]{request.teacher.stage_name}"
-              f"[{request.teacher.llm or 'embedded'}][/] → student [cyan]{name}[/]", highlight=False)
+    teacher_name = escape(f"{request.teacher.stage_name}[{request.teacher.llm or 'embedded'}]")
+    err.print(f"[bold]Tandem distill[/] {task}: teacher [cyan]{teacher_name}[/] → student [cyan]{name}[/]",
+              highlight=False)
     error = ""
     report: DistillReport | None = None
     with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -157,15 +159,16 @@ def _print_report(report: DistillReport) -> None:
     err.print("training data: " + ", ".join(f"{k} {v}" for k, v in report.label_counts.items()), highlight=False)
     if report.teacher and report.student:
         metric = PRIMARY_METRIC[report.task]
-        table = Table(title=f"teacher vs student on {report.gold}")
+        table = Table(title=escape(f"teacher vs student on {report.gold}"))
         for column in ("system", metric, "docs/s", "p50 ms", "p95 ms", "cost / 1k docs"):
             table.add_column(column)
         for role, system in (("teacher", report.teacher), ("student", report.student)):
             quality = system.quality(report.task)
-            table.add_row(f"{role}: {system.name}", "–" if quality is None else f"{quality:.3f}",
+            table.add_row(escape(f"{role}: {system.name}"), "–" if quality is None else f"{quality:.3f}",
                           f"{system.docs_per_s:,.1f}", f"{system.p50_ms:.1f}", f"{system.p95_ms:.1f}",
                           f"{system.cost_per_1k_docs:.4f}")
         err.print(table)
         if report.speedup is not None:
             err.print(f"the student is [bold]{report.speedup:,.1f}×[/] faster than the teacher", highlight=False)
-    err.print(f"saved [bold]{report.name}[/] to {report.artifact}; use it as {report.student_stage}", highlight=False)
+    err.print(f"saved [bold]{report.name}[/] to {escape(report.artifact)}; use it as {report.student_stage}",
+              highlight=False)
