@@ -125,10 +125,10 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
         token = COMPARE_PROGRESS.set(on_progress)
         try:
             report = tandem_compare(
-                task=task, gold=str(gold), specialists=specialist_names, llms=llm_specs, limit=limit,
+                task=task, gold=str(gold.resolve()), specialists=specialist_names, llms=llm_specs, limit=limit,
                 batch_size=batch_size, models_dir=models_dir,
                 cost=CostModel(price_in=price_in, price_out=price_out, cpu_hour=cpu_hour),
-                gold_options=gold_options, db_url=url, chart=str(chart) if chart else None, cascade=cascade,
+                gold_options=gold_options, db_url=url, chart=str(chart.resolve()) if chart else None, cascade=cascade,
                 target_llm_share=target_llm_share)
         except Exception as exc:  # noqa: BLE001 - a model that cannot load, a database that cannot be reached
             progress.stop()

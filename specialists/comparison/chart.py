@@ -136,7 +136,7 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
                 labels.append((x, y, text))
         ax.grid(True, which="both", alpha=0.3)
         ax.set_xlabel("speed: documents per second (log scale; right is faster)")
-        ax.set_ylabel(f"quality: {metric} on the gold data (0 to 1; up is better)")
+        ax.set_ylabel(f"quality: {metric} on the gold data (scale 0–1; up is better)")
         ax.set_title(f"{report.task}: quality vs speed on {Path(report.gold).name} ({report.docs} documents)",
                      fontsize=12)
         better = ax.text(0.99, 0.02, "better: up and to the right ↗", transform=ax.transAxes, ha="right", va="bottom",
