@@ -5,6 +5,7 @@ Plain Python, no Prefect (the ``tandem-compare`` flow in :mod:`flows.compare` ca
     gold = read_gold("classify", "sms.tsv", limit=200)
     systems = [gold.specialist("spam", models_dir="models"), gold.llm("embedded")]
     gold, runs = run_systems(gold, systems)            # SystemRun per system, outputs aligned with gold.texts
+    gold, runs = gold_and_runs("classify", "sms.tsv", ["spam"], ["embedded"], limit=200)   # the same, in one call
     gold.score(runs[0].outputs)                          # {"accuracy": ..., "macro_f1": ..., "per_label": ...}
     report = compare(gold, systems, cost=CostModel())    # ComparisonReport (what --json prints)
 
@@ -86,6 +87,17 @@ def run_systems(gold: GoldSet, systems: Sequence[SystemSpec], *, batch_size: int
 
         runs.append(measure(gold, spec, batch_size=batch_size, progress=on_progress))
     return gold, runs
+
+
+def gold_and_runs(task: str, gold: str | Path, specialists: Sequence[str] = (), llms: Sequence[str | None] = (), *,
+                  models_dir: str | None = None, limit: int | None = None, options: GoldOptions | None = None,
+                  batch_size: int = 32, progress: Callable[[str, int, int], None] | None = None,
+                  ) -> tuple[GoldSet, list[SystemRun]]:
+    """Read the gold file, name the systems and run them: the gold set (``gold.score``) and one
+    :class:`SystemRun` per ``--specialist`` then per ``--llm``, outputs aligned with ``gold.texts``."""
+    gold_set = read_gold(task, gold, options, limit)
+    return run_systems(gold_set, system_specs(gold_set, specialists, llms, models_dir), batch_size=batch_size,
+                       progress=progress)
 
 
 def system_note(spec: SystemSpec, run: SystemRun) -> str | None:

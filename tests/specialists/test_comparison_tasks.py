@@ -12,7 +12,7 @@ from specialists.comparison.classify_gold import ClassifyGold
 from specialists.comparison.gold import GoldOptions
 from specialists.comparison.ner_gold import NerGold, char_spans, sentence_text
 from specialists.comparison.summarize_gold import SummarizeGold
-from specialists.comparison.tasks import compare, read_gold, run_systems, system_specs
+from specialists.comparison.tasks import compare, gold_and_runs, read_gold, run_systems, system_specs
 from specialists.conll import Sentence
 from specialists.training.classify import train_classifier
 from stages.contracts import Classification, Entities, Entity, StageFailure
@@ -176,3 +176,10 @@ def test_unknown_task_and_bad_limit(tmp_path: Path) -> None:
         read_gold("ner", tmp_path / "x", limit=0)
     with pytest.raises(ValueError, match="not found"):
         read_gold("ner", tmp_path / "missing.conll")
+
+
+def test_gold_and_runs_in_one_call(tmp_path: Path, tiny_models: Path) -> None:
+    gold, runs = gold_and_runs("classify", write_rows(tmp_path / "g.tsv", tiny_rows(8, seed=2)), ["tiny"],
+                               ['fake:{"label": "ham"}'], models_dir=str(tiny_models), limit=6)
+    assert len(gold) == 6 and [r.kind for r in runs] == ["specialist", "llm"]
+    assert all(len(r.outputs) == 6 for r in runs) and gold.score(runs[1].outputs)["per_label"]["ham"]["recall"] == 1.0
