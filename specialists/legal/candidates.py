@@ -127,8 +127,9 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             words = word_count(sentence)
             if words < min_words:
                 continue
-            # lead-ins whose content follows in a list ("The Congress finds the following:")
-            if sentence.endswith(":") and words <= 12:
+            # lead-ins whose content follows in a list ("The Congress finds the following:",
+            # "Section 5 of the Act is amended by adding at the end the following new paragraph:")
+            if sentence.endswith(":") and words <= 30:
                 continue
             candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
             in_section += 1

@@ -28,9 +28,12 @@ class Section:
 
 
 # "SECTION 1.", "SEC. 2.", "Sec. 3.", "Section 4A." at a line start; "ARTICLE IV." ; "5." / "5.1" clauses
+# "Section 322 of the Act ..." at the start of a wrapped line is running text, not a heading:
+# SECTION/SEC./Sec./Section need the period after the number
 _PLAIN_HEADING = re.compile(
     r"^[ \t]*(?:"
-    r"(?:SECTION|SEC\.|Sec\.|Section|ARTICLE|Article)[ \t]+[0-9IVXLC]+[A-Za-z]?(?:\.[0-9]+)*\.?"
+    r"(?:SECTION|SEC\.|Sec\.|Section)[ \t]+[0-9]+[A-Za-z]?(?:\.[0-9]+)*\.(?=\s)"
+    r"|(?:ARTICLE|Article)[ \t]+[0-9IVXLC]+[A-Za-z]?(?:\.[0-9]+)*\.?(?=[ \t]*(?:\n|[A-Z(\"']))"
     r"|[0-9]{1,3}(?:\.[0-9]{1,3})*\.(?=[ \t]+[A-Z(\"'])"
     r"|[0-9]{1,3}(?:\.[0-9]{1,3})+(?=[ \t]+[A-Z(\"'])"
     r")[ \t]*",
@@ -43,6 +46,10 @@ _INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z
 def _take_heading(body: str, *, strict: bool) -> tuple[str, str]:
     """Split a leading heading such as ``FINDINGS.`` or ``Definitions.`` off ``body``."""
     body = body.strip()
+    # an upper-case heading may be wrapped over several lines ("SEC. 3. REIMBURSEMENT TO ...\n    CARE.")
+    caps = re.match(r"([A-Z0-9][^.:a-z]{0,300}?)[.:](?:\s+|$)", body) if strict else None
+    if caps and "\n\n" not in caps.group(1) and sum(ch.isalpha() for ch in caps.group(1)) >= 3:
+        return " ".join(caps.group(1).split()).strip("\"'"), body[caps.end():].strip()
     match = re.match(r"([^.:\n]{1,200}?)[.:](?:\s+|$)", body)
     if not match:
         return "", body
@@ -76,6 +83,7 @@ def split_sections(text: str) -> list[Section]:
             if heading or body:
                 sections.append(Section(heading, body))
         return sections
+    text = text.replace("``", '"').replace("''", '"')  # the official BillSum layout's TeX quotes
     text = _INLINE_HEADING.sub(lambda m: "\n" + m.group(0).strip() + " ", text)
     starts = list(_PLAIN_HEADING.finditer(text))
     if not starts:
@@ -116,6 +124,13 @@ _ENUMERATOR = re.compile(r"^(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s*)+")
 #: an inline paragraph heading as printed in bills: "In general.--The Secretary shall ..."
 _INLINE_PARAGRAPH_HEADING = re.compile(r"^[A-Z][^.]{0,100}\.(?:--|\u2014|\u2013)\s*")
 _WORD = re.compile(r"\S+")
+#: a blank line, or a line that opens with an item enumerator ("(a) ", "(1) ") after a line that
+#: could end an item (".", ":", ";", ",", "--", "and", "or"); a hard-wrapped line that merely
+#: starts with "(B)." inside a sentence ("... as subparagraph\n(B).") is not a break
+_BLOCK_BREAK = re.compile(
+    r"\n\s*\n"
+    r"|(?:(?<=[.:;,])|(?<=--)|(?<=\band)|(?<=\bor))[ \t]*\n(?=[ \t]*(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\))+[ \t]+[^\s.,;)])"
+)
 
 
 def _is_abbreviation(before: str, after: str) -> bool:
@@ -146,7 +161,7 @@ def split_sentences(text: str) -> list[str]:
     dropped and white space is collapsed.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    blocks = re.split(r"\n\s*\n|\n(?=[ \t]*\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\))", text)
+    blocks = _BLOCK_BREAK.split(text)
     sentences: list[str] = []
     for block in blocks:
         block = " ".join(block.split())

@@ -40,7 +40,7 @@ class LegalSummarizerStage(Stage[Summary]):
     """
 
     name: ClassVar[str] = "summarize.legal"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: official BillSum layout (hard wraps, SEC. n., TeX quotes)
     output_type = Summary
     default_input = "text"
     default_output = "legal_summary"

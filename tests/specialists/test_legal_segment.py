@@ -1,0 +1,122 @@
+"""Segmentation of the layouts users really have: the official BillSum ``text`` layout (hard
+wrapped, indented, ``SEC. n.`` headings, ``(a)``/``(1)`` items, TeX quotes), a hard-wrapped plain
+contract, and the preprocessed ``<SECTION-HEADER>`` form. Hand-made texts, no model."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from specialists.legal.candidates import prepare
+from specialists.legal.segment import short_title, split_sections, split_sentences
+
+OFFICIAL_BILL = """SECTION 1. SHORT TITLE.
+
+    This Act may be cited as the ``Clean Harbors Restoration Act of
+2031''.
+
+SEC. 2. FINDINGS.
+
+    Congress finds the following:
+        (1) Harbor sediment in many coastal cities contains heavy
+    metals.
+        (2) Section 5 of the Harbor Act does not provide funds for
+    removing such sediment.
+
+SEC. 3. GRANTS TO PORT AUTHORITIES FOR THE REMOVAL OF CONTAMINATED
+            SEDIMENT.
+
+    (a) In General.--The Administrator shall award grants to port
+authorities for the removal of contaminated sediment from harbors.
+    (b) Amount.--A grant under subsection (a) may not exceed
+$2,000,000. Paragraph (3) of section 7 is amended by striking
+subparagraph (A) and redesignating subparagraph (B) as subparagraph
+(A).
+"""
+
+PLAIN_CONTRACT = """1. Definitions. In this Agreement, "Services" means the design work
+   described in Schedule A and any change the parties agree in
+   writing.
+2. Payment. The Client shall pay each invoice within 30 days. Late
+   amounts bear interest at 1% per month.
+"""
+
+PREPROCESSED = (
+    '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Clean Harbors Restoration Act of 2031". '
+    "<SECTION-HEADER> GRANTS. The Administrator shall award grants to port authorities. "
+    "A grant may not exceed $2,000,000."
+)
+
+
+def test_official_layout_sections_and_wrapped_heading() -> None:
+    sections = split_sections(OFFICIAL_BILL)
+    assert [s.heading for s in sections] == [
+        "SHORT TITLE", "FINDINGS",
+        "GRANTS TO PORT AUTHORITIES FOR THE REMOVAL OF CONTAMINATED SEDIMENT"]
+    # "Section 5 of the Harbor Act" at the start of a wrapped line is running text, not a heading
+    assert "Section 5 of the Harbor Act" in " ".join(sections[1].text.split())
+    assert short_title(OFFICIAL_BILL) == "Clean Harbors Restoration Act of 2031"
+
+
+def test_official_layout_sentences_are_unwrapped() -> None:
+    sections = split_sections(OFFICIAL_BILL)
+    assert split_sentences(sections[0].text) == [
+        'This Act may be cited as the "Clean Harbors Restoration Act of 2031".']
+    assert split_sentences(sections[1].text) == [
+        "Congress finds the following:",
+        "Harbor sediment in many coastal cities contains heavy metals.",
+        "Section 5 of the Harbor Act does not provide funds for removing such sediment.",
+    ]
+    assert split_sentences(sections[2].text) == [
+        "The Administrator shall award grants to port authorities for the removal of contaminated "
+        "sediment from harbors.",
+        "A grant under subsection (a) may not exceed $2,000,000.",
+        # a wrapped line that starts with "(A)." inside a sentence is not an item
+        "Paragraph (3) of section 7 is amended by striking subparagraph (A) and redesignating "
+        "subparagraph (B) as subparagraph (A).",
+    ]
+
+
+def test_official_layout_candidates_drop_boilerplate() -> None:
+    doc = prepare(OFFICIAL_BILL)
+    texts = [c.text for c in doc.candidates]
+    assert doc.title == "Clean Harbors Restoration Act of 2031"
+    assert not any("may be cited as" in t for t in texts)
+    assert "Congress finds the following:" not in texts
+    assert any(t.startswith("The Administrator shall award grants") for t in texts)
+    # the wrapped upper-case heading becomes one heading candidate
+    assert any(c.heading and c.text.startswith("Grants to port authorities") for c in doc.candidates)
+
+
+def test_plain_contract_hard_wrapped() -> None:
+    sections = split_sections(PLAIN_CONTRACT)
+    assert [s.heading for s in sections] == ["Definitions", "Payment"]
+    assert split_sentences(sections[0].text) == [
+        'In this Agreement, "Services" means the design work described in Schedule A and any change '
+        "the parties agree in writing."]
+    assert split_sentences(sections[1].text) == [
+        "The Client shall pay each invoice within 30 days.", "Late amounts bear interest at 1% per month."]
+
+
+def test_preprocessed_form_still_works() -> None:
+    sections = split_sections(PREPROCESSED)
+    assert [s.heading for s in sections] == ["SHORT TITLE", "GRANTS"]
+    assert split_sentences(sections[1].text) == [
+        "The Administrator shall award grants to port authorities.", "A grant may not exceed $2,000,000."]
+    assert prepare(PREPROCESSED).title == "Clean Harbors Restoration Act of 2031"
+
+
+def test_layout_script_round_trip() -> None:
+    """bench/billsum_layout.py turns the preprocessed form into the official layout, and the
+    segmenter reads the same sections back."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "billsum_layout.py"
+    spec = importlib.util.spec_from_file_location("billsum_layout", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.official_layout(PREPROCESSED)
+    assert text.startswith("SECTION 1. SHORT TITLE.\n\n    This Act may be cited as the ``Clean")
+    assert "SEC. 2. GRANTS." in text
+    assert max(len(line) for line in text.splitlines()) <= 70
+    assert [s.heading for s in split_sections(text)] == ["SHORT TITLE", "GRANTS"]
+    assert prepare(text).title == "Clean Harbors Restoration Act of 2031"
