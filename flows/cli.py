@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows.cli_classify import eval_classify_command, train_classify_command
 from flows.cli_cleanup import eval_cleanup_command
-from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json
+from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json, progress_bars
 from flows.cli_compare import (
     compare_classify_command,
     compare_ner_command,
@@ -80,23 +79,11 @@ def run(
     err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
               + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
 
-    from flows.pipeline import PROGRESS, tandem_pipeline
+    from flows.pipeline import tandem_pipeline
 
-    with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False) as progress:
-        bars: dict[str, Any] = {}
-
-        def on_progress(stage: str, done: int, total: int) -> None:
-            if stage not in bars:
-                bars[stage] = progress.add_task(stage, total=total)
-            progress.update(bars[stage], completed=done, total=total)
-
-        token = PROGRESS.set(on_progress)
-        try:
-            summary = tandem_pipeline(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
-                                      batch_size=batch_size, models_dir=models_dir, max_doc_mb=max_doc_mb)
-        finally:
-            PROGRESS.reset(token)
+    with progress_bars():
+        summary = tandem_pipeline(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
+                                  batch_size=batch_size, models_dir=models_dir, max_doc_mb=max_doc_mb)
 
     if output_format != "none":
         _show_results(url, summary.run_id, output_format)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.status import Status
 from rich.table import Table
 
@@ -43,6 +45,28 @@ def print_json(payload: BaseModel | Mapping[str, Any]) -> None:
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def progress_bars(*, transient: bool = False) -> Iterator[Progress]:
+    """One Rich progress bar per name (a stage, a system, a step) on stderr, fed by the flow's
+    :func:`~flows.progress.report_progress` calls while the block runs."""
+    from flows.progress import PROGRESS
+
+    with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=transient) as progress:
+        bars: dict[str, Any] = {}
+
+        def on_progress(name: str, done: int, total: int) -> None:
+            if name not in bars:
+                bars[name] = progress.add_task(escape(name), total=total)
+            progress.update(bars[name], completed=done, total=total)
+
+        token = PROGRESS.set(on_progress)
+        try:
+            yield progress
+        finally:
+            PROGRESS.reset(token)
 
 
 def per_label_table(per_label: Mapping[str, LabelScores | Mapping[str, Any]]) -> Table:

@@ -9,13 +9,13 @@ by ``tandem results --comparison last``. Progress goes to stderr; ``--json`` pri
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import DB_HELP, MODELS_DIR_HELP, err, fail, out, print_json
+from flows.cli_common import DB_HELP, MODELS_DIR_HELP, err, fail, out, print_json, progress_bars
 from specialists.comparison.gold import GoldOptions
 from specialists.comparison.report import ComparisonReport
 
@@ -92,8 +92,6 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
                 price_out: float, cpu_hour: float, batch_size: int, models_dir: str | None, db: str | None,
                 cascade: bool = False, target_llm_share: float = 0.1) -> None:
     """Check everything that can be checked without running a model (exit 2), run the flow, show the result."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from specialists.comparison.cost import CostModel
     from specialists.comparison.tasks import read_gold, system_specs
     from storage.db import describe_db, resolve_db_url
@@ -111,18 +109,9 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
     err.print(f"[bold]Tandem[/] compare [cyan]{task}[/] on {escape(str(gold))} ({len(gold_set)} documents): "
               + escape(", ".join(s.name for s in specs)), highlight=False)
 
-    from flows.compare import COMPARE_PROGRESS, tandem_compare
+    from flows.compare import tandem_compare
 
-    with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=as_json) as progress:
-        bars: dict[str, Any] = {}
-
-        def on_progress(system: str, done: int, total: int) -> None:
-            if system not in bars:
-                bars[system] = progress.add_task(escape(system), total=total)
-            progress.update(bars[system], completed=done, total=total)
-
-        token = COMPARE_PROGRESS.set(on_progress)
+    with progress_bars(transient=as_json) as progress:
         try:
             report = tandem_compare(
                 task=task, gold=str(gold.resolve()), specialists=specialist_names, llms=llm_specs, limit=limit,
@@ -133,8 +122,6 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
         except Exception as exc:  # noqa: BLE001 - a model that cannot load, a database that cannot be reached
             progress.stop()
             fail(escape(f"{type(exc).__name__}: {exc}"), EXIT_FAILED)
-        finally:
-            COMPARE_PROGRESS.reset(token)
     show_comparison(report, as_json)
     err.print(f"Stored as comparison [bold]{report.comparison_id}[/] in {describe_db(url)} (see it again with "
               f"[cyan]tandem results --comparison {report.comparison_id}"

@@ -8,14 +8,13 @@ labels, or no entity). Progress goes to stderr; ``--json`` prints exactly one JS
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.cli_common import ModelsDirOption, err, fail, print_json
+from flows.cli_common import ModelsDirOption, err, fail, print_json, progress_bars
 
 if TYPE_CHECKING:
     from flows.distill import DistillRequest
@@ -67,7 +66,7 @@ def distill_command(
     """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare."""
     request = _request(task, unlabeled, name, labels, teacher, samples, min_agreement, temperature, synthesize,
                        task_description, gold, limit, batch_size, features, epochs, seed, models_dir)
-    from flows.distill import PROGRESS, tandem_distill
+    from flows.distill import tandem_distill
     from specialists.distill.dataset import NothingToLearnError
 
     teacher_name = escape(f"{request.teacher.stage_name}[{request.teacher.llm or 'embedded'}]")
@@ -75,24 +74,13 @@ def distill_command(
               highlight=False)
     error = ""
     report: DistillReport | None = None
-    with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False) as progress:
-        bars: dict[str, Any] = {}
-
-        def on_progress(step: str, done: int, total: int) -> None:
-            if step not in bars:
-                bars[step] = progress.add_task(step, total=total)
-            progress.update(bars[step], completed=done, total=total)
-
-        token = PROGRESS.set(on_progress)
+    with progress_bars():
         try:
             report = tandem_distill(request)
         except NothingToLearnError as exc:
             error = f"nothing to learn: {exc}"
         except (ValueError, OSError) as exc:
             error = str(exc)
-        finally:
-            PROGRESS.reset(token)
     if error or report is None:
         fail(error or "the distillation returned no report")
     if as_json:

@@ -9,8 +9,6 @@ the same table as the CLI, stores the comparison in SQL and returns the :class:`
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from contextvars import ContextVar
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -18,15 +16,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 
+from flows.progress import report_progress
 from specialists.comparison.cost import CostModel
 from specialists.comparison.gold import GoldOptions, GoldSet, SystemSpec
 from specialists.comparison.measure import SystemRun
 from specialists.comparison.report import ComparisonReport, SystemReport
 from storage.db import engine_for, resolve_db_url
 
-#: optional progress callback ``(system, done, total)`` set by the CLI for the current context
-COMPARE_PROGRESS: ContextVar[Callable[[str, int, int], None] | None] = ContextVar("tandem_compare_progress",
-                                                                               default=None)
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_TARGET_LLM_SHARE = 0.1
 
@@ -47,12 +43,6 @@ def load_gold(task_name: str, gold: str, options: GoldOptions, limit: int | None
         return _gold_cache[key]
 
 
-def _progress(system: str, done: int, total: int) -> None:
-    callback = COMPARE_PROGRESS.get()
-    if callback is not None:
-        callback(system, done, total)
-
-
 @task(name="compare-system", task_run_name="{system_name}", cache_policy=NO_CACHE, persist_result=False)
 def system_task(task_name: str, gold: str, gold_options: GoldOptions, limit: int | None, system_name: str,
                 spec: SystemSpec, batch_size: int, cost: CostModel) -> tuple[SystemRun, SystemReport]:
@@ -60,9 +50,9 @@ def system_task(task_name: str, gold: str, gold_options: GoldOptions, limit: int
     from specialists.comparison.tasks import measure, report_system
 
     gold_set = load_gold(task_name, gold, gold_options, limit)
-    _progress(system_name, 0, len(gold_set))
+    report_progress(system_name, 0, len(gold_set))
     run = measure(gold_set, spec, batch_size=batch_size,
-                  progress=lambda done, total: _progress(system_name, done, total))
+                  progress=lambda done, total: report_progress(system_name, done, total))
     return run, report_system(gold_set, spec, run, cost)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Callable
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from flows.ingest import SUPPORTED_SUFFIXES, TABLE_SUFFIXES, read_inputs
+from flows.progress import report_progress
 from specialists.artifacts import Distillation, ModelCard, artifact_dir
 from specialists.comparison.cost import CostModel
 from specialists.comparison.report import SystemReport
@@ -42,9 +41,6 @@ from specialists.distill.synthesis import Synthesized, TeacherWriter, keep_inten
 
 #: what ``--unlabeled`` reads: ``tandem run``'s inputs plus TSV tables with a ``text`` column
 UNLABELED_SUFFIXES = SUPPORTED_SUFFIXES + TABLE_SUFFIXES
-
-#: optional progress callback ``(step, done, total)`` set by the CLI for the current context
-PROGRESS: ContextVar[Callable[[str, int, int], None] | None] = ContextVar("tandem_distill_progress", default=None)
 
 
 class DistillRequest(BaseModel):
@@ -75,12 +71,6 @@ class Synthesis(BaseModel):
     examples: list[Example] = Field(default_factory=list)
     written: int = 0
     llm_calls: int = 0
-
-
-def _report(step: str, done: int, total: int) -> None:
-    callback = PROGRESS.get()
-    if callback is not None:
-        callback(step, done, total)
 
 
 @task(name="read", cache_policy=NO_CACHE)
@@ -139,7 +129,7 @@ def evaluate_task(request: DistillRequest) -> tuple[SystemReport, SystemReport]:
     assert request.gold is not None
     return evaluate(request.task, request.gold, request.teacher, teacher_stage(request.teacher, greedy=True),
                     student_stage_name(request.task, request.name), request.models_dir, request.cost,
-                    batch_size=request.batch_size, progress=_report)
+                    batch_size=request.batch_size, progress=report_progress)
 
 
 def _artifact_key(name: str) -> str:
@@ -161,22 +151,22 @@ def tandem_distill(request: DistillRequest) -> DistillReport:
     answers: list[TeacherAnswers] = []
     size = request.batch_size
     batches = [read.texts[i:i + size] for i in range(0, len(read.texts), size)]
-    _report("label", 0, len(read.texts))
+    report_progress("label", 0, len(read.texts))
     for number, batch in enumerate(batches, start=1):
         answers += label_batch(request.teacher, batch, f"batch {number}/{len(batches)}")
-        _report("label", len(answers), len(read.texts))
+        report_progress("label", len(answers), len(read.texts))
     seconds["label"] = round(time.perf_counter() - started, 2)
     filtered = filter_task(answers, request.min_agreement)
     logger.info("kept %d, dropped %d, invalid %d", filtered.kept, filtered.dropped, filtered.invalid)
 
     synthesis = Synthesis()
     if request.synthesize and request.task == "classify":
-        _report("synthesize", 0, 1)
+        report_progress("synthesize", 0, 1)
         mark = time.perf_counter()
         synthesis = synthesize_task(request.teacher, request.synthesize, request.task_description, read.texts,
                                     request.min_agreement)
         seconds["synthesize"] = round(time.perf_counter() - mark, 2)
-        _report("synthesize", 1, 1)
+        report_progress("synthesize", 1, 1)
     examples = filtered.examples + synthesis.examples
     check_learnable(request.task, examples)
 
@@ -188,11 +178,11 @@ def tandem_distill(request: DistillRequest) -> DistillReport:
         kept=filtered.kept, dropped=filtered.dropped, invalid=filtered.invalid,
         invalid_answers=filtered.invalid_answers, failure_kinds=filtered.failure_kinds,
         synthesized=synthesis.written, synthetic_kept=len(synthesis.examples))
-    _report("train", 0, 1)
+    report_progress("train", 0, 1)
     mark = time.perf_counter()
     card = train_task(request, examples, record)
     seconds["train"] = round(time.perf_counter() - mark, 2)
-    _report("train", 1, 1)
+    report_progress("train", 1, 1)
 
     report = DistillReport(
         task=request.task, name=request.name, kept=filtered.kept, dropped=filtered.dropped, invalid=filtered.invalid,

@@ -7,8 +7,6 @@ Parameters are plain names and numbers (no live clients), so runs are reproducib
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from contextvars import ContextVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -17,14 +15,12 @@ from prefect.tasks import exponential_backoff
 
 from flows.execution import plan_keys, run_stage_batch
 from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, IngestItem, ingest_result_key, read_inputs
+from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
 from stages.pipeline_spec import Pipeline
 from storage import repository as repo
 from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
 from storage.models import DocumentRow, StageResultRow
-
-#: optional progress callback ``(stage, done, total)`` set by the CLI for the current context
-PROGRESS: ContextVar[Callable[[str, int, int], None] | None] = ContextVar("tandem_progress", default=None)
 
 _pipelines: dict[tuple[str, str | None, str | None], Pipeline] = {}
 _pipelines_lock = threading.Lock()
@@ -37,12 +33,6 @@ def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeli
         if key not in _pipelines:
             _pipelines[key] = Pipeline.load(source, llm=llm, models_dir=models_dir)
         return _pipelines[key]
-
-
-def _report(stage: str, done: int, total: int) -> None:
-    callback = PROGRESS.get()
-    if callback is not None:
-        callback(stage, done, total)
 
 
 @task(name="register-documents", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
@@ -157,13 +147,13 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     batches = [doc_ids[i:i + size] for i in range(0, len(doc_ids), size)]
     for index, stage in enumerate(built.stages):
         done = 0
-        _report(stage.stage_id, 0, len(doc_ids))
+        report_progress(stage.stage_id, 0, len(doc_ids))
         for number, batch in enumerate(batches, start=1):
             stats = stage_batch_task(url, pipeline, llm, models_dir, index, stage.stage_id,
                                      f"batch {number}/{len(batches)}", batch, run_id)
             all_stats.append(stats)
             done += len(batch)
-            _report(stage.stage_id, done, len(doc_ids))
+            report_progress(stage.stage_id, done, len(doc_ids))
     summary = finish_run(url, pipeline, llm, models_dir, run_id, all_stats)
     with unit_of_work(engine_for(url)) as session:
         summary.ingest_failures = [
