@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from specialists import artifacts
 from specialists.artifacts import load_card
 from specialists.conll import Sentence, Span, labels_of, read_conll
 from specialists.evaluation.reports import NerReport
@@ -35,10 +36,7 @@ def artifact_name(specialist: str | None) -> str | None:
     """The artifact a specialist name points at, or None for the stock model."""
     if specialist is None or specialist in ("", "ner.spacy", STOCK_MODEL):
         return None
-    for prefix in ("ner.spacy:", "ner.spacy."):
-        if specialist.startswith(prefix):
-            return specialist[len(prefix):]
-    return specialist
+    return artifacts.artifact_name(specialist, "ner.spacy")
 
 
 def load_ner_pipeline(specialist: str | None, models_dir: str | Path | None = None) -> tuple[Language, str]:
