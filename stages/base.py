@@ -80,6 +80,14 @@ class Stage(ABC, Generic[Out]):
         self.options = parse_options(self.name, self.Options, options)
         self._loaded = False
 
+    @classmethod
+    def shared_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The run-wide ``settings`` (``llm``, ``models_dir``, ...) this stage declares an option for, under
+        that option's name (see :attr:`shared_options`); None values are left out."""
+        targets = {name: cls.shared_options.get(name, name) for name in settings}
+        return {targets[name]: value for name, value in settings.items()
+                if value is not None and targets[name] in cls.Options.model_fields}
+
     # -- contract -------------------------------------------------------------------------------
     @property
     def reads(self) -> Mapping[str, type[StageOutput]]:

@@ -87,9 +87,7 @@ class Pipeline:
                 stage_class, implied = registry.resolve(step.stage)
             except registry.UnknownStageError as exc:
                 raise PipelineError(str(exc)) from None
-            accepted = stage_class.Options.model_fields
-            targets = {name: stage_class.shared_options.get(name, name) for name in stage_options}
-            shared = {targets[k]: v for k, v in stage_options.items() if targets[k] in accepted and v is not None}
+            shared = stage_class.shared_settings(stage_options)
             try:
                 stage = stage_class(input=step.input, output=step.output, **{**implied, **shared, **step.options})
             except StageOptionsError as exc:

@@ -120,12 +120,12 @@ def check_llm_spec(spec: str | None) -> None:
 
 
 def stage_options(stage: str, **wanted: Any) -> dict[str, Any]:
-    """The ``wanted`` options (None values dropped) that the stage registered as ``stage`` declares."""
+    """The ``wanted`` run-wide settings (None values dropped) that the stage registered as ``stage`` declares,
+    as :meth:`Pipeline.build <stages.pipeline_spec.Pipeline.build>` passes them."""
     from stages.registry import resolve
 
     cls, _implied = resolve(stage)
-    return {key: value for key, value in wanted.items()
-            if value is not None and key in cls.Options.model_fields}
+    return cls.shared_settings(wanted)
 
 
 def resolve_specialist(name: str, family: str, output_type: type[StageOutput]) -> str:
