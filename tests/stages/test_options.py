@@ -87,7 +87,7 @@ def test_describe_options_lists_types_defaults_descriptions_and_key_membership()
 
 
 @pytest.mark.parametrize("name", ["cleanup", "summarize", "ner.spacy", "summarize.legal", "summarize.lead",
-                                  "classify.llm", "ner.llm", "summarize.keypoints", "classify"])
+                                  "classify.llm", "ner.llm", "summarize.keypoints", "classify", "cascade"])
 def test_every_builtin_stage_declares_described_options(name: str) -> None:
     cls = registry.stage_class(name)
     assert cls.Options is not StageOptions or name == "summarize.lead"
