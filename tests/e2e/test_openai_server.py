@@ -9,7 +9,7 @@ started once for this module. The tests check that
   rerun after the server is back completes exactly the unfinished documents, without duplicate rows;
 * a structured stage gets schema-valid answers by function calling, and stores only valid ones.
 
-The outage is deterministic: the flow reports progress after each batch task (``flows.pipeline._report``);
+The outage is deterministic: the flow reports progress after each batch task (``flows.pipeline.report_progress``);
 the test wraps that hook and kills the server right after the first cleanup batch (``--batch-size 1``),
 so exactly one document gets through cleanup and the next three meet a closed port.
 """
@@ -223,7 +223,7 @@ def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished
     engine = create_db_engine(url)
 
     killed: list[float] = []
-    report_progress = flows.pipeline._report
+    report_progress = flows.pipeline.report_progress
 
     def kill_after_first_cleanup_batch(stage: str, done: int, total: int) -> None:
         report_progress(stage, done, total)
@@ -238,7 +238,7 @@ def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished
         calls.append(args[1].name)
         return call_llm(*args, **kwargs)
 
-    monkeypatch.setattr(flows.pipeline, "_report", kill_after_first_cleanup_batch)
+    monkeypatch.setattr(flows.pipeline, "report_progress", kill_after_first_cleanup_batch)
     monkeypatch.setattr(stages.llm.cleanup, "call_llm", counting_call_llm)
 
     start = time.perf_counter()
