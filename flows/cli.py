@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from flows.cli_classify import eval_classify_command, train_classify_command
-from flows.cli_cleanup import eval_cleanup_command
+from flows.cli_cleanup import eval_cleanup_command, train_cleanup_command
 from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json, progress_bars
 from flows.cli_compare import (
     compare_classify_command,
@@ -167,6 +167,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(compare_app, name="compare")
 train_app.command("classify")(train_classify_command)
 train_app.command("ner")(train_ner_command)
+train_app.command("cleanup")(train_cleanup_command)
 eval_app.command("classify")(eval_classify_command)
 eval_app.command("ner")(eval_ner_command)
 eval_app.command("summarize")(eval_summarize_command)

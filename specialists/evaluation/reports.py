@@ -108,3 +108,8 @@ class CleanupReport(BaseModel):
     max_cer_increase: float
     llm: str
     options: dict[str, Any]
+    #: share of documents whose output equals their input exactly
+    unchanged: float = 0.0
+    #: folds of the cross-validation by document (0: the stage as configured, no training)
+    cv: int = 0
+    llm_calls: int = 0

@@ -1,18 +1,22 @@
-"""``cleanup``: deterministic fixes, a dictionary speller, then an LLM copy-edit per chunk, guarded.
+"""``cleanup``: an OCR corrector that fixes OCR errors and leaves everything else alone.
 
-With ``verify`` (default) the LLM's rewrite is merged into the chunk word by word and only changes
-that turn a non-word into a dictionary word at a small edit distance are kept
-(:meth:`stages.spelling.SpellChecker.verify_rewrite`): the LLM proposes, the dictionary checks.
+The work is done by :class:`stages.ocr.corrector.OcrCorrector`: a noisy-channel corrector whose confusion
+model is learned from aligned noisy/clean text (``tandem train cleanup``; the bundled generic prior when
+``model`` is not set), with candidates scored in context by word bigrams. Text whose estimated noise is low
+is returned exactly as it came in; so is every word the corrector is not sure about, every name without
+strong evidence, and every unknown word the document repeats consistently.
 
-Each chunk's rewrite is checked by :class:`~stages.llm.guard.ContentGuard`; a rejected rewrite keeps
-that chunk's (deterministically fixed) input and the reason is recorded in ``CleanText.reason``.
-Texts longer than ``max_llm_words`` get the deterministic fixes only (an LLM rewrite of a whole book
-would take hours); that is recorded too.
+The LLM is asked only about the words in doubt (two close candidates, or a correction just around the
+threshold): one short prompt per word, a number out, at most ``llm_calls`` per document. Its answer can
+only pick one of the corrector's options (keeping the word is always one): it never rewrites text.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -21,26 +25,71 @@ from stages.base import BatchResult
 from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
 from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
-from stages.llm.chunking import chunk_text, estimate_tokens
-from stages.llm.guard import ContentGuard, words
-from stages.llm.prompts import CLEANUP, strip_preface
+from stages.llm.prompts import text_prompt
 from stages.llm.textfix import deterministic_cleanup
-from stages.options import StageOptions
-from stages.spelling import SpellChecker
+from stages.ocr.confusion import ConfusionModel
+from stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
+from stages.options import NOT_IN_KEY, PathOption, StageOptions
+
+CHOICE = text_prompt(
+    "cleanup-choice", "1",
+    "You correct OCR errors in old printed text. The user shows a passage with one word in [[double brackets]] "
+    "and numbered options for it. Reply with the number of the right option only.")
+MODEL_FILE = "confusion.json"
+_DEFAULTS = CorrectorSettings()
+_NUMBER = re.compile(r"\d+")
 
 
 class CleanupOptions(LlmOptions):
-    chunk_tokens: int = Field(384, ge=16, description="tokens per chunk sent to the LLM")
-    max_llm_words: int = Field(5000, ge=0, description="longer texts get the deterministic fixes only")
-    min_kept: float = Field(0.85, ge=0.0, le=1.0, description="reject a rewrite keeping fewer of the input's words")
-    max_added: float = Field(0.15, ge=0.0, le=1.0, description="reject a rewrite adding more words than this share")
-    spelling: bool = Field(True, description="correct OCR-style non-words with the dictionary speller first")
-    verify: bool = Field(True, description="keep only LLM changes that turn a non-word into a dictionary word")
+    model: str | None = Field(None, description="confusion model: a name trained with 'tandem train cleanup' (in "
+                              "models_dir) or a path to its confusion.json; default: the bundled generic prior")
+    models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR "
+                                          "or ./models)", json_schema_extra=NOT_IN_KEY)
+    threshold: float = Field(_DEFAULTS.threshold, description="log-odds a correction of a non-word must win by")
+    real_word_threshold: float = Field(_DEFAULTS.real_word_threshold,
+                                       description="log-odds to change a dictionary word seen misread in training")
+    name_margin: float = Field(_DEFAULTS.name_margin, ge=0.0, description="extra log-odds for capitalised words")
+    join_threshold: float = Field(_DEFAULTS.join_threshold, description="log-odds to glue two tokens into one word")
+    recur_min: int = Field(_DEFAULTS.recur_min, ge=2,
+                           description="an unknown word this frequent in a document (no candidate there) is kept")
+    min_noise: float = Field(_DEFAULTS.min_noise, ge=0.0, le=1.0,
+                             description="documents with less estimated noise are returned unchanged")
+    doubt_margin: float = Field(_DEFAULTS.doubt_margin, ge=0.0, description="decisions this close (log-odds) "
+                                "are in doubt: asked to the LLM")
+    llm_calls: int = Field(8, ge=0, description="most LLM questions per document about words in doubt; 0: none")
+    deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
+                                "repeated headers, whitespace); off, unchanged text stays byte for byte")
+
+
+def resolve_model_path(model: str, models_dir: str | None = None) -> Path:
+    """``model`` as a path to a confusion JSON (or a folder holding one), else a trained name in ``models_dir``."""
+    path = Path(model)
+    if path.suffix == ".json" or path.is_dir() or os.sep in model:
+        return path / MODEL_FILE if path.is_dir() else path
+    return Path(models_dir or os.environ.get("TANDEM_MODELS_DIR") or "models") / model / MODEL_FILE
+
+
+def parse_choice(answer: str, n_options: int) -> int | None:
+    """The 0-based option an answer names ("2", "Option 2.", "2. bearing"), or None."""
+    found = _NUMBER.search(answer)
+    if found is None:
+        return None
+    number = int(found.group(0))
+    return number - 1 if 1 <= number <= n_options else None
+
+
+def choice_question(text: str, fix: Fix, width: int = 60) -> str:
+    before = " ".join(text[max(0, fix.start - width):fix.start].split()[1:] if fix.start > width
+                      else text[:fix.start].split())
+    after = " ".join(text[fix.end:fix.end + width].split()[:-1])
+    lines = [f"{before} [[{fix.original}]] {after}".strip(), "Options:"]
+    lines += [f"{n}. {option}" for n, option in enumerate(fix.options, start=1)]
+    return "\n".join(lines)
 
 
 class CleanupStage(LlmStage[CleanText]):
     name: ClassVar[str] = "cleanup"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     output_type: ClassVar[type[StageOutput]] = CleanText
     input_type: ClassVar[type[StageOutput]] = RawText
     default_input: ClassVar[str] = "text"
@@ -51,52 +100,56 @@ class CleanupStage(LlmStage[CleanText]):
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
         opts = self.options
-        self.speller = SpellChecker() if (opts.spelling or opts.verify) else None
-        self.spelling = opts.spelling
-        self.verify = opts.verify
-        self.chunk_tokens = opts.chunk_tokens
-        self.max_llm_words = opts.max_llm_words
-        self.guard = ContentGuard(min_kept=opts.min_kept, max_added=opts.max_added)
+        self.settings = CorrectorSettings(
+            threshold=opts.threshold, real_word_threshold=opts.real_word_threshold, name_margin=opts.name_margin,
+            join_threshold=opts.join_threshold, recur_min=opts.recur_min, min_noise=opts.min_noise,
+            doubt_margin=opts.doubt_margin)
+        self._corrector: OcrCorrector | None = None
 
     @property
     def prompt_version(self) -> str:
-        return CLEANUP.id
+        return CHOICE.id if self.options.llm_calls else ""
+
+    @property
+    def corrector(self) -> OcrCorrector:
+        if self._corrector is None:
+            opts = self.options
+            model = (ConfusionModel.load(resolve_model_path(opts.model, opts.models_dir)) if opts.model
+                     else ConfusionModel.prior())
+            self._corrector = OcrCorrector(model, self.settings)
+        return self._corrector
+
+    def _load(self) -> None:
+        self.corrector.lexicon.candidates("warm", 1)  # read the dictionaries now, not inside the first document
+        if self.options.llm_calls:
+            super()._load()
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[CleanText]:
         return self.run_each(batch, self.clean_one)
 
     def clean_one(self, state: DocState) -> tuple[CleanText | StageFailure, Usage]:
-        fixed = deterministic_cleanup(state.text_of(self.input_field))
-        if fixed and self.spelling and self.speller is not None:
-            fixed, _changes = self.speller.correct(fixed)
-        if not fixed:
-            return self.failure("empty", "nothing left to clean after removing whitespace and control characters"), Usage()
-        n_words = len(words(fixed))
-        if n_words > self.max_llm_words:
-            return CleanText(text=fixed, kept_input=True, chunks=0, reason=(
-                f"{n_words} words exceed max_llm_words={self.max_llm_words}: deterministic fixes only")), Usage()
-        usage = Usage()
-        kept_parts: list[str] = []
-        reasons: list[str] = []
-        kept_total = added_total = 0.0
-        chunks = chunk_text(fixed, self.chunk_tokens)
-        for index, chunk in enumerate(chunks):
-            answer = call_llm(self.model, CLEANUP, {"text": chunk}, backend=self.backend,
-                              max_tokens=int(estimate_tokens(chunk) * 1.5) + 32)
+        text = state.text_of(self.input_field)
+        if self.options.deterministic:
+            text = deterministic_cleanup(text)
+        if not text.strip():
+            return self.failure("empty", "nothing to clean: the text is blank"), Usage()
+        proposal = self.corrector.propose(text)
+        if proposal.left_alone:
+            return CleanText(text=text, kept_input=True, chunks=0, reason=(
+                f"estimated noise {proposal.noise:.3f} < min_noise {self.options.min_noise}: left as it is")), Usage()
+        usage, asked = Usage(), 0
+        for fix in [f for f in proposal.fixes if f.doubt][:self.options.llm_calls]:
+            answer = call_llm(self.model, CHOICE, {"text": choice_question(text, fix)}, backend=self.backend,
+                              max_tokens=4, temperature=0.0)
             usage = usage + answer.usage
-            rewrite = strip_preface(answer.text)
-            if self.verify and self.speller is not None:
-                rewrite, _accepted = self.speller.verify_rewrite(chunk, rewrite)
-            verdict = self.guard.check(chunk, rewrite)
-            kept_total += verdict.kept_ratio
-            added_total += verdict.added_ratio
-            if verdict.accepted:
-                kept_parts.append(rewrite)
-            else:
-                kept_parts.append(chunk)
-                reasons.append(f"chunk {index + 1}/{len(chunks)}: {verdict.reason}; kept the input")
-        n = max(len(chunks), 1)
+            asked += 1
+            picked = parse_choice(answer.text, len(fix.options))
+            if picked is not None:  # the LLM can only choose among the corrector's options
+                fix.choice = fix.options[picked]
+        changes = proposal.changes
+        words = max(proposal.words, 1)
         return CleanText(
-            text="\n\n".join(kept_parts), kept_input=len(reasons) == len(chunks), reason="; ".join(reasons) or None,
-            kept_ratio=round(kept_total / n, 4), added_ratio=round(added_total / n, 4), chunks=len(chunks),
+            text=apply_fixes(text, changes), kept_input=not changes, chunks=1,
+            reason=f"{len(changes)} words corrected, {asked} asked to the LLM, estimated noise {proposal.noise:.3f}",
+            kept_ratio=round(1 - len(changes) / words, 4), added_ratio=0.0,
         ), usage

@@ -52,7 +52,12 @@ def test_connection_errors_of_every_client_are_unreachable() -> None:
 def test_openai_backend_against_a_closed_port_fails_fast_per_document() -> None:
     spec = f"openai:smollm2@http://127.0.0.1:{closed_port()}/v1"
     docs = [DocState(document=Document.from_text(t, "t.txt")) for t in ("Hello there, friend.", "Buy cheap pills!")]
-    for stage in (CleanupStage(llm=spec), LlmClassifyStage(llm=spec, labels=["spam", "ham"], input="text")):
+    # cleanup asks its LLM only about OCR words in doubt: "Tbe" → "The"/"Tee" in a noisy text, nothing in a clean one
+    cleanup = CleanupStage(llm=spec, doubt_margin=1000.0, min_noise=0.0)
+    noisy = [DocState(document=Document.from_text(t, "t.txt")) for t in ("Tbe lnnd is sold.", "Tbe acies are ours.")]
+    result = cleanup.run(noisy)
+    assert not result.successes and {f.kind for f in result.failures.values()} == {"llm_unreachable"}
+    for stage in (LlmClassifyStage(llm=spec, labels=["spam", "ham"], input="text"),):
         result = stage.run(docs)  # the first call also pays for the openai client's lazy imports
         assert not result.successes and len(result.failures) == 2
         assert {f.kind for f in result.failures.values()} == {"llm_unreachable"}
@@ -77,12 +82,16 @@ def test_cli_with_an_unreachable_ollama_server_records_failures_and_exits_3(
         tmp_path: Path, prefect_harness: None) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "a.txt").write_text("The harbour committee met on Monday to approve the new ferry schedule.")
-    (docs / "b.txt").write_text("Heavy rain closed two roads near the river on Tuesday morning.")
+    (docs / "a.txt").write_text("Tbe harbour cornmittee met on Monday to approve the new ferry schedule.")
+    (docs / "b.txt").write_text("Heavy rain closed two roads near tbe river on Tuesday rnorning.")
+    # cleanup asks its LLM only about words in doubt: here every decision is
+    spec = tmp_path / "p.yaml"
+    spec.write_text("name: p\nstages:\n  - stage: cleanup\n    options: {min_noise: 0.0, doubt_margin: 1000.0}\n")
     url = f"sqlite:///{tmp_path / 'x.db'}"
     llm = f"ollama:foo@http://127.0.0.1:{closed_port()}"
     start = time.perf_counter()
-    result = runner.invoke(app, ["run", str(docs), "--llm", llm, "--db", url, "--format", "none"])
+    result = runner.invoke(app, ["run", str(docs), "--pipeline", str(spec), "--llm", llm, "--db", url,
+                                 "--format", "none"])
     elapsed = time.perf_counter() - start
     assert result.exit_code == 3, (result.exit_code, result.output, repr(result.exception))
     with unit_of_work(create_db_engine(url)) as session:

@@ -18,7 +18,7 @@ def test_eval_cleanup_without_llm(tmp_path: Path) -> None:
     rows = [{"noisy": "the lnnd was ofleied for sale", "clean": "the land was offered for sale"},
             {"noisy": "A clean sentence.", "clean": "A clean sentence."}]
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    report = evaluate_cleanup(gold, llm="fake:x", max_llm_words=0)
+    report = evaluate_cleanup(gold, llm="fake:x", llm_calls=0)
     assert report.docs == 2 and report.docs_worse == 0
     assert report.cer_after < report.cer_before and report.wer_after == 0.0
     assert set(report.model_dump()) >= {"cer_before", "cer_after", "wer_before", "wer_after", "docs", "docs_worse", "docs_per_s"}

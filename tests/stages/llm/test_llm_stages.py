@@ -3,7 +3,7 @@
 import pytest
 
 from stages.contracts import CleanText, DocState, Document, Summary
-from stages.llm.cleanup import CleanupStage
+from stages.llm.cleanup import CleanupStage, parse_choice, resolve_model_path
 from stages.llm.prompts import CLEANUP, SUMMARIZE
 from stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
 from tests.stages.llm.fakes import ScriptedChatModel
@@ -26,66 +26,70 @@ def test_cleanup_prompt_carries_text_and_instructions() -> None:
     assert CLEANUP.id == "cleanup@1"
 
 
-def test_cleanup_accepts_a_faithful_fix_and_records_usage() -> None:
-    stage, fake = with_model(CleanupStage(llm="fake:x"), lambda text: text.replace("Tbe", "The"))
-    result = stage.run([state("Tbe board met in Chicago on Monday to review the annual report in detail.")])
+NOISY = "Portions of Crown lnnd will be ofleied at auction by tbe Colonial Treasury on Wednesday next."
+
+
+def test_cleanup_fixes_ocr_words_without_the_llm_when_none_is_in_doubt() -> None:
+    stage, fake = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=0.0), lambda text: "1")
+    result = stage.run([state(NOISY)])
     (key, clean), = result.successes.items()
-    assert clean.text.startswith("The board met") and not clean.kept_input and clean.reason is None
-    assert result.usage[key].llm_calls == 1 and result.usage[key].prompt_tokens == 10
-    assert len(fake.calls) == 1
+    assert clean.text == "Portions of Crown land will be offered at auction by the Colonial Treasury on Wednesday next."
+    assert not clean.kept_input and not fake.calls and result.usage[key].llm_calls == 0
 
 
-def test_cleanup_keeps_input_when_llm_drops_content() -> None:
-    source = "The board met in Chicago on Monday to review the annual report and approve a dividend."
-    stage, _ = with_model(CleanupStage(llm="fake:x", verify=False), lambda text: "Board met.")
-    clean = next(iter(stage.run([state(source)]).successes.values()))
-    assert clean.kept_input and clean.text == source
-    assert "drops" in (clean.reason or "") and "kept the input" in (clean.reason or "")
+def test_cleanup_asks_the_llm_only_to_choose_among_the_options() -> None:
+    questions: list[str] = []
+    stage, fake = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0, llm_calls=2),
+                             lambda text: questions.append(text) or "1")  # option 1: keep the word
+    result = stage.run([state(NOISY)])
+    clean = next(iter(result.successes.values()))
+    assert len(fake.calls) == 2 and all("[[" in q and "Options:" in q and "\n1. " in q for q in questions)
+    assert clean.text.startswith("Portions of Crown lnnd will be ofleied")  # the two asked words were kept
+    assert next(iter(result.usage.values())).llm_calls == 2
 
 
-def test_cleanup_keeps_input_when_llm_invents_content() -> None:
-    source = "The board met in Chicago on Monday."
-    stage, _ = with_model(CleanupStage(llm="fake:x", verify=False),
-                          lambda text: text + " It was a sunny day and everyone enjoyed cake and coffee afterwards.")
-    clean = next(iter(stage.run([state(source)]).successes.values()))
-    assert clean.kept_input and "adds" in (clean.reason or "")
+def test_an_llm_answer_outside_the_options_changes_nothing() -> None:
+    stage, _ = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0),
+                          lambda text: "Here is the corrected text: The land was offered. 99")
+    plain, _ = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0, llm_calls=0), str)
+    asked = next(iter(stage.run([state(NOISY)]).successes.values()))
+    alone = next(iter(plain.run([state(NOISY)]).successes.values()))
+    assert asked.text == alone.text and len(asked.text.split()) == len(NOISY.split())
+    assert parse_choice("2. offered", 3) == 1 and parse_choice("none", 3) is None and parse_choice("7", 3) is None
 
 
-def test_verified_cleanup_keeps_only_dictionary_fixes() -> None:
-    source = "The bnard met in Chicago on Monday to review the annual report."
-    rewrite = "The board met in Chicago on Tuesday to review the report. Everyone was happy."
-    stage, _ = with_model(CleanupStage(llm="fake:x", spelling=False), lambda text: rewrite)
-    clean = next(iter(stage.run([state(source)]).successes.values()))
-    assert clean.text == "The board met in Chicago on Monday to review the annual report."
-    assert not clean.kept_input
+def test_cleanup_leaves_clean_text_byte_for_byte_and_says_why() -> None:
+    text = "Then shewed he me the connexion of the publick affairs  to-day,\nand Mephibosheth spake unto Jehoshaphat. "
+    stage, fake = with_model(CleanupStage(llm="fake:x"), lambda text: "2")
+    clean = next(iter(stage.run([state(text)]).successes.values()))
+    assert clean.text == text and clean.kept_input and "left as it is" in (clean.reason or "") and not fake.calls
 
 
-def test_speller_fixes_clear_non_words_before_the_llm() -> None:
-    seen: list[str] = []
-    stage, _ = with_model(CleanupStage(llm="fake:x"), lambda text: seen.append(text) or text)
-    stage.run([state("Portions of crown lnnd will be ofleied at auction.")])
-    assert seen == ["Portions of crown land will be offered at auction."]
+def test_cleanup_deterministic_option_normalises_first() -> None:
+    stage, _ = with_model(CleanupStage(llm="fake:x", deterministic=True, llm_calls=0), str)
+    clean = next(iter(stage.run([state("An infor-\nmation   sheet “quoted”.")]).successes.values()))
+    assert clean.text == 'An information sheet "quoted".'
 
 
-def test_cleanup_applies_deterministic_fixes_before_llm() -> None:
-    seen: list[str] = []
-    stage, _ = with_model(CleanupStage(llm="fake:x"), lambda text: seen.append(text) or text)
-    stage.run([state("An infor-\nmation   sheet “quoted”.")])
-    assert seen == ['An information sheet "quoted".']
+def test_cleanup_uses_a_trained_model_by_path_or_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from stages.ocr.confusion import ConfusionModel
 
-
-def test_cleanup_long_text_skips_llm_and_says_why() -> None:
-    stage, fake = with_model(CleanupStage(llm="fake:x", max_llm_words=10), lambda text: text)
-    clean = next(iter(stage.run([state(" ".join(["word"] * 50))]).successes.values()))
-    assert clean.kept_input and "deterministic fixes only" in (clean.reason or "") and not fake.calls
+    folder = tmp_path / "ocr1"
+    folder.mkdir()
+    ConfusionModel.fit([("tbe qat", "the cat")] * 5).save(folder / "confusion.json")
+    assert resolve_model_path("ocr1", str(tmp_path)) == folder / "confusion.json"
+    assert resolve_model_path(str(folder / "confusion.json")) == folder / "confusion.json"
+    stage = CleanupStage(llm="fake:x", model="ocr1", models_dir=str(tmp_path), llm_calls=0)
+    assert stage.corrector.model.words["tbe"] == {"the": 5}
+    assert stage.config()["model"] == "ocr1" and "models_dir" not in stage.config()
 
 
 def test_cleanup_empty_and_llm_error_become_failures() -> None:
     def boom(text: str) -> str:
         raise ConnectionRefusedError("connection refused")
 
-    stage, _ = with_model(CleanupStage(llm="fake:x"), boom)
-    result = stage.run([state("   \n "), state("Some real text here.")])
+    stage, _ = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0), boom)
+    result = stage.run([state("   \n "), state(NOISY)])
     kinds = sorted(f.kind for f in result.failures.values())
     assert kinds == ["empty", "llm_unreachable"]
     assert not result.successes

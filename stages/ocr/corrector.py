@@ -1,0 +1,293 @@
+"""The noisy-channel OCR corrector, with the rules that keep it away from text that is not noisy.
+
+For each word that looks wrong (not in the lexicon, or a known word the confusion model has seen misread),
+candidates come from the lexicon (SymSpell, edit distance 1–2), from whole-word confusions learned from
+data (``tho`` → ``the``) and from splitting a run-together word. Each candidate is scored
+``log P(noisy | candidate) + log P(candidate | neighbours)`` (confusion model × word bigrams) against
+keeping the word as it is, and replaces it only when it wins by :attr:`CorrectorSettings.threshold`.
+
+Stay-away rules:
+
+* a document whose estimated noise (share of words that look misread, with a prior of
+  ``noise_prior_words`` clean words) is under ``min_noise`` is left exactly as it is;
+* a non-word repeated ``recur_min`` times in the document, none of whose candidates occur there, is
+  taken as intended (a name, a dialect or archaic spelling);
+* capitalised words (names) need ``name_margin`` more evidence; words with digits are never touched.
+
+:meth:`OcrCorrector.propose` returns the decisions, including the ones in doubt (close candidates), so a
+second opinion (the LLM) can choose among a fix's ``options`` without ever going outside them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from stages.ocr.confusion import ConfusionModel
+from stages.ocr.lexicon import P_UNKNOWN, Lexicon
+
+_TOKEN = re.compile(r"\S+")
+_PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)
+_LETTER = re.compile(r"[A-Za-z]")
+_GARBAGE = re.compile(r"[^A-Za-z'\-]")
+
+
+@dataclass(frozen=True)
+class CorrectorSettings:
+    threshold: float = -3.0         # log-odds a correction must win by over keeping a non-word (P_UNKNOWN scale)
+    real_word_threshold: float = 4.0  # ... over keeping a dictionary word the model has seen misread
+    name_margin: float = 4.0        # extra log-odds for capitalised words
+    recur_min: int = 3              # a non-word this frequent in a document, with no candidate there, is kept
+    min_noise: float = 0.04         # documents with less estimated noise are left alone
+    noise_prior_words: int = 40     # clean pseudo-words in the noise estimate (short texts need more evidence)
+    doubt_margin: float = 1.5       # decisions this close (log-odds) are "in doubt"
+    max_candidates: int = 3         # options offered for a doubtful word (besides keeping it)
+    join_threshold: float = 6.0     # log-odds for gluing two tokens the OCR split (``B inking``)
+
+
+@dataclass
+class Fix:
+    """One decision: replace ``text[start:end]`` (``original``) by ``choice``; ``options`` are the choices
+    allowed (the original first), ``doubt`` marks a close call."""
+
+    start: int
+    end: int
+    original: str
+    choice: str
+    options: list[str] = field(default_factory=list)
+    doubt: bool = False
+
+
+@dataclass
+class Proposal:
+    text: str
+    fixes: list[Fix]
+    noise: float
+    words: int
+    left_alone: bool
+
+    @property
+    def changes(self) -> list[Fix]:
+        return [f for f in self.fixes if f.choice != f.original]
+
+
+@dataclass
+class _Word:
+    start: int
+    end: int
+    prefix: str
+    core: str
+    suffix: str
+    fragment: bool = False
+
+    @property
+    def lower(self) -> str:
+        return self.core.lower()
+
+
+def _match_case(template: str, word: str) -> str:
+    letters = [c for c in template if c.isalpha()]
+    if len(letters) > 1 and sum(c.isupper() for c in letters) > len(letters) / 2:
+        return word.upper()
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def apply_fixes(text: str, fixes: list[Fix]) -> str:
+    pieces, last = [], 0
+    for fix in sorted(fixes, key=lambda f: f.start):
+        if fix.choice == fix.original:
+            continue
+        pieces.append(text[last:fix.start])
+        pieces.append(fix.choice)
+        last = fix.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+class OcrCorrector:
+    def __init__(self, model: ConfusionModel | None = None, settings: CorrectorSettings | None = None) -> None:
+        self.model = model or ConfusionModel.prior()
+        self.settings = settings or CorrectorSettings()
+        self._lexicon: Lexicon | None = None
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon(self.model)
+        return self._lexicon
+
+    def correct(self, text: str) -> str:
+        proposal = self.propose(text)
+        return apply_fixes(text, proposal.changes)
+
+    # -- the document -----------------------------------------------------------------------------------------
+    def propose(self, text: str) -> Proposal:
+        s = self.settings
+        words = self._words(text)
+        lowers = [w.lower for w in words]
+        in_doc = Counter(lowers)
+        fixes: list[Fix] = []
+        suspicious = 0
+        joined = self._joins(text, words)
+        for i, word in enumerate(words):
+            if i in joined:
+                join = joined.pop(i)
+                if join is not None:
+                    fixes.append(join)
+                    suspicious += 1
+                continue
+            prev = self._context_word(words, i - 1, fixes)
+            following = lowers[i + 1] if i + 1 < len(words) and self.lexicon.known(lowers[i + 1]) else None
+            garbage = bool(_GARBAGE.search(word.core))
+            fix = self._decide(word, prev, following, in_doc)
+            if fix is not None and (fix.choice != fix.original or garbage):
+                suspicious += 1
+            elif garbage and _LETTER.search(word.core):
+                suspicious += 1
+            if fix is not None:
+                fixes.append(fix)
+        n = len(words)
+        noise = suspicious / (n + s.noise_prior_words)
+        if noise < s.min_noise:
+            return Proposal(text, [], noise, n, left_alone=True)
+        return Proposal(text, fixes, noise, n, left_alone=False)
+
+    def _joins(self, text: str, words: list[_Word]) -> dict[int, Fix | None]:
+        """Words split in two by the OCR (``B inking`` → ``Banking``): index → the fix (first word) or None."""
+        lex = self.lexicon
+        out: dict[int, Fix | None] = {}
+        for i in range(len(words) - 1):
+            a, b = words[i], words[i + 1]
+            if i in out or a.fragment or b.fragment or a.suffix or b.prefix or "\n" in text[a.end:b.start]:
+                continue
+            if not all(_LETTER.search(w.core) and not any(c.isdigit() or c == "." for c in w.core) for w in (a, b)):
+                continue
+            if any(len(w.core) == 1 and not w.core.islower() for w in (a, b)) or b.suffix == ".":
+                continue  # initials ("H. West", "J R Collins"), abbreviations
+            if self._known(a.lower) and self._known(b.lower) and len(a.core) > 1 and len(b.core) > 1:
+                continue
+            glued = a.lower + b.lower
+            if len(glued) < 4:
+                continue
+            cands = {glued} if lex.known(glued) else set()
+            cands.update(c for c in lex.candidates(glued, 1 if len(glued) < 7 else 2) if len(c) >= len(glued) - 1)
+            if not cands:
+                continue
+            prev = words[i - 1].lower if i > 0 and lex.known(words[i - 1].lower) else None
+            nxt = words[i + 2].lower if i + 2 < len(words) and lex.known(words[i + 2].lower) else None
+            noisy = f"{a.lower} {b.lower}"
+            best, score = max(((c, self.model.channel_logp(c, noisy) + lex.context_logp(prev, [c], nxt))
+                               for c in cands), key=lambda kv: kv[1])
+            keep = sum(self.model.channel_logp(w.lower, w.lower) + (math.log(lex.unigram(w.lower)) if lex.known(
+                w.lower) else math.log(P_UNKNOWN * 0.4)) for w in (a, b)) + lex.context_logp(None, [], nxt)
+            if score - keep >= self.settings.join_threshold:
+                original = text[a.start:b.end]
+                choice = a.prefix + _match_case(a.core + b.core, best) + b.suffix
+                out[i] = Fix(a.start, b.end, original, choice, [original, choice])
+                out[i + 1] = None
+        return out
+
+    def _words(self, text: str) -> list[_Word]:
+        out: list[_Word] = []
+        after_hyphen = False
+        for match in _TOKEN.finditer(text):
+            token = match.group(0)
+            parts = _PARTS.match(token)
+            broken, after_hyphen = after_hyphen, token.endswith("-")
+            if parts is None or not parts.group(2):
+                continue
+            word = _Word(match.start(), match.end(), parts.group(1), parts.group(2), parts.group(3))
+            word.fragment = broken or token.endswith("-")  # half of a word hyphenated across a line break
+            if out and "\n" in text[out[-1].end:word.start] and self.lexicon.known(out[-1].lower + word.lower):
+                out[-1].fragment = word.fragment = True  # a word broken across lines with no hyphen
+            out.append(word)
+        return out
+
+    def _context_word(self, words: list[_Word], i: int, fixes: list[Fix]) -> str | None:
+        if i < 0:
+            return None
+        if fixes and fixes[-1].start == words[i].start and fixes[-1].choice != fixes[-1].original:
+            last = _PARTS.match(fixes[-1].choice)
+            core = last.group(2).lower() if last else ""
+            return core.split()[-1] if core.split() else None
+        lower = words[i].lower
+        return lower if self.lexicon.known(lower) else None
+
+    # -- one word ---------------------------------------------------------------------------------------------
+    def _decide(self, word: _Word, prev: str | None, following: str | None, in_doc: Counter[str]) -> Fix | None:
+        s, lex = self.settings, self.lexicon
+        core, lower = word.core, word.lower
+        if word.fragment or len(core) < 2 or any(c.isdigit() or c == "." for c in core) or not _LETTER.search(core) or core.endswith("-"):
+            return None
+        known = self._known(lower)
+        confusions = self.model.word_confusions(lower)
+        if known and not confusions:
+            return None
+        keep_channel = self.model.channel_logp(lower, lower)
+        scored: dict[str, float] = {}
+        if known:
+            keep = keep_channel + lex.context_logp(prev, [lower], following)
+            for clean, p in confusions.items():
+                if p >= 0.05 and clean != lower:
+                    scored[clean] = math.log(p) - math.log1p(-min(p, 0.99)) + lex.context_logp(
+                        prev, clean.split(), following) + keep_channel
+            needed = s.real_word_threshold
+        else:
+            keep = keep_channel + math.log(P_UNKNOWN) + lex.context_logp(None, [], following) + math.log(0.4)
+            for clean in self._candidates(lower, confusions):
+                channel = self.model.channel_logp(clean, lower)
+                if clean in confusions:
+                    channel = max(channel, math.log(confusions[clean]) + keep_channel)
+                if channel == -math.inf:
+                    continue
+                scored[clean] = channel + lex.context_logp(prev, clean.split(), following)
+            needed = s.threshold
+        if not scored:
+            return None
+        if not known and core[:1].isupper() and (not core.isupper() or core.isalpha()):
+            needed += s.name_margin
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        best, best_score = ranked[0]
+        gain = best_score - keep
+        if (not known and in_doc[lower] >= s.recur_min and max(confusions.values(), default=0.0) < 0.5
+                and not any(c in in_doc for c, _ in ranked[:s.max_candidates])):
+            gain = -math.inf  # consistent in this document, and not a misreading seen in training: intended
+        close = len(ranked) > 1 and best_score - ranked[1][1] < s.doubt_margin
+        doubt = abs(gain - needed) < s.doubt_margin or (gain >= needed and close)
+        if gain < needed and not doubt:
+            return None
+        options = [word.prefix + core + word.suffix] + [
+            word.prefix + _match_case(core, c) + word.suffix for c, _ in ranked[:s.max_candidates]]
+        fix = Fix(word.start, word.end, options[0], options[0], options, doubt)
+        return replace(fix, choice=options[1]) if gain >= needed else fix
+
+    def _known(self, lower: str) -> bool:
+        lex = self.lexicon
+        if lex.known(lower):
+            return True
+        if lower.endswith("'s") and lex.known(lower[:-2]):
+            return True
+        parts = [p for p in re.split(r"[-']", lower) if p]
+        return len(parts) > 1 and all(lex.known(p) for p in parts)
+
+    def _candidates(self, lower: str, confusions: dict[str, float]) -> list[str]:
+        lex = self.lexicon
+        found = set(confusions)
+        if len(lower) >= 3:
+            found.update(lex.candidates(lower, 1 if len(lower) < 5 else 2))
+        if len(lower) >= 5:
+            for i in range(2, len(lower) - 1):
+                left, right = lower[:i], lower[i:]
+                if lex.count(left) > 1_000_000 and lex.count(right) > 1_000_000:
+                    found.add(f"{left} {right}")
+        for variant in self.model.rewrites(lower):
+            if lex.known(variant):
+                found.add(variant)
+            elif len(variant) >= 5:
+                found.update(lex.candidates(variant, 1))
+        found.discard(lower)
+        return sorted(found)

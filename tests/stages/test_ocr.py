@@ -1,0 +1,84 @@
+"""The OCR corrector: alignment, the learned confusion model, candidates in context, and the stay-away rules."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stages.ocr.align import char_edits, line_pairs, word_alignment
+from stages.ocr.confusion import ConfusionModel
+from stages.ocr.corrector import CorrectorSettings, OcrCorrector, apply_fixes
+
+PAIRS = [
+    ("tbe modern rnethod of tho day\nwas rnade in tbe house", "the modern method of the day\nwas made in the house"),
+    ("Portions of Crown Lnnd ofleied tor sale", "Portions of Crown Land offered for sale"),
+    ("tho rnan and tbe horse", "the man and the horse"),
+] * 3
+
+
+def test_char_edits_keep_multi_character_confusions_whole() -> None:
+    assert char_edits("modern", "rnodern") == [("m", "rn")]
+    assert char_edits("the", "tbe") == [("h", "b")]
+    assert char_edits("hand", "liand") == [("h", "li")]
+    assert char_edits("same", "same") == []
+    assert char_edits("information", "xyzzyqwertz") is None  # garbage, not a confusion
+
+
+def test_word_alignment_labels_substitutions_splits_and_joins() -> None:
+    pairs = list(word_alignment("tbe house Thorns hope hill ontho hill", "the house Thornshope hill on the hill"))
+    assert ("sub", "tbe", "the") in pairs and ("split", "Thorns hope", "Thornshope") in pairs
+    assert ("join", "ontho", "on the") in pairs and ("same", "hill", "hill") in pairs
+    assert not [p for p in word_alignment("one xyzw", "one house") if p[0] == "sub"]  # misaligned, not misread
+    assert line_pairs("a\nb", "c\nd") == [("a", "c"), ("b", "d")] and line_pairs("a", "c\nd") == [("a", "c\nd")]
+
+
+def test_confusion_model_learns_from_pairs_and_round_trips_as_json(tmp_path: Path) -> None:
+    model = ConfusionModel.fit(PAIRS)
+    prior = ConfusionModel.prior()
+    assert model.edits["m"]["rn"] >= 6 and model.edits["h"]["b"] >= 9
+    assert model.edit_prob("m", "rn") > prior.edit_prob("m", "rn") > model.edit_prob("m", "q")
+    assert model.channel_logp("man", "rnan") > model.channel_logp("man", "qan")
+    assert model.word_confusions("tho")["the"] > 0.5 and "tho" not in model.vocab and model.vocab["the"] >= 9
+    assert "where" in ConfusionModel.prior().rewrites("vvhere") or "where" in model.rewrites("vvhere")
+    path = model.save(tmp_path / "confusion.json")
+    assert json.loads(path.read_text())["format"] == "tandem-ocr-confusion/1"
+    assert ConfusionModel.load(path) == model
+    with pytest.raises(ValueError, match="not a confusion model"):
+        ConfusionModel.from_json({"format": "pickle"})
+
+
+def test_corrector_fixes_ocr_errors_in_context() -> None:
+    corrector = OcrCorrector(ConfusionModel.fit(PAIRS), CorrectorSettings(min_noise=0.0))
+    text = "The portions of Crown lnnd will be ofleied at auction by tbe Colonial Treasury of tho colony."
+    fixed = corrector.correct(text)
+    assert "Crown land will be offered at auction by the Colonial Treasury of the colony." in fixed
+    assert len(fixed.split()) == len(text.split())  # words are fixed, never dropped or added
+
+
+def test_low_noise_text_is_left_exactly_as_it_is() -> None:
+    corrector = OcrCorrector()
+    archaic = ("Then shewed he me the connexion of the publick affairs, to-day, at Mephibosheth's house;\n"
+               "  and  Jehoshaphat   spake unto the Wanderer, brig, Captain M'Intyre, from Hobart Town.\n")
+    proposal = corrector.propose(archaic)
+    assert proposal.left_alone and corrector.correct(archaic) == archaic  # whitespace included
+
+
+def test_a_word_the_document_repeats_consistently_is_kept() -> None:
+    corrector = OcrCorrector(ConfusionModel.fit(PAIRS), CorrectorSettings(min_noise=0.0, name_margin=0.0))
+    noisy = "tbe sheep at Jerralong; tbe cattle at Jerralong; tho horses at Jerralong and tbe rnen."
+    fixed = corrector.correct(noisy)
+    assert fixed.count("Jerralong") == 3 and fixed.startswith("the sheep")
+    once = corrector.correct("tbe sheep at Jerralonq and tbe cattle.")  # once, near a word: still a candidate
+    assert once.startswith("the sheep")
+
+
+def test_names_initials_abbreviations_and_numbers_are_left_alone() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0))
+    text = "Mrs A Wall J R Collins, U.S. barque, at 10.30 a.m. for 12s 6d. the 2nd instant."
+    assert corrector.correct(text) == text
+
+
+def test_apply_fixes_replaces_only_changed_spans() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0))
+    proposal = corrector.propose("tbe  cat\nsat")
+    assert apply_fixes(proposal.text, proposal.fixes).endswith("  cat\nsat")
