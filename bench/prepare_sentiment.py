@@ -7,16 +7,19 @@ Sources (``../shared/datasets``, or ``--datasets``; nothing is copied into the r
 * ``sentiment_labelled_sentences/*_labelled.txt`` (``--reviews``): 3,000 review sentences, 0/1 mapped
   to negative/positive (no neutral class).
 
+The TSV has the columns ``label``, ``text`` and ``source`` (``tweets`` or ``reviews``): the trainer uses
+``source`` to notice that the reviews lack the neutral class and to weigh them by cross-validation.
+
 Usage::
 
     python bench/prepare_sentiment.py /tmp/sentiment.tsv                 # tweets only (default)
     python bench/prepare_sentiment.py /tmp/sentiment.tsv --reviews       # tweets + review sentences
-    tandem train classify --data /tmp/sentiment.tsv --name sentiment --finetune
+    tandem train classify --data /tmp/sentiment.tsv --name sentiment     # the defaults choose the recipe
 
     # estimate macro recall on unseen tweets: K-fold cross-validation over the tweets, each fold
-    # trained through train_classifier (plus every review sentence with --reviews) and scored
-    # through evaluate_classifier
-    python bench/prepare_sentiment.py /tmp/sentiment_cv --cv 5 [--finetune] [--reviews] [--features tfidf] [--lexicon vader]
+    # trained through train_classifier with its defaults (plus every review sentence with --reviews)
+    # and scored through evaluate_classifier on the fold's tweets
+    python bench/prepare_sentiment.py /tmp/sentiment_cv --cv 5 [--reviews] [--finetune yes|no] [--features tfidf] [--lexicon vader]
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ def default_datasets() -> Path:
     return Path(os.environ.get("TANDEM_DATASETS", REPO.parent / "shared" / "datasets"))
 
 
-def read_tweets(datasets: Path) -> list[tuple[str, str]]:
+Row = tuple[str, str, str]  # (label, text, source)
+
+
+def read_tweets(datasets: Path) -> list[Row]:
     folder = datasets / "tweeteval_sentiment"
     names: dict[str, str] = {}
     for line in (folder / "mapping.txt").read_text(encoding="utf-8").splitlines():
@@ -49,33 +55,34 @@ def read_tweets(datasets: Path) -> list[tuple[str, str]]:
     labels = (folder / "val_labels.txt").read_text(encoding="utf-8").split()
     if len(texts) != len(labels):
         raise SystemExit(f"{folder}: {len(texts)} texts but {len(labels)} labels")
-    return [(names[label], text.strip()) for text, label in zip(texts, labels, strict=True) if text.strip()]
+    return [(names[label], text.strip(), "tweets") for text, label in zip(texts, labels, strict=True)
+            if text.strip()]
 
 
-def read_reviews(datasets: Path) -> list[tuple[str, str]]:
+def read_reviews(datasets: Path) -> list[Row]:
     rows = []
     for path in sorted((datasets / "sentiment_labelled_sentences").glob("*_labelled.txt")):
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         for line in lines[1:]:  # header line
             text, sep, score = line.rpartition("\t")
             if sep and text.strip() and score.strip() in ("0", "1"):
-                rows.append(("positive" if score.strip() == "1" else "negative", text.strip()))
+                rows.append(("positive" if score.strip() == "1" else "negative", text.strip(), "reviews"))
     return rows
 
 
-def write_tsv(rows: list[tuple[str, str]], path: Path) -> None:
+def write_tsv(rows: list[Row], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(["label", "text"])
+        writer.writerow(["label", "text", "source"])
         writer.writerows(rows)
 
 
-def stratified_folds(rows: list[tuple[str, str]], k: int, seed: int) -> list[list[int]]:
+def stratified_folds(rows: list[Row], k: int, seed: int) -> list[list[int]]:
     rng = random.Random(seed)
     folds: list[list[int]] = [[] for _ in range(k)]
     by_label: dict[str, list[int]] = {}
-    for i, (label, _) in enumerate(rows):
+    for i, (label, _, _) in enumerate(rows):
         by_label.setdefault(label, []).append(i)
     for label in sorted(by_label):
         idx = by_label[label]
@@ -85,9 +92,9 @@ def stratified_folds(rows: list[tuple[str, str]], k: int, seed: int) -> list[lis
     return folds
 
 
-def cross_validate(tweets: list[tuple[str, str]], extra: list[tuple[str, str]], k: int, out: Path,
-                   finetune: bool, seed: int, features: str = "auto",
-                   finetune_seconds: float = 1800.0, lexicon: str | None = None) -> dict[str, object]:
+def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
+                   finetune: str, seed: int, features: str = "auto",
+                   finetune_seconds: float = 420.0, lexicon: str = "auto") -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     from specialists.evaluation.classify import evaluate_classifier
     from specialists.training.classify import train_classifier
@@ -111,7 +118,10 @@ def cross_validate(tweets: list[tuple[str, str]], extra: list[tuple[str, str]], 
         row = {"fold": f, "train_rows": len(train_rows), "test_rows": len(test_rows),
                "macro_recall": scores.macro_recall, "macro_f1": scores.macro_f1,
                "accuracy": scores.accuracy, "docs_per_s": scores.docs_per_s, "train_s": round(train_s, 1),
-               "head": f"{card.params['features']}/C={card.params['C']:g}"}
+               "head": f"{card.params['features']}/C={card.params['C']:g}"
+                       + (f"+{card.params['lexicon']}" if card.params.get("lexicon") else ""),
+               "finetuned": card.params["finetune"],
+               "review_weight": (card.params.get("sources") or {}).get("partial_weight")}
         results.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     mean = {m: round(sum(float(r[m]) for r in results) / len(results), 4)  # type: ignore[arg-type]
@@ -128,11 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=None, help="shared datasets folder")
     parser.add_argument("--reviews", action="store_true", help="add the 3,000 review sentences (pos/neg)")
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation over the tweets")
-    parser.add_argument("--finetune", action="store_true", help="with --cv: fine-tune MiniLM in each fold")
+    parser.add_argument("--finetune", default="auto", choices=("auto", "yes", "no"),
+                        help="with --cv: fine-tune MiniLM in each fold (default: the trainer decides)")
     parser.add_argument("--features", default="auto", help="with --cv: auto, hybrid, embedding or tfidf")
-    parser.add_argument("--finetune-budget", type=float, default=1800.0,
+    parser.add_argument("--finetune-budget", type=float, default=420.0,
                         help="with --cv --finetune: seconds of fine-tuning per fold")
-    parser.add_argument("--lexicon", default=None, help="with --cv: add lexicon features (vader)")
+    parser.add_argument("--lexicon", default="auto", help="with --cv: auto, none or vader")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     datasets = args.datasets or default_datasets()
@@ -154,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     random.Random(args.seed).shuffle(rows)
     write_tsv(rows, out)
     counts: dict[str, int] = {}
-    for label, _ in rows:
+    for label, _, _ in rows:
         counts[label] = counts.get(label, 0) + 1
     print(f"wrote {len(rows)} rows to {out}: {counts}", file=sys.stderr)
     return 0

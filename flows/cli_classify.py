@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.status import Status
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from flows.cli_common import (
     CardJsonOption,
@@ -34,17 +41,22 @@ def train_classify_command(
     name: Annotated[str, typer.Option("--name", help="Artifact name, later used as classify.NAME.")],
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option("--label-col", help="Column holding the label.")] = "label",
-    finetune: Annotated[bool, typer.Option(
-        "--finetune", help="Fine-tune the whole MiniLM encoder first (slower; ~90 MB artifact).")] = False,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs (with --finetune).")] = 3,
+    finetune: Annotated[bool | None, typer.Option(
+        "--finetune/--no-finetune", show_default=False,
+        help="Fine-tune the whole MiniLM encoder first (slower; ~90 MB artifact). Default: only when the frozen "
+             "encoder's best head scores below 0.9 macro F1 in cross-validation (and at most 20,000 rows).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs (when fine-tuning).")] = 3,
     finetune_budget: Annotated[float, typer.Option(
         "--finetune-budget", min=10.0,
         help="Fine-tuning time budget in seconds: the schedule is cut to fit.")] = 420.0,
     features: Annotated[str, typer.Option(
         "--features", help="Head features: auto (cross-validated), hybrid, embedding or tfidf.")] = "auto",
-    lexicon: Annotated[str | None, typer.Option(
-        "--lexicon", help="Add lexicon scores as features: vader (sentiment; negation, "
-                          "emphasis, emoticons).")] = None,
+    lexicon: Annotated[str, typer.Option(
+        "--lexicon", help="Lexicon scores as extra features: auto (with and without each lexicon, "
+                          "cross-validated), none, or vader (sentiment; negation, emphasis, emoticons).")] = "auto",
+    source_col: Annotated[str, typer.Option(
+        "--source-col", help="Column naming each row's source (used when present). Sources lacking some "
+                             "labels are weighed or set aside by cross-validation.")] = "source",
     heldout: Annotated[float, typer.Option(
         "--heldout", min=0.0, max=0.9, help="Stratified share held out for the model card's metrics.")] = 0.15,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (split, cross-validation, fine-tuning).")] = 0,
@@ -54,25 +66,34 @@ def train_classify_command(
     """Train a text classifier (MiniLM embeddings + TF-IDF, linear head) and save it as a named artifact."""
     from specialists.training.classify import train_classifier
 
-    def train(status: Status) -> ModelCard:
+    def train(bar: Progress) -> ModelCard:
+        task = bar.add_task("starting…", total=None)
+
         def progress(message: str) -> None:
-            status.update(f"[bold]train classify[/] {message}")
+            bar.update(task, description=message[:70])
             if not as_json:
-                err.print(f"  {message}", highlight=False)
+                bar.console.print(f"  {message}", highlight=False)
+
+        def on_step(step: int, steps: int) -> None:
+            bar.update(task, completed=step, total=steps)
 
         return train_classifier(data, name, models_dir=models_dir, text_col=text_col, label_col=label_col,
-                                finetune=finetune, heldout=heldout, seed=seed, progress=progress,
-                                features=features, epochs=epochs, finetune_seconds=finetune_budget,
-                                lexicon=lexicon)
+                                finetune="auto" if finetune is None else finetune, heldout=heldout, seed=seed,
+                                progress=progress, features=features, epochs=epochs,
+                                finetune_seconds=finetune_budget, lexicon=lexicon, source_col=source_col,
+                                on_step=on_step)
 
-    card = run_training(err.status("[bold]train classify[/] starting…"), train)
+    card = run_training(Progress(SpinnerColumn(), TextColumn("[bold]train classify[/] {task.description}"),
+                                 BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                                 transient=True), train)
     report_trained(
         card, models_dir, as_json,
         heldout=lambda m: (f"held-out ({card.n_heldout} rows): accuracy {m['accuracy']:.3f}  "
                            f"macro F1 [bold]{m['macro_f1']:.3f}[/]  macro recall {m['macro_recall']:.3f}  "
                            f"{m['docs_per_s']} docs/s"),
         trained_on=(f"{card.n_train} training rows, head {card.params.get('features')}"
-                    f"{'+' + lexicon if lexicon else ''}/C={card.params.get('C')}"),
+                    f"{'+' + card.params['lexicon'] if card.params.get('lexicon') else ''}/C={card.params.get('C')}"
+                    f"{', fine-tuned encoder' if card.params.get('finetune') else ''}"),
         use_as=f"classify.{name}")
 
 

@@ -43,8 +43,10 @@ def train_student(task: DistillTask, data: Path, name: str, models_dir: str | Pa
     if task == "classify":
         from specialists.training.classify import train_classifier
 
+        # no automatic fine-tuning: a student must stay cheap to train on labels an LLM wrote
         return train_classifier(data, name, models_dir=models_dir, features=config.features, seed=config.seed,
-                                progress=say, heldout=0.15 if config.heldout is None else config.heldout)
+                                progress=say, heldout=0.15 if config.heldout is None else config.heldout,
+                                finetune="no")
     from specialists.training.ner import train_ner
 
     def on_epoch(epoch: int, total: int, info: dict[str, Any]) -> None:

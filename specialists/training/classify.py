@@ -1,37 +1,44 @@
 """Train a ``classify.<name>`` artifact from a labelled CSV/TSV file.
 
 Recipe (see :mod:`specialists.classifier` for the model, :mod:`specialists.classifier_artifact` for the
-artifact's files):
+artifact's files); with the defaults every choice below is made from the data, by cross-validation:
 
-1. Read ``text``/``label`` columns (names configurable) from a CSV or TSV file with a header.
+1. Read ``text``/``label`` columns (names configurable) and, when present, a ``source`` column from a
+   CSV or TSV file with a header. Sources whose label set lacks labels another source has are
+   *partial* (:mod:`~specialists.training.classify_sources`): they are never held out or scored, and
+   their weight (0 sets them aside) is cross-validated on the other sources' rows.
 2. Hold out a stratified share (default 15 %) for the model card's metrics.
-3. Optionally (``finetune=True``) fine-tune the whole MiniLM encoder on the training part
-   (mean pooling + a linear layer, class-weighted cross-entropy, AdamW, length-bucketed batches,
-   a time budget) and save it in the artifact with safetensors.
-4. Embed the training texts once with the int8-quantized encoder (the exact encoder used at
-   inference), fit TF-IDF blocks, and pick the head's features and ``C`` by 3-fold
-   cross-validation (macro F1) on the training part: TF-IDF alone, the embedding alone or both
-   ("hybrid"), preferring the cheapest feature set within 0.005 of the best score;
-   class-balanced logistic regression.
+3. Embed the training texts once with the int8-quantized MiniLM (the exact encoder used at inference),
+   fit TF-IDF blocks, and pick the head's features, ``C`` and lexicon by 3-fold cross-validation
+   (macro F1): TF-IDF alone, the embedding alone or both ("hybrid"), each with and without the VADER
+   lexicon's scores, preferring the cheapest within 0.005 of the best score; class-balanced logistic
+   regression.
+4. ``finetune="auto"`` (default): when that head scores below :data:`AUTO_FINETUNE_BELOW` macro F1 and
+   there are at most :data:`AUTO_FINETUNE_MAX_ROWS` rows, fine-tune the whole MiniLM encoder
+   (mean pooling + a linear layer, class-weighted cross-entropy, AdamW, length-bucketed batches, a time
+   budget), save it in the artifact with safetensors, and choose the head again on its embeddings.
 5. Score the held-out part through the same inference path as :func:`load_classifier` (throughput
    included), save everything without pickle and write ``model_card.json``.
 
 The steps live in :mod:`~specialists.training.classify_data` (1, 2),
-:mod:`~specialists.training.classify_finetune` (3) and :mod:`~specialists.training.classify_head` (4);
-this module is the entry point, :func:`train_classifier`.
+:mod:`~specialists.training.classify_sources` (1), :mod:`~specialists.training.classify_head` (3) and
+:mod:`~specialists.training.classify_finetune` (4); this module is the entry point, :func:`train_classifier`.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card, staged_folder
 from specialists.classifier import TrainedClassifier, normalize_text
 from specialists.classifier_artifact import ENCODER_DIR, KIND, write_classifier_files
-from specialists.lexicon import check_lexicon
+from specialists.lexicon import LEXICONS, check_lexicon
 from specialists.training.classify_data import read_labelled, stratified_split
 from specialists.training.classify_finetune import finetune_encoder
 from specialists.training.classify_head import (
@@ -39,29 +46,61 @@ from specialists.training.classify_head import (
     DEFAULT_C,
     FEATURE_SETS,
     MIN_ROWS_FOR_SELECTION,
+    Candidate,
     Progress,
     blocks_for,
+    candidate_key,
     fit_featurizer,
     fit_head,
     select_head,
 )
+from specialists.training.classify_sources import SourcePlan, choose_partial_weight, plan_sources
 
 #: ``read_labelled`` is re-exported for callers of the one-module layout (``specialists.evaluation``)
 __all__ = ["Progress", "read_labelled", "train_classifier"]
 
+#: ``finetune="auto"`` fine-tunes when the frozen encoder's best head scores below this macro F1 ...
+AUTO_FINETUNE_BELOW = 0.9
+#: ... and the training part has at most this many rows (about 30 minutes on 2 cores)
+AUTO_FINETUNE_MAX_ROWS = 20_000
+FINETUNE_CHOICES = ("auto", "yes", "no")
+LEXICON_CHOICES = ("auto", "none", *LEXICONS)
+
+
+def _lexicon_options(lexicon: str | None) -> list[str | None]:
+    if lexicon == "auto":
+        return [None, *LEXICONS]
+    if lexicon in (None, "none"):
+        return [None]
+    check_lexicon(lexicon)
+    return [lexicon]
+
+
+def _finetune_choice(finetune: bool | str) -> str:
+    if isinstance(finetune, bool):
+        return "yes" if finetune else "no"
+    if finetune not in FINETUNE_CHOICES:
+        raise ValueError(f"finetune must be one of {', '.join(FINETUNE_CHOICES)}, not {finetune!r}")
+    return finetune
+
 
 def train_classifier(data: Path | str, name: str, models_dir: str | Path | None = None, text_col: str = "text",
-                     label_col: str = "label", finetune: bool = False, heldout: float = 0.15, seed: int = 0,
+                     label_col: str = "label", finetune: bool | str = "auto", heldout: float = 0.15, seed: int = 0,
                      progress: Progress | None = None, *, features: str = "auto", C: float | None = None,
-                     epochs: int = 3, finetune_seconds: float = 420.0, lexicon: str | None = None) -> ModelCard:
+                     epochs: int = 3, finetune_seconds: float = 420.0, lexicon: str | None = "auto",
+                     source_col: str | None = "source",
+                     on_step: Callable[[int, int], None] | None = None) -> ModelCard:
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
     ``features``: ``auto`` (cross-validated: the cheapest of tfidf / embedding / hybrid within
     :data:`~specialists.training.classify_head.SELECTION_TOLERANCE` macro F1 of the best; tfidf is not
     a candidate after fine-tuning), ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse
-    regularisation (cross-validated over :data:`~specialists.training.classify_head.C_GRID` when None). ``finetune``: fine-tune MiniLM first, for ``epochs`` epochs cut
-    to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``lexicon``: add that lexicon's
-    scores as features (``vader`` for sentiment; see :mod:`specialists.lexicon`).
+    regularisation (cross-validated over :data:`~specialists.training.classify_head.C_GRID` when None).
+    ``lexicon``: ``auto`` (with and without each lexicon, cross-validated), ``none``/None, or ``vader``.
+    ``finetune``: ``auto`` (see the module docstring), ``yes``/True or ``no``/False; fine-tuning runs
+    ``epochs`` epochs cut to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``source_col``: the
+    column naming each row's source, used when the file has it (required when it is not ``source``).
+    ``on_step(step, steps)`` follows the fine-tuning steps.
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
     from specialists.encoder import MINILM_ID, SentenceEncoder, shared_encoder
@@ -71,65 +110,104 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     check_name(name)
     if features not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {features!r}; choose one of {', '.join(FEATURE_SETS)}")
-    check_lexicon(lexicon)
+    lexicons = _lexicon_options(lexicon)
+    fine = _finetune_choice(finetune)
     started = time.perf_counter()
     path = Path(data)
-    dataset = read_labelled(path, text_col, label_col)
+    dataset = read_labelled(path, text_col, label_col, source_col=source_col,
+                            require_source=source_col not in (None, "source"))
     counts = Counter(dataset.labels)
     if len(counts) < 2:
         raise ValueError(f"need at least 2 different labels to train a classifier; {path} has "
                          f"{len(counts)}: {', '.join(repr(k) for k in counts)}")
     say(f"read {len(dataset.texts)} rows from {path} ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))})"
         + (f"; skipped {dataset.skipped} rows without text or label" if dataset.skipped else ""))
-    train_idx, held_idx = stratified_split(dataset.labels, heldout, seed)
+    sources = dataset.sources or ["data"] * len(dataset.texts)
+    plan = plan_sources(dataset.labels, dataset.sources)
+    if plan is not None:
+        say(plan.describe())
+    partial = set(plan.partial) if plan is not None else set()
+    complete_rows = [i for i, s in enumerate(sources) if s not in partial]
+    train_pos, held_pos = stratified_split([dataset.labels[i] for i in complete_rows], heldout, seed)
+    train_idx = [complete_rows[i] for i in train_pos] + [i for i, s in enumerate(sources) if s in partial]
+    held_idx = [complete_rows[i] for i in held_pos]
     texts = [normalize_text(t) for t in dataset.texts]
     train_texts = [texts[i] for i in train_idx]
     train_labels = [dataset.labels[i] for i in train_idx]
+    train_sources = [sources[i] for i in train_idx]
+    n_complete = len(train_pos)  # the complete sources' rows come first in train_idx
     held_texts = [texts[i] for i in held_idx]
     held_labels = [dataset.labels[i] for i in held_idx]
+    can_select = n_complete >= MIN_ROWS_FOR_SELECTION and min(Counter(train_labels[:n_complete]).values()) >= 3
 
-    with staged_folder(artifact_dir(name, models_dir)) as tmp:
-        finetune_stats: dict[str, Any] | None = None
-        if finetune:
-            say(f"fine-tuning MiniLM on {len(train_texts)} texts ({epochs} epochs, "
-                f"budget {finetune_seconds:.0f} s)")
-            finetune_stats = finetune_encoder(train_texts, train_labels, tmp / ENCODER_DIR, epochs=epochs,
-                                              max_seconds=finetune_seconds, seed=seed, progress=progress)
-            encoder: Any = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
-        else:
-            encoder = shared_encoder(quantize=True)
-
+    def choose_head(encoder: Any, fine_tuned: bool) -> tuple[Candidate, dict[str, float], np.ndarray | None]:
         if features == "auto":
-            feature_sets = ["hybrid", "embedding"] if finetune else ["tfidf", "hybrid", "embedding"]
+            feature_sets = ["hybrid", "embedding"] if fine_tuned else ["tfidf", "hybrid", "embedding"]
         else:
             feature_sets = [features]
-        candidates = [(f, c) for f in feature_sets for c in ((C,) if C else C_GRID[f])]
-        needs_embeddings = any(f != "tfidf" for f, _ in candidates)
+        candidates: list[Candidate] = [(f, c, lex) for f in feature_sets for c in ((C,) if C else C_GRID[f])
+                                       for lex in lexicons]
         embeddings = None
-        if needs_embeddings:
-            say(f"embedding {len(train_texts)} training texts with MiniLM (int8)")
+        if any(f != "tfidf" for f, _, _ in candidates):
+            say(f"embedding {len(train_texts)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
             t0 = time.perf_counter()
             embeddings = encoder.encode(train_texts)
             say(f"embedded in {time.perf_counter() - t0:.0f} s")
-        selection: dict[str, float] = {}
-        can_select = len(train_texts) >= MIN_ROWS_FOR_SELECTION and min(Counter(train_labels).values()) >= 3
         if len(candidates) > 1 and can_select:
-            (chosen_features, chosen_C), selection = select_head(train_texts, train_labels, embeddings, candidates,
-                                                                 seed=seed, progress=progress, lexicon=lexicon)
-        else:
-            chosen_features = candidates[0][0] if features != "auto" else "hybrid"
-            chosen_C = C or DEFAULT_C
-        say(f"head: {chosen_features} features, C={chosen_C:g}")
-        blocks, weight = blocks_for(chosen_features)
-        featurizer, vocabularies, idfs = fit_featurizer(train_texts, blocks, weight, encoder, lexicon)
-        train_emb = embeddings if weight > 0 else None
-        labels, coef, intercept = fit_head(featurizer.transform(train_texts, train_emb), train_labels, chosen_C,
-                                           seed=seed)
-        write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
-                               embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=finetune,
-                               lexicon=lexicon, lexicon_weight=featurizer.lexicon_weight)
+            emb = embeddings[:n_complete] if embeddings is not None else None
+            chosen, scores = select_head(train_texts[:n_complete], train_labels[:n_complete], emb, candidates,
+                                         seed=seed, progress=progress)
+            return chosen, scores, embeddings
+        fallback = candidates[0] if features != "auto" else ("hybrid", candidates[0][1], candidates[0][2])
+        return (fallback[0], C or DEFAULT_C, fallback[2]), {}, embeddings
 
-        base_model = MINILM_ID + ("+finetuned" if finetune else "")
+    with staged_folder(artifact_dir(name, models_dir)) as tmp:
+        encoder: Any = shared_encoder(quantize=True)
+        fine_tuned = fine == "yes"
+        finetune_reason = "asked for" if fine == "yes" else "not asked for"
+        selection: dict[str, float] = {}
+        chosen: Candidate = ("hybrid", DEFAULT_C, None)
+        embeddings: np.ndarray | None = None
+        if not fine_tuned or (plan is not None and plan.partial):
+            chosen, selection, embeddings = choose_head(encoder, False)
+            if fine == "auto":
+                best = max(selection.values()) if selection else None
+                fine_tuned = (best is not None and best < AUTO_FINETUNE_BELOW
+                              and len(train_texts) <= AUTO_FINETUNE_MAX_ROWS)
+                finetune_reason = (
+                    "no cross-validated score to judge by (too few rows)" if best is None else
+                    f"the frozen encoder's best head scores {best:.3f} macro F1 in cross-validation, "
+                    + (f"below {AUTO_FINETUNE_BELOW}: fine-tuning" if fine_tuned else
+                       f"at least {AUTO_FINETUNE_BELOW}: no fine-tuning" if best >= AUTO_FINETUNE_BELOW else
+                       f"but {len(train_texts)} rows exceed {AUTO_FINETUNE_MAX_ROWS}: no fine-tuning"))
+                say(finetune_reason)
+        if plan is not None and plan.partial and can_select:
+            _choose_partial_weight(plan, chosen, train_texts, train_labels, train_sources, embeddings, seed, say)
+        finetune_stats: dict[str, Any] | None = None
+        if fine_tuned:
+            weights = plan.row_weights(train_sources) if plan is not None else [1.0] * len(train_texts)
+            keep = [i for i, w in enumerate(weights) if w > 0]
+            allowed = plan.allowed_labels(train_sources) if plan is not None else None
+            say(f"fine-tuning MiniLM on {len(keep)} texts ({epochs} epochs, budget {finetune_seconds:.0f} s)")
+            finetune_stats = finetune_encoder(
+                [train_texts[i] for i in keep], [train_labels[i] for i in keep], tmp / ENCODER_DIR, epochs=epochs,
+                max_seconds=finetune_seconds, seed=seed, progress=progress, row_weights=[weights[i] for i in keep],
+                allowed=[allowed[i] for i in keep] if allowed is not None else None, on_step=on_step)
+            encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
+            chosen, selection, embeddings = choose_head(encoder, True)
+        chosen_features, chosen_C, chosen_lexicon = chosen
+        say(f"head: {candidate_key(chosen)}")
+        blocks, weight = blocks_for(chosen_features)
+        featurizer, vocabularies, idfs = fit_featurizer(train_texts, blocks, weight, encoder, chosen_lexicon)
+        train_emb = embeddings if weight > 0 else None
+        row_weights = plan.row_weights(train_sources) if plan is not None else None
+        labels, coef, intercept = fit_head(featurizer.transform(train_texts, train_emb), train_labels, chosen_C,
+                                           seed=seed, row_weights=row_weights)
+        write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
+                               embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
+                               lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
+
+        base_model = MINILM_ID + ("+finetuned" if fine_tuned else "")
         card = ModelCard(name=name, kind=KIND, base_model=base_model, data_path=str(path.resolve()),
                          data_sha256=file_sha256(path), labels=labels, n_train=len(train_texts),
                          n_heldout=len(held_texts))
@@ -142,13 +220,15 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             metrics = classification_report(held_labels, predicted)
             metrics["docs_per_s"] = round(len(held_texts) / seconds, 1) if seconds > 0 else None
             metrics["heldout_docs"] = len(held_texts)
-            say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f} "
-                f"({metrics['docs_per_s']} docs/s)")
+            say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
+                f"macro recall {metrics['macro_recall']:.4f} ({metrics['docs_per_s']} docs/s)")
         params: dict[str, Any] = {
-            "features": chosen_features, "lexicon": lexicon, "C": chosen_C, "class_weight": "balanced",
-            "embedding_weight": weight, "blocks": blocks, "finetune": finetune, "heldout": heldout,
+            "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
+            "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,
+            "finetune_reason": finetune_reason, "heldout": heldout,
             "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_f1": selection,
-            "label_counts": dict(sorted(counts.items())), "train_seconds": round(time.perf_counter() - started, 1),
+            "label_counts": dict(sorted(counts.items())), "sources": plan.as_params() if plan is not None else None,
+            "train_seconds": round(time.perf_counter() - started, 1),
         }
         if finetune_stats is not None:
             params["finetune_stats"] = finetune_stats
@@ -156,3 +236,14 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         save_card(card, tmp)
     say(f"saved {name} in {time.perf_counter() - started:.0f} s")
     return card
+
+
+def _choose_partial_weight(plan: SourcePlan, chosen: Candidate, texts: list[str], labels: list[str],
+                           sources: list[str], embeddings: np.ndarray | None, seed: int, say: Progress) -> None:
+    """Cross-validate the partial sources' weight with the chosen head's features (frozen encoder)."""
+    features, C, lexicon = chosen
+    blocks, weight = blocks_for(features)
+    featurizer, _, _ = fit_featurizer(texts, blocks, weight, encoder=None, lexicon=lexicon)
+    matrix = featurizer.transform(texts, embeddings if weight > 0 else None)
+    choose_partial_weight(plan, matrix, labels, sources, C, seed=seed)
+    say(plan.describe())

@@ -20,6 +20,8 @@ class LabelledData:
     labels: list[str]
     columns: list[str]
     skipped: int = 0
+    #: each row's source (the ``source`` column), or None when the file has no such column
+    sources: list[str] | None = None
 
 
 def sniff_delimiter(path: Path, header: str) -> str:
@@ -34,10 +36,13 @@ def sniff_delimiter(path: Path, header: str) -> str:
     return best if counts[best] else ","
 
 
-def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label") -> LabelledData:
+def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label",
+                  source_col: str | None = None, require_source: bool = True) -> LabelledData:
     """Read ``(texts, labels)`` from a CSV/TSV file with a header row (standard CSV quoting).
 
-    Rows whose text or label is missing or blank are skipped (counted in ``skipped``).
+    Rows whose text or label is missing or blank are skipped (counted in ``skipped``). ``source_col``
+    names a column saying where each row comes from (kept in ``sources``; a blank cell counts as
+    ``"unknown"``); a missing one is an error unless ``require_source`` is False.
     Raises ValueError with a readable message for a missing/empty file or an unknown column.
     """
     path = Path(path)
@@ -53,14 +58,19 @@ def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "la
     except csv.Error as exc:
         raise ValueError(f"cannot parse {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None
     columns = [c.strip() for c in rows[0]]
-    for wanted, option in ((text_col, "text"), (label_col, "label")):
+    if source_col and source_col not in columns and not require_source:
+        source_col = None
+    wanted_columns = [(text_col, "text"), (label_col, "label")] + ([(source_col, "source")] if source_col else [])
+    for wanted, option in wanted_columns:
         if wanted not in columns:
             raise ValueError(f"no {option} column {wanted!r} in {path}; its columns are: "
                              + ", ".join(repr(c) for c in columns)
                              + f" (choose one with --{option}-col)")
     t_idx, l_idx = columns.index(text_col), columns.index(label_col)
+    s_idx = columns.index(source_col) if source_col else None
     texts: list[str] = []
     labels: list[str] = []
+    sources: list[str] = []
     skipped = 0
     for row in rows[1:]:
         if not row or all(not cell.strip() for cell in row):
@@ -70,10 +80,12 @@ def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "la
             continue
         texts.append(row[t_idx])
         labels.append(row[l_idx].strip())
+        if s_idx is not None:
+            sources.append(row[s_idx].strip() if len(row) > s_idx and row[s_idx].strip() else "unknown")
     if not texts:
         raise ValueError(f"data file {path} has a header but no usable rows"
                          + (f" ({skipped} rows lack a text or a label)" if skipped else ""))
-    return LabelledData(texts, labels, columns, skipped)
+    return LabelledData(texts, labels, columns, skipped, sources if s_idx is not None else None)
 
 
 def stratified_split(labels: Sequence[str], heldout: float, seed: int = 0) -> tuple[list[int], list[int]]:

@@ -13,15 +13,20 @@ from typing import Any
 
 def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path, *, epochs: int = 3,
                      batch_size: int = 16, lr: float = 5e-5, max_length: int = 128, max_seconds: float = 420.0,
-                     seed: int = 0, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                     seed: int = 0, progress: Callable[[str], None] | None = None,
+                     row_weights: Sequence[float] | None = None,
+                     allowed: Sequence[frozenset[str] | None] | None = None,
+                     on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Fine-tune the whole MiniLM encoder with a temporary linear head; save it to ``out_dir``.
 
-    Mean pooling + dropout + a linear layer, class-weighted cross-entropy, AdamW (the head at 20x
+    Mean pooling + dropout + a linear layer, class-weighted cross-entropy (each row also weighted by
+    ``row_weights``; a row whose ``allowed`` entry is a label set is scored among those labels only), AdamW (the head at 20x
     the encoder's learning rate), linear warm-up and decay, gradient clipping, length-bucketed batches.
     The schedule is fitted to ``max_seconds``: after a few probe steps the number of steps is cut
     to what the budget allows, so a slow machine trains for fewer steps with a complete schedule.
     Saved with safetensors (``model.safetensors``) plus its config and tokenizer files, so
-    :class:`specialists.encoder.SentenceEncoder` can load (and quantize) it. Returns statistics.
+    :class:`specialists.encoder.SentenceEncoder` can load (and quantize) it. ``on_step(step, steps)`` is
+    called after each optimisation step (for a progress bar). Returns statistics.
     """
     import torch
     from transformers import AutoModel, AutoTokenizer
@@ -37,6 +42,12 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
     y = torch.tensor([names.index(label) for label in labels])
     counts = Counter(labels)
     weights = torch.tensor([len(labels) / (len(names) * counts[n]) for n in names], dtype=torch.float32)
+    rows = torch.tensor(list(row_weights) if row_weights is not None else [1.0] * len(labels), dtype=torch.float32)
+    # -inf-like offsets for the labels a row's source does not have
+    offsets = torch.zeros(len(labels), len(names))
+    for i, labels_of_row in enumerate(allowed or []):
+        if labels_of_row is not None:
+            offsets[i] = torch.tensor([0.0 if n in labels_of_row else -1e4 for n in names])
     head = torch.nn.Linear(model.config.hidden_size, len(names))
     dropout = torch.nn.Dropout(0.1)
     params = [{"params": model.parameters(), "lr": lr}, {"params": head.parameters(), "lr": lr * 20}]
@@ -50,7 +61,7 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
         return min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights, reduction="none")
     probe_steps = min(8, planned)
     start = time.perf_counter()
     step = 0
@@ -69,13 +80,16 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
             hidden = model(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            loss = loss_fn(head(dropout(pooled)), y[idx])
+            per_row = loss_fn(head(dropout(pooled)) + offsets[idx], y[idx]) * rows[idx]
+            loss = per_row.sum() / (weights[y[idx]] * rows[idx]).sum().clamp(min=1e-9)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
             step += 1
+            if on_step:
+                on_step(step, plan["total"])
             epoch_loss += loss.item() * len(idx)
             seen += len(idx)
             if step == probe_steps:

@@ -35,6 +35,26 @@ LEXICON_WEIGHT = 3.0
 #: below this many training rows (or 3 per label) the head's options are not cross-validated
 MIN_ROWS_FOR_SELECTION = 100
 
+#: a head candidate: (feature set, C, lexicon or None)
+Candidate = tuple[str, float, str | None]
+
+
+def candidate_key(candidate: Candidate) -> str:
+    features, C, lexicon = candidate
+    return f"{features}/C={C:g}" + (f"+{lexicon}" if lexicon else "")
+
+
+def balanced_weights(labels: Sequence[str], row_weights: Sequence[float] | None = None) -> np.ndarray:
+    """Per-row weights that give every label the same total weight (sklearn's "balanced", generalised
+    to rows that count less: a row of weight 0.5 counts half towards its label's total)."""
+    weights = np.ones(len(labels)) if row_weights is None else np.asarray(row_weights, dtype=float)
+    label_arr = np.asarray(labels)
+    names = sorted(set(labels))
+    totals = {name: float(weights[label_arr == name].sum()) for name in names}
+    scale = float(weights.sum()) / len(names)
+    return np.asarray([w * scale / totals[label] if totals[label] > 0 else 0.0
+                       for w, label in zip(weights, labels, strict=True)])
+
 
 def fit_featurizer(texts: Sequence[str], blocks: Sequence[dict[str, Any]], embedding_weight: float,
                    encoder: Any, lexicon: str | None = None) -> tuple[Featurizer, list[list[str]], list[np.ndarray]]:
@@ -60,13 +80,14 @@ def fit_featurizer(texts: Sequence[str], blocks: Sequence[dict[str, Any]], embed
     return featurizer, vocabularies, idfs
 
 
-def fit_head(features: Any, labels: Sequence[str], C: float, class_weight: str | None = "balanced",
-             seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Logistic regression; returns ``(labels in column order, coef, intercept)``."""
+def fit_head(features: Any, labels: Sequence[str], C: float, seed: int = 0,
+             row_weights: Sequence[float] | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Class-balanced logistic regression (rows weighted by ``row_weights``, default 1);
+    returns ``(labels in column order, coef, intercept)``."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=C, class_weight=class_weight, max_iter=3000, random_state=seed)
-    model.fit(features, list(labels))
+    model = LogisticRegression(C=C, max_iter=3000, random_state=seed)
+    model.fit(features, list(labels), sample_weight=balanced_weights(labels, row_weights))
     return ([str(c) for c in model.classes_], np.asarray(model.coef_, dtype=np.float32),
             np.asarray(model.intercept_, dtype=np.float32))
 
@@ -82,24 +103,34 @@ def blocks_for(features: str) -> tuple[list[dict[str, Any]], float]:
     raise ValueError(f"unknown feature set {features!r}; choose one of {', '.join(FEATURE_SETS)}")
 
 
-def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndarray | None,
-                candidates: Sequence[tuple[str, float]], seed: int = 0,
-                progress: Progress | None = None, lexicon: str | None = None
-                ) -> tuple[tuple[str, float], dict[str, float]]:
-    """Pick ``(features, C)`` by 3-fold stratified cross-validation (macro F1) on the training part.
+def predict_labels(names: Sequence[str], coef: np.ndarray, intercept: np.ndarray, x: Any) -> list[str]:
+    decision = np.asarray(x @ coef.T) + intercept
+    if decision.shape[1] == 1:
+        return [names[int(d > 0)] for d in decision[:, 0]]
+    return [names[int(j)] for j in decision.argmax(axis=1)]
 
-    The best-scoring candidate wins, except that a cheaper feature set (:data:`FEATURE_COST`) within
-    :data:`SELECTION_TOLERANCE` of the best score is preferred (its best C).
-    """
+
+def cv_folds(labels: Sequence[str], seed: int, k: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import StratifiedKFold
 
+    return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels))
+
+
+def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndarray | None,
+                candidates: Sequence[Candidate], seed: int = 0,
+                progress: Progress | None = None) -> tuple[Candidate, dict[str, float]]:
+    """Pick ``(features, C, lexicon)`` by 3-fold stratified cross-validation (macro F1) on the training part.
+
+    The best-scoring candidate wins, except that a cheaper one (:data:`FEATURE_COST`, then no lexicon)
+    within :data:`SELECTION_TOLERANCE` of the best score is preferred (its best C).
+    """
     from specialists.metrics.classification import macro_f1
 
-    folds = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels))
+    folds = cv_folds(labels, seed)
     text_arr = list(texts)
     label_arr = np.asarray(labels)
-    fold_scores: dict[tuple[str, float], list[float]] = {c: [] for c in candidates}
-    for features in dict.fromkeys(f for f, _ in candidates):
+    fold_scores: dict[Candidate, list[float]] = {c: [] for c in candidates}
+    for features, lexicon in dict.fromkeys((f, lex) for f, _, lex in candidates):
         blocks, weight = blocks_for(features)
         for train_idx, test_idx in folds:
             tr_texts = [text_arr[i] for i in train_idx]
@@ -109,28 +140,23 @@ def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndar
             x_train = featurizer.transform(tr_texts, emb[train_idx] if emb is not None else None)
             x_test = featurizer.transform(te_texts, emb[test_idx] if emb is not None else None)
             for candidate in candidates:
-                if candidate[0] != features:
+                if (candidate[0], candidate[2]) != (features, lexicon):
                     continue
                 names, coef, intercept = fit_head(x_train, label_arr[train_idx], candidate[1], seed=seed)
-                decision = np.asarray(x_test @ coef.T) + intercept
-                if decision.shape[1] == 1:
-                    predicted = [names[int(d > 0)] for d in decision[:, 0]]
-                else:
-                    predicted = [names[int(j)] for j in decision.argmax(axis=1)]
+                predicted = predict_labels(names, coef, intercept, x_test)
                 fold_scores[candidate].append(macro_f1(list(label_arr[test_idx]), predicted))
     scores: dict[str, float] = {}
-    for (features, C), values in fold_scores.items():
-        key = f"{features}/C={C:g}"
+    for candidate, values in fold_scores.items():
+        key = candidate_key(candidate)
         scores[key] = round(float(np.mean(values)), 5)
         if progress:
             progress(f"cross-validation {key}: macro F1 {scores[key]:.4f}")
 
-    def score(candidate: tuple[str, float]) -> float:
-        return scores[f"{candidate[0]}/C={candidate[1]:g}"]
+    def cost(candidate: Candidate) -> tuple[int, bool]:
+        return FEATURE_COST[candidate[0]], candidate[2] is not None
 
-    top = max(score(c) for c in candidates)
-    good = [c for c in candidates if score(c) >= top - SELECTION_TOLERANCE]
-    cheapest = min(FEATURE_COST[f] for f, _ in good)
-    best = max((c for c in good if FEATURE_COST[c[0]] == cheapest), key=score)
+    top = max(scores[candidate_key(c)] for c in candidates)
+    good = [c for c in candidates if scores[candidate_key(c)] >= top - SELECTION_TOLERANCE]
+    cheapest = min(cost(c) for c in good)
+    best = max((c for c in good if cost(c) == cheapest), key=lambda c: scores[candidate_key(c)])
     return best, scores
-
