@@ -79,3 +79,44 @@ def line_pairs(noisy: str, clean: str) -> list[tuple[str, str]]:
     if len(noisy_lines) == len(clean_lines):
         return list(zip(noisy_lines, clean_lines))
     return [(noisy, clean)]
+
+
+def token_units(noisy: str, clean: str, max_block: int = 8) -> Iterator[tuple[str, str]]:
+    """``(noisy token, clean text)`` for each noisy token of a line pair that lines up with zero to three clean
+    tokens (``"|"`` → ``""``, ``"COUNCILS,-This"`` → ``"COUNCILS, - This"``); long unaligned stretches are skipped."""
+    a, b = noisy.split(), clean.split()
+    matcher = SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            yield from ((token, token) for token in a[a0:a1])
+        elif a1 > a0 and a1 - a0 <= max_block and b1 - b0 <= max_block:
+            yield from _dp_units(a[a0:a1], b[b0:b1])
+
+
+_MOVES = ((1, 1), (1, 0), (0, 1), (1, 2), (1, 3), (2, 1))
+
+
+def _dp_units(a: list[str], b: list[str]) -> Iterator[tuple[str, str]]:
+    """The cheapest character-level pairing of two short token runs (one noisy token to 0–3 clean ones)."""
+    n, m = len(a), len(b)
+    cost: dict[tuple[int, int], tuple[int, tuple[int, int]]] = {(0, 0): (0, (0, 0))}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if (i, j) not in cost:
+                continue
+            here = cost[i, j][0]
+            for da, db in _MOVES:
+                if i + da > n or j + db > m:
+                    continue
+                x, y = " ".join(a[i:i + da]), " ".join(b[j:j + db])
+                step = Levenshtein.distance(x, y) + ((da == 0) != (db == 0))
+                if (i + da, j + db) not in cost or here + step < cost[i + da, j + db][0]:
+                    cost[i + da, j + db] = (here + step, (da, db))
+    units: list[tuple[str, str]] = []
+    i, j = n, m
+    while i or j:
+        da, db = cost[i, j][1]
+        if da == 1:
+            units.append((a[i - 1], " ".join(b[j - db:j])))
+        i, j = i - da, j - db
+    yield from reversed(units)

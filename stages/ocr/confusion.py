@@ -20,7 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from stages.ocr.align import MAX_SEGMENT, char_edits, line_pairs, word_alignment, word_core
+from stages.ocr.align import MAX_SEGMENT, char_edits, line_pairs, token_units, word_alignment, word_core
+from stages.ocr.rules import learn_shapes
 
 FORMAT = "tandem-ocr-confusion/1"
 
@@ -56,6 +57,8 @@ class ConfusionModel:
     vocab: dict[str, int] = field(default_factory=dict)              # clean words → count
     bigrams: dict[str, int] = field(default_factory=dict)            # "w1 w2" (clean) → count
     stats: dict[str, float] = field(default_factory=dict)
+    shapes: dict[str, dict[str, int]] = field(default_factory=dict)  # noisy token shape → clean shape → count
+    shape_seen: dict[str, int] = field(default_factory=dict)         # occurrences of the noisy shapes above
 
     # -- learning ---------------------------------------------------------------------------------------------
     @classmethod
@@ -73,10 +76,12 @@ class ConfusionModel:
         vocab: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
+        units: list[tuple[str, str]] = []
         n_pairs = edited_chars = clean_chars = 0
         for noisy_text, clean_text in pairs:
             n_pairs += 1
             for noisy, clean in line_pairs(noisy_text, clean_text):
+                units.extend(token_units(noisy, clean))
                 cores = [word_core(t).lower() for t in clean.split()]
                 cores = [c for c in cores if c]
                 vocab.update(c for c in cores if c.isalpha() or "'" in c or "-" in c)
@@ -100,7 +105,9 @@ class ConfusionModel:
                     for c_seg, n_seg in segments:
                         edits[c_seg][n_seg] += 1
                         edited_chars += max(len(c_seg), 1)
+        shapes, shape_seen = learn_shapes(units)
         return cls(
+            shapes=shapes, shape_seen=shape_seen,
             edits={c: dict(n) for c, n in edits.items()}, grams=dict(grams),
             words={n: dict(c) for n, c in words.items()},
             noisy_words={n: noisy_seen[n] for n in words},
@@ -178,14 +185,16 @@ class ConfusionModel:
     # -- storage ----------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "edits": self.edits, "grams": self.grams, "words": self.words,
-                "noisy_words": self.noisy_words, "vocab": self.vocab, "bigrams": self.bigrams, "stats": self.stats}
+                "noisy_words": self.noisy_words, "vocab": self.vocab, "bigrams": self.bigrams, "stats": self.stats,
+                "shapes": self.shapes, "shape_seen": self.shape_seen}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConfusionModel:
         if data.get("format") != FORMAT:
             raise ValueError(f"not a confusion model ({FORMAT}): format {data.get('format')!r}")
         return cls(edits=data["edits"], grams=data["grams"], words=data["words"], noisy_words=data["noisy_words"],
-                   vocab=data["vocab"], bigrams=data["bigrams"], stats=data["stats"])
+                   vocab=data["vocab"], bigrams=data["bigrams"], stats=data["stats"],
+                   shapes=data.get("shapes", {}), shape_seen=data.get("shape_seen", {}))
 
     def save(self, path: str | Path) -> Path:
         target = Path(path)

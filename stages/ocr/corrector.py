@@ -27,10 +27,13 @@ from dataclasses import dataclass, field, replace
 
 from stages.ocr.confusion import ConfusionModel
 from stages.ocr.lexicon import P_UNKNOWN, Lexicon
+from stages.ocr.rules import apply_shape
+from stages.ocr.skeleton import skeleton
 
 _TOKEN = re.compile(r"\S+")
 _PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)
 _LETTER = re.compile(r"[A-Za-z]")
+SKELETON_FUZZY = 7
 _GARBAGE = re.compile(r"[^A-Za-z'\-]")
 
 
@@ -45,6 +48,7 @@ class CorrectorSettings:
     doubt_margin: float = 1.5       # decisions this close (log-odds) are "in doubt"
     max_candidates: int = 3         # options offered for a doubtful word (besides keeping it)
     join_threshold: float = 6.0     # log-odds for gluing two tokens the OCR split (``B inking``)
+    skeleton_bonus: float = 2.0     # log-odds for a candidate with the word's OCR skeleton (``olootorato``)
 
 
 @dataclass
@@ -154,7 +158,27 @@ class OcrCorrector:
         noise = suspicious / (n + s.noise_prior_words)
         if noise < s.min_noise:
             return Proposal(text, [], noise, n, left_alone=True)
-        return Proposal(text, fixes, noise, n, left_alone=False)
+        return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
+                        left_alone=False)
+
+    def _shape_fixes(self, text: str, fixes: list[Fix]) -> list[Fix]:
+        """Punctuation and stray symbols, by the reliable token-shape rules learned from pairs (tokens no
+        word fix touches); a dropped token takes the space before it along."""
+        if not self.model.shapes:
+            return []
+        taken = {i for f in fixes for i in range(f.start, f.end + 1)}
+        out: list[Fix] = []
+        for match in _TOKEN.finditer(text):
+            start, end = match.span()
+            if start in taken or end in taken:
+                continue
+            new = apply_shape(match.group(0), self.model.shapes, self.model.shape_seen)
+            if new is None:
+                continue
+            if not new and start > 0 and text[start - 1] == " " and start - 1 not in taken:
+                start -= 1
+            out.append(Fix(start, end, text[start:end], new, [text[start:end], new]))
+        return out
 
     def _joins(self, text: str, words: list[_Word]) -> dict[int, Fix | None]:
         """Words split in two by the OCR (``B inking`` → ``Banking``): index → the fix (first word) or None."""
@@ -238,6 +262,7 @@ class OcrCorrector:
             needed = s.real_word_threshold
         else:
             keep = keep_channel + math.log(P_UNKNOWN) + lex.context_logp(None, [], following) + math.log(0.4)
+            key = skeleton(lower)
             for clean in self._candidates(lower, confusions):
                 channel = self.model.channel_logp(clean, lower)
                 if clean in confusions:
@@ -245,6 +270,8 @@ class OcrCorrector:
                 if channel == -math.inf:
                     continue
                 scored[clean] = channel + lex.context_logp(prev, clean.split(), following)
+                if len(lower) >= 5 and key == skeleton(clean):
+                    scored[clean] += s.skeleton_bonus
             needed = s.threshold
         if not scored:
             return None
@@ -279,6 +306,8 @@ class OcrCorrector:
         found = set(confusions)
         if len(lower) >= 3:
             found.update(lex.candidates(lower, 1 if len(lower) < 5 else 2))
+        if len(lower) >= 4:
+            found.update(lex.skeletons.lookup(lower, 0 if len(lower) < SKELETON_FUZZY else 1))
         if len(lower) >= 5:
             for i in range(2, len(lower) - 1):
                 left, right = lower[:i], lower[i:]

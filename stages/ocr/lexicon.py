@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from stages.ocr.confusion import ConfusionModel
+from stages.ocr.skeleton import SkeletonIndex
 
 BIGRAM_FILE = "frequency_bigramdictionary_en_243_342.txt"
 #: weight of the general English dictionaries against the learned (domain) counts
@@ -110,3 +111,10 @@ class Lexicon:
         for word, count in extra.items():
             index.create_dictionary_entry(word, count)
         return index
+
+    @cached_property
+    def skeletons(self) -> SkeletonIndex:
+        """The general and learned words by OCR skeleton (for words garbled beyond two plain edits)."""
+        counts = dict(self.sym_words)
+        counts.update({w: c for w, c in self.learned.items() if w not in counts})
+        return SkeletonIndex(counts)

@@ -82,3 +82,33 @@ def test_apply_fixes_replaces_only_changed_spans() -> None:
     corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0))
     proposal = corrector.propose("tbe  cat\nsat")
     assert apply_fixes(proposal.text, proposal.fixes).endswith("  cat\nsat")
+
+
+def test_skeletons_find_words_garbled_beyond_two_edits() -> None:
+    from stages.ocr.skeleton import SkeletonIndex, skeleton
+
+    assert skeleton("olootorato") == skeleton("electorate")
+    assert skeleton("tlicm") == skeleton("them")
+    assert skeleton("vvhero") == skeleton("where")
+    index = SkeletonIndex({"electorate": 50, "respectable": 40, "house": 900})
+    assert index.lookup("olootorato", 0) == ["electorate"]
+    assert "respectable" in index.lookup("respootablc", 1)
+    assert index.lookup("xyz", 1) == []
+
+
+def test_shape_rules_are_learned_from_pairs_and_applied_only_when_reliable() -> None:
+    from stages.ocr.align import token_units
+    from stages.ocr.rules import apply_shape, learn_shapes, shape
+
+    assert shape("COUNCILS,-This") == ("A,-A", ["COUNCILS", "This"])
+    assert ("|", "") in list(token_units("the | house", "the house"))
+    pairs = [("the | house ^ stood", "the house stood"), ("a | b", "a b")] * 5 + [("x ^ y", "x ^ y")] * 6
+    shapes, seen = learn_shapes(u for n, c in pairs for u in token_units(n, c))
+    assert apply_shape("|", shapes, seen) == ""        # dropped 10 times out of 10
+    assert apply_shape("^", shapes, seen) is None      # dropped 5 times out of 11: not reliable
+    assert apply_shape("house", shapes, seen) is None  # never changed
+    model = ConfusionModel.fit(pairs)
+    assert ConfusionModel.from_json(json.loads(json.dumps(model.to_json()))).shapes == model.shapes
+    text = "the | house | stood | in | the | street | of | the | old | town"
+    assert OcrCorrector(model, CorrectorSettings(min_noise=0.0)).correct(text) == (
+        "the house stood in the street of the old town")
