@@ -94,7 +94,7 @@ def stratified_folds(rows: list[Row], k: int, seed: int) -> list[list[int]]:
 
 def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
                    finetune: str, seed: int, features: str = "auto",
-                   finetune_seconds: float = 420.0, lexicon: str = "auto") -> dict[str, object]:
+                   finetune_seconds: float = 900.0, lexicon: str = "auto") -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     from specialists.evaluation.classify import evaluate_classifier
     from specialists.training.classify import train_classifier
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune", default="auto", choices=("auto", "yes", "no"),
                         help="with --cv: fine-tune MiniLM in each fold (default: the trainer decides)")
     parser.add_argument("--features", default="auto", help="with --cv: auto, hybrid, embedding or tfidf")
-    parser.add_argument("--finetune-budget", type=float, default=420.0,
+    parser.add_argument("--finetune-budget", type=float, default=900.0,
                         help="with --cv --finetune: seconds of fine-tuning per fold")
     parser.add_argument("--lexicon", default="auto", help="with --cv: auto, none or vader")
     parser.add_argument("--seed", type=int, default=0)

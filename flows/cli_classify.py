@@ -48,7 +48,7 @@ def train_classify_command(
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs (when fine-tuning).")] = 3,
     finetune_budget: Annotated[float, typer.Option(
         "--finetune-budget", min=10.0,
-        help="Fine-tuning time budget in seconds: the schedule is cut to fit.")] = 420.0,
+        help="Fine-tuning time budget in seconds: the schedule is cut to fit.")] = 900.0,
     features: Annotated[str, typer.Option(
         "--features", help="Head features: auto (cross-validated), hybrid, embedding or tfidf.")] = "auto",
     lexicon: Annotated[str, typer.Option(

@@ -87,7 +87,7 @@ def _finetune_choice(finetune: bool | str) -> str:
 def train_classifier(data: Path | str, name: str, models_dir: str | Path | None = None, text_col: str = "text",
                      label_col: str = "label", finetune: bool | str = "auto", heldout: float = 0.15, seed: int = 0,
                      progress: Progress | None = None, *, features: str = "auto", C: float | None = None,
-                     epochs: int = 3, finetune_seconds: float = 420.0, lexicon: str | None = "auto",
+                     epochs: int = 3, finetune_seconds: float = 900.0, lexicon: str | None = "auto",
                      source_col: str | None = "source",
                      on_step: Callable[[int, int], None] | None = None) -> ModelCard:
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.

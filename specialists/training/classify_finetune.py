@@ -12,7 +12,7 @@ from typing import Any
 
 
 def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path, *, epochs: int = 3,
-                     batch_size: int = 16, lr: float = 5e-5, max_length: int = 128, max_seconds: float = 420.0,
+                     batch_size: int = 16, lr: float = 5e-5, max_length: int = 128, max_seconds: float = 900.0,
                      seed: int = 0, progress: Callable[[str], None] | None = None,
                      row_weights: Sequence[float] | None = None,
                      allowed: Sequence[frozenset[str] | None] | None = None,
