@@ -27,12 +27,13 @@ class Section:
     text: str
 
 
-# "SECTION 1.", "SEC. 2.", "Sec. 3.", "Section 4A." at a line start; "ARTICLE IV." ; "5." / "5.1" clauses
+# "SECTION 1.", "SEC. 2.", "Sec. 3.", "Section 4A.", "§ 101." at a line start; "ARTICLE IV." ; "5." / "5.1" clauses
 # "Section 322 of the Act ..." at the start of a wrapped line is running text, not a heading:
 # SECTION/SEC./Sec./Section need the period after the number
 _PLAIN_HEADING = re.compile(
     r"^[ \t]*(?:"
     r"(?:SECTION|SEC\.|Sec\.|Section)[ \t]+[0-9]+[A-Za-z]?(?:\.[0-9]+)*\.(?=\s)"
+    r"|\u00a7{1,2}[ \t]*[0-9]+[A-Za-z]?(?:[.\-][0-9]+[A-Za-z]?)*\.?(?=[ \t]+[A-Z(\"'])"
     r"|(?:ARTICLE|Article)[ \t]+[0-9IVXLC]+[A-Za-z]?(?:\.[0-9]+)*\.?(?=[ \t]*(?:\n|[A-Z(\"']))"
     r"|[0-9]{1,3}(?:\.[0-9]{1,3})*\.(?=[ \t]+[A-Z(\"'])"
     r"|[0-9]{1,3}(?:\.[0-9]{1,3})+(?=[ \t]+[A-Z(\"'])"
@@ -51,6 +52,9 @@ def _take_heading(body: str, *, strict: bool) -> tuple[str, str]:
     if caps and "\n\n" not in caps.group(1) and sum(ch.isalpha() for ch in caps.group(1)) >= 3:
         return " ".join(caps.group(1).split()).strip("\"'"), body[caps.end():].strip()
     match = re.match(r"([^.:\n]{1,200}?)[.:](?:\s+|$)", body)
+    if not match:
+        # a heading on a line of its own, without a period ("§ 101. Definitions\n   In this chapter ...")
+        match = re.match(r"([^.:\n]{1,120})\n", body) if strict else None
     if not match:
         return "", body
     candidate = match.group(1).strip().strip("\"'")

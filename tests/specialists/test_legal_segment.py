@@ -1,6 +1,6 @@
 """Segmentation of the layouts users really have: the official BillSum ``text`` layout (hard
 wrapped, indented, ``SEC. n.`` headings, ``(a)``/``(1)`` items, TeX quotes), a hard-wrapped plain
-contract, and the preprocessed ``<SECTION-HEADER>`` form. Hand-made texts, no model."""
+contract, a plain statute with ``§`` sections, and the preprocessed ``<SECTION-HEADER>`` form. Hand-made texts, no model."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ PLAIN_CONTRACT = """1. Definitions. In this Agreement, "Services" means the desi
    writing.
 2. Payment. The Client shall pay each invoice within 30 days. Late
    amounts bear interest at 1% per month.
+"""
+
+PLAIN_STATUTE = """§ 101. Definitions
+   In this chapter, the term "harbor" means any port, bay or
+   inlet used for commercial shipping.
+
+§ 102. Grants
+   (a) The Secretary may award grants to eligible port
+   authorities.
+   (b) A grant may not exceed $2,000,000 in any fiscal year.
 """
 
 PREPROCESSED = (
@@ -96,6 +106,16 @@ def test_plain_contract_hard_wrapped() -> None:
         "the parties agree in writing."]
     assert split_sentences(sections[1].text) == [
         "The Client shall pay each invoice within 30 days.", "Late amounts bear interest at 1% per month."]
+
+
+def test_plain_statute_with_section_signs_and_headings_on_their_own_line() -> None:
+    sections = split_sections(PLAIN_STATUTE)
+    assert [s.heading for s in sections] == ["Definitions", "Grants"]
+    assert split_sentences(sections[0].text) == [
+        'In this chapter, the term "harbor" means any port, bay or inlet used for commercial shipping.']
+    assert split_sentences(sections[1].text) == [
+        "The Secretary may award grants to eligible port authorities.",
+        "A grant may not exceed $2,000,000 in any fiscal year."]
 
 
 def test_preprocessed_form_still_works() -> None:
