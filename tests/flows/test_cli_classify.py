@@ -147,3 +147,21 @@ def test_train_default_features_with_minilm(tmp_path: Path) -> None:
     assert "held-out" in result.stderr and "classify.tiny" in flat(result.stderr)
     config = json.loads((tmp_path / "models" / "tiny" / "classifier.json").read_text())
     assert config["embedding_weight"] > 0 and config["encoder"] == "stock"
+
+
+def test_mixed_sources_are_reported_and_a_named_source_column_is_required(tmp_path: Path) -> None:
+    from tests.specialists.test_classify_sources import mixed_rows, write_mixed
+
+    runner = CliRunner()
+    app = classify_app()
+    data = write_mixed(tmp_path / "mixed.tsv", mixed_rows())
+    result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "mood", "--features", "tfidf",
+                                 "--lexicon", "none", "--no-finetune", "--models-dir", str(tmp_path / "models")])
+    assert result.exit_code == 0, result.output
+    assert "reviews lacks neutral" in flat(result.stderr)
+    card = json.loads((tmp_path / "models" / "mood" / "model_card.json").read_text())
+    assert card["params"]["sources"]["partial"] == ["reviews"] and card["params"]["finetune"] is False
+    result = runner.invoke(app, ["train", "classify", "--data", str(data), "--name", "mood2", "--source-col",
+                                 "origin", "--models-dir", str(tmp_path / "models")])
+    assert result.exit_code == 2
+    assert "no source column 'origin'" in flat(result.output)

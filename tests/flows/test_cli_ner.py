@@ -90,3 +90,20 @@ def test_train_then_eval_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""  # the human report goes to stderr
     assert "tokens/s" in result.stderr
+
+
+@pytest.mark.slow
+def test_train_with_dev_file_reports_the_unseen_half(tmp_path: Path) -> None:
+    runner = CliRunner()
+    app = ner_app()
+    assert "--dev" in runner.invoke(app, ["train", "ner", "--help"]).output
+    data = tiny_conll(tmp_path / "train.txt")
+    dev = tiny_conll(tmp_path / "dev.txt", n_docs=4)
+    result = runner.invoke(app, ["train", "ner", "--data", str(data), "--dev", str(dev), "--name", "withdev",
+                                 "--base", "blank", "--epochs", "3", "--patience", "1", "--members", "2",
+                                 "--models-dir", str(tmp_path / "models"), "--json"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    assert card["n_train"] == 30 and card["n_heldout"] == 10  # all of train; half of dev's 4 documents
+    assert card["metrics"]["heldout_from"].startswith("dev.txt")
+    assert card["params"]["dev"] == str(dev) and card["params"]["patience"] == 1
