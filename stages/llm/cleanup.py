@@ -56,7 +56,7 @@ class CleanupOptions(LlmOptions):
                              description="documents with less estimated noise are returned unchanged")
     doubt_margin: float = Field(_DEFAULTS.doubt_margin, ge=0.0, description="decisions this close (log-odds) "
                                 "are in doubt: asked to the LLM")
-    llm_calls: int = Field(4, ge=0, description="most LLM questions per document about words in doubt; 0: none")
+    llm_calls: int = Field(1, ge=0, description="most LLM questions per document about words in doubt; 0: none")
     deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
                                 "repeated headers, whitespace); off, unchanged text stays byte for byte")
 
