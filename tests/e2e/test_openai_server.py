@@ -10,8 +10,9 @@ started once for this module. The tests check that
 * a structured stage gets schema-valid answers by function calling, and stores only valid ones.
 
 The outage is deterministic: the flow reports progress after each batch task (``flows.pipeline.report_progress``);
-the test wraps that hook and kills the server right after the first cleanup batch (``--batch-size 1``),
-so exactly one document gets through cleanup and the next three meet a closed port.
+the test wraps that hook and kills the server right after the first summarize batch (``--batch-size 1``),
+so exactly one document gets through summarize and the next three meet a closed port. (cleanup asks the LLM
+only about OCR words in doubt, so on these clean texts it never calls it, and it runs before the outage.)
 """
 
 from __future__ import annotations
@@ -52,12 +53,16 @@ DOCS = {
                  "The tenant pays a monthly rent of 1,850 dollars for twelve months, starting on the first of "
                  "June. Pets are allowed with a deposit.",
 }
-#: under 30 words each: summaries pass through, so only cleanup calls the model in the outage test
-SHORT_DOCS = {
-    "a.txt": "The library opens a new reading room for children on Saturday morning.",
-    "b.txt": "Heavy rain closed two roads near the river on Tuesday.",
-    "c.txt": "The harbour committee approved the new ferry schedule for the summer.",
-    "d.txt": "Volunteers planted forty oak trees in the city park last weekend.",
+#: 40-45 words each (over 30): summarize calls the model once per document in the outage test
+OUTAGE_DOCS = {
+    "a.txt": "The library opens a new reading room for children on Saturday morning. The room has two hundred "
+             "picture books, a small stage for story hours and large windows facing the park. Parents can borrow up to ten books at a time.",
+    "b.txt": "Heavy rain closed two roads near the river on Tuesday. Crews cleared fallen branches through the "
+             "night, and the county expects both roads to open again by Thursday afternoon. Drivers are asked to use the northern bridge until then.",
+    "c.txt": "The harbour committee approved the new ferry schedule for the summer. Boats will leave every "
+             "forty minutes from June, and the last crossing will run an hour later on weekends. Tickets can be bought online or at the harbour office.",
+    "d.txt": "Volunteers planted forty oak trees in the city park last weekend. The parks department supplied "
+             "the saplings and tools, and local schools will water them through the dry months. The city plans another planting day in October.",
 }
 
 
@@ -203,43 +208,44 @@ def test_default_pipeline_through_the_server_gives_the_embedded_backends_results
             assert (out["stage"], out["type"]) == (stage_id, contract.__name__)
             assert set(out) == set(contract.model_fields) | REPORT_KEYS, (name, sorted(out))
             contract.model_validate({k: v for k, v in out.items() if k in contract.model_fields})
-        for name in ("clean", "summary"):  # the stages that called the LLM
-            out = outputs[name]
-            assert out["model_id"] == "openai:smollm2" and out["text"].strip()
-            assert out["prompt_tokens"] > 0 and out["completion_tokens"] > 0, (name, out)
-        assert outputs["summary"]["method"] == "llm" and outputs["summary"]["llm_calls"] == 1
+        out = outputs["summary"]  # the stage that called the LLM
+        assert out["model_id"] == "openai:smollm2" and out["text"].strip()
+        assert out["prompt_tokens"] > 0 and out["completion_tokens"] > 0, out
+        assert out["method"] == "llm" and out["llm_calls"] == 1
+        # cleanup ran; the texts have no OCR noise, so they come back as they went in, with no LLM question
+        assert outputs["clean"]["text"] in DOCS.values() and outputs["clean"]["kept_input"]
         assert outputs["entities"]["model_id"] == embedded.stages[2].model_id()
-    assert report["totals"]["cleanup"]["llm_calls"] == 2 and report["totals"]["summarize"]["llm_calls"] == 2
+    assert report["totals"]["cleanup"]["llm_calls"] == 0 and report["totals"]["summarize"]["llm_calls"] == 2
 
 
 def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished(
         server: LlamaServer, tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch) -> None:
     import flows.pipeline
-    import stages.llm.cleanup
+    import stages.llm.summarize
 
     server.ensure_running()
-    docs = write_docs(tmp_path, SHORT_DOCS)
+    docs = write_docs(tmp_path, OUTAGE_DOCS)
     url = f"sqlite:///{tmp_path / 'outage.db'}"
     engine = create_db_engine(url)
 
     killed: list[float] = []
     report_progress = flows.pipeline.report_progress
 
-    def kill_after_first_cleanup_batch(stage: str, done: int, total: int) -> None:
+    def kill_after_first_summarize_batch(stage: str, done: int, total: int) -> None:
         report_progress(stage, done, total)
-        if stage == "cleanup" and done == 1 and not killed:
-            server.kill()  # the first document's cleanup result is stored; the next three meet a closed port
+        if stage == "summarize" and done == 1 and not killed:
+            server.kill()  # the first document's summary is stored; the next three meet a closed port
             killed.append(time.perf_counter())
 
     calls: list[str] = []
-    call_llm = stages.llm.cleanup.call_llm
+    call_llm = stages.llm.summarize.call_llm
 
     def counting_call_llm(*args: Any, **kwargs: Any) -> Any:
         calls.append(args[1].name)
         return call_llm(*args, **kwargs)
 
-    monkeypatch.setattr(flows.pipeline, "report_progress", kill_after_first_cleanup_batch)
-    monkeypatch.setattr(stages.llm.cleanup, "call_llm", counting_call_llm)
+    monkeypatch.setattr(flows.pipeline, "report_progress", kill_after_first_summarize_batch)
+    monkeypatch.setattr(stages.llm.summarize, "call_llm", counting_call_llm)
 
     start = time.perf_counter()
     first = run_cli(str(docs), "--llm", server.spec, "--db", url, "--batch-size", "1")
@@ -248,23 +254,24 @@ def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished
     assert first.exit_code == 3, (first.output, repr(first.exception))
     assert outage_s < 60, f"three unreachable documents took {outage_s:.0f}s after the kill"
     with unit_of_work(engine) as session:
-        cleanup = session.scalars(select(StageResultRow).where(StageResultRow.stage == "cleanup")).all()
-        assert sorted(r.status for r in cleanup) == ["failed", "failed", "failed", "ok"]
-        failed = {r.document_id for r in cleanup if r.status == "failed"}
-        (done_id,) = {r.document_id for r in cleanup if r.status == "ok"}
-        for row in cleanup:
+        summaries = session.scalars(select(StageResultRow).where(StageResultRow.stage == "summarize")).all()
+        assert sorted(r.status for r in summaries) == ["failed", "failed", "failed", "ok"]
+        failed = {r.document_id for r in summaries if r.status == "failed"}
+        (done_id,) = {r.document_id for r in summaries if r.status == "ok"}
+        for row in summaries:
             if row.status == "failed":
                 assert row.error_kind == "llm_unreachable" and "unreachable" in (row.error or ""), row.error
                 assert row.output is None and row.llm_calls == 0
-        # later stages ran only for the document that got through cleanup
-        later = session.execute(select(StageResultRow.stage, StageResultRow.document_id, StageResultRow.status)
-                                .where(StageResultRow.stage != "cleanup")).all()
-        assert sorted(tuple(row) for row in later) == [("ner.spacy", done_id, "ok"), ("summarize", done_id, "ok")]
+        # cleanup (no LLM question on clean text) and ner.spacy (reads the cleaned text) ran for every document
+        others = session.execute(select(StageResultRow.stage, StageResultRow.status)
+                                 .where(StageResultRow.stage != "summarize")).all()
+        assert sorted(tuple(row) for row in others) == [("cleanup", "ok")] * 4 + [("ner.spacy", "ok")] * 4
         links = {link.document_id: link.status for link in session.scalars(select(RunDocumentRow))}
         assert links == {**{doc_id: "failed" for doc_id in failed}, done_id: "ok"}
         stats = session.scalars(select(PipelineRunRow.stats).order_by(PipelineRunRow.id)).all()[-1]
-        assert (stats["stages"]["cleanup"]["processed"], stats["stages"]["cleanup"]["failed"]) == (1, 3)
-        assert {f["kind"] for f in stats["stages"]["cleanup"]["failures"]} == {"llm_unreachable"}
+        assert (stats["stages"]["summarize"]["processed"], stats["stages"]["summarize"]["failed"]) == (1, 3)
+        assert {f["kind"] for f in stats["stages"]["summarize"]["failures"]} == {"llm_unreachable"}
+        assert stats["stages"]["cleanup"]["usage"]["llm_calls"] == 0
     assert len(calls) == 4  # one answered, three refused (each with its bounded transient retries inside)
 
     # the server comes back: the same inputs again complete exactly the three unfinished documents
@@ -275,10 +282,12 @@ def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished
     assert len(calls) == 3
     with unit_of_work(engine) as session:
         stats = session.scalars(select(PipelineRunRow.stats).order_by(PipelineRunRow.id)).all()[-1]
-        for stage in ("cleanup", "summarize", "ner.spacy"):
+        s = stats["stages"]["summarize"]
+        assert (s["processed"], s["reused"], s["failed"]) == (3, 1, 0), s
+        for stage in ("cleanup", "ner.spacy"):
             s = stats["stages"][stage]
-            assert (s["processed"], s["reused"], s["failed"]) == (3, 1, 0), (stage, s)
-        assert stats["stages"]["cleanup"]["usage"]["llm_calls"] == 3
+            assert (s["processed"], s["reused"], s["failed"]) == (0, 4, 0), (stage, s)
+        assert stats["stages"]["summarize"]["usage"]["llm_calls"] == 3
         per_key = session.execute(select(StageResultRow.document_id, StageResultRow.stage, func.count())
                                   .group_by(StageResultRow.document_id, StageResultRow.stage)).all()
         assert len(per_key) == 4 * 3 and all(count == 1 for _doc, _stage, count in per_key)
