@@ -44,7 +44,7 @@ def train_classify_command(
     finetune: Annotated[bool | None, typer.Option(
         "--finetune/--no-finetune", show_default=False,
         help="Fine-tune the whole MiniLM encoder first (slower; ~90 MB artifact). Default: only when the frozen "
-             "encoder's best head scores below 0.9 macro F1 in cross-validation (and at most 20,000 rows).")] = None,
+             "encoder's best head scores below 0.9 macro recall in cross-validation (and at most 20,000 rows).")] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs (when fine-tuning).")] = 3,
     finetune_budget: Annotated[float, typer.Option(
         "--finetune-budget", min=10.0,

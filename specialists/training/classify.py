@@ -10,10 +10,10 @@ artifact's files); with the defaults every choice below is made from the data, b
 2. Hold out a stratified share (default 15 %) for the model card's metrics.
 3. Embed the training texts once with the int8-quantized MiniLM (the exact encoder used at inference),
    fit TF-IDF blocks, and pick the head's features, ``C`` and lexicon by 3-fold cross-validation
-   (macro F1): TF-IDF alone, the embedding alone or both ("hybrid"), each with and without the VADER
-   lexicon's scores, preferring the cheapest within 0.005 of the best score; class-balanced logistic
-   regression.
-4. ``finetune="auto"`` (default): when that head scores below :data:`AUTO_FINETUNE_BELOW` macro F1 and
+   (macro recall, i.e. balanced accuracy): TF-IDF alone, the embedding alone or both ("hybrid"), each
+   with and without the VADER lexicon's scores, preferring the cheapest within 0.005 of the best score;
+   class-balanced logistic regression.
+4. ``finetune="auto"`` (default): when that head scores below :data:`AUTO_FINETUNE_BELOW` macro recall and
    there are at most :data:`AUTO_FINETUNE_MAX_ROWS` rows, fine-tune the whole MiniLM encoder
    (mean pooling + a linear layer, class-weighted cross-entropy, AdamW, length-bucketed batches, a time
    budget), save it in the artifact with safetensors, and choose the head again on its embeddings.
@@ -59,7 +59,7 @@ from specialists.training.classify_sources import SourcePlan, choose_partial_wei
 #: ``read_labelled`` is re-exported for callers of the one-module layout (``specialists.evaluation``)
 __all__ = ["Progress", "read_labelled", "train_classifier"]
 
-#: ``finetune="auto"`` fine-tunes when the frozen encoder's best head scores below this macro F1 ...
+#: ``finetune="auto"`` fine-tunes when the frozen encoder's best head scores below this macro recall ...
 AUTO_FINETUNE_BELOW = 0.9
 #: ... and the training part has at most this many rows (about 30 minutes on 2 cores)
 AUTO_FINETUNE_MAX_ROWS = 20_000
@@ -93,7 +93,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
     ``features``: ``auto`` (cross-validated: the cheapest of tfidf / embedding / hybrid within
-    :data:`~specialists.training.classify_head.SELECTION_TOLERANCE` macro F1 of the best; tfidf is not
+    :data:`~specialists.training.classify_head.SELECTION_TOLERANCE` macro recall of the best; tfidf is not
     a candidate after fine-tuning), ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse
     regularisation (cross-validated over :data:`~specialists.training.classify_head.C_GRID` when None).
     ``lexicon``: ``auto`` (with and without each lexicon, cross-validated), ``none``/None, or ``vader``.
@@ -176,7 +176,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                               and len(train_texts) <= AUTO_FINETUNE_MAX_ROWS)
                 finetune_reason = (
                     "no cross-validated score to judge by (too few rows)" if best is None else
-                    f"the frozen encoder's best head scores {best:.3f} macro F1 in cross-validation, "
+                    f"the frozen encoder's best head scores {best:.3f} macro recall in cross-validation, "
                     + (f"below {AUTO_FINETUNE_BELOW}: fine-tuning" if fine_tuned else
                        f"at least {AUTO_FINETUNE_BELOW}: no fine-tuning" if best >= AUTO_FINETUNE_BELOW else
                        f"but {len(train_texts)} rows exceed {AUTO_FINETUNE_MAX_ROWS}: no fine-tuning"))
@@ -226,7 +226,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
             "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,
             "finetune_reason": finetune_reason, "heldout": heldout,
-            "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_f1": selection,
+            "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": selection,
             "label_counts": dict(sorted(counts.items())), "sources": plan.as_params() if plan is not None else None,
             "train_seconds": round(time.perf_counter() - started, 1),
         }

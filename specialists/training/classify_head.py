@@ -24,7 +24,7 @@ FEATURE_SETS = ("auto", "hybrid", "embedding", "tfidf")
 C_GRID: dict[str, tuple[float, ...]] = {"hybrid": (3.0, 10.0, 30.0), "embedding": (0.3, 1.0, 3.0),
                                         "tfidf": (3.0, 10.0, 30.0)}
 DEFAULT_C = 10.0
-#: relative inference cost: "auto" takes the cheapest feature set whose cross-validated macro F1 is
+#: relative inference cost: "auto" takes the cheapest feature set whose cross-validated macro recall is
 #: within SELECTION_TOLERANCE of the best (about one standard deviation of the fold scores on SMS spam)
 FEATURE_COST = {"tfidf": 0, "embedding": 1, "hybrid": 1}
 SELECTION_TOLERANCE = 0.005
@@ -119,12 +119,13 @@ def cv_folds(labels: Sequence[str], seed: int, k: int = 3) -> list[tuple[np.ndar
 def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndarray | None,
                 candidates: Sequence[Candidate], seed: int = 0,
                 progress: Progress | None = None) -> tuple[Candidate, dict[str, float]]:
-    """Pick ``(features, C, lexicon)`` by 3-fold stratified cross-validation (macro F1) on the training part.
+    """Pick ``(features, C, lexicon)`` by 3-fold stratified cross-validation on the training part, scored by
+    macro recall (balanced accuracy: what class-balanced training aims at, blind to label imbalance).
 
-    The best-scoring candidate wins, except that a cheaper one (:data:`FEATURE_COST`, then no lexicon)
-    within :data:`SELECTION_TOLERANCE` of the best score is preferred (its best C).
+    The best-scoring candidate wins, except that a cheaper one (:data:`FEATURE_COST`; for TF-IDF alone,
+    no lexicon) within :data:`SELECTION_TOLERANCE` of the best score is preferred (its best C and lexicon).
     """
-    from specialists.metrics.classification import macro_f1
+    from specialists.metrics.classification import macro_recall
 
     folds = cv_folds(labels, seed)
     text_arr = list(texts)
@@ -144,16 +145,17 @@ def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndar
                     continue
                 names, coef, intercept = fit_head(x_train, label_arr[train_idx], candidate[1], seed=seed)
                 predicted = predict_labels(names, coef, intercept, x_test)
-                fold_scores[candidate].append(macro_f1(list(label_arr[test_idx]), predicted))
+                fold_scores[candidate].append(macro_recall(list(label_arr[test_idx]), predicted))
     scores: dict[str, float] = {}
     for candidate, values in fold_scores.items():
         key = candidate_key(candidate)
         scores[key] = round(float(np.mean(values)), 5)
         if progress:
-            progress(f"cross-validation {key}: macro F1 {scores[key]:.4f}")
+            progress(f"cross-validation {key}: macro recall {scores[key]:.4f}")
 
     def cost(candidate: Candidate) -> tuple[int, bool]:
-        return FEATURE_COST[candidate[0]], candidate[2] is not None
+        # a lexicon is cheap next to the encoder, but not next to TF-IDF alone
+        return FEATURE_COST[candidate[0]], candidate[2] is not None and FEATURE_COST[candidate[0]] == 0
 
     top = max(scores[candidate_key(c)] for c in candidates)
     good = [c for c in candidates if scores[candidate_key(c)] >= top - SELECTION_TOLERANCE]

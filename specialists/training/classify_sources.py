@@ -59,11 +59,11 @@ class SourcePlan:
             (float(key), value) for key, value in self.scores.items()))
         verdict = ("set aside" if self.partial_weight == 0 else f"kept at weight {self.partial_weight:g}")
         return (f"{text}. {lacks}: {', '.join(self.partial)} {verdict} "
-                f"(cross-validated macro F1 on the other sources by weight: {tried})")
+                f"(cross-validated macro recall on the other sources by weight: {tried})")
 
     def as_params(self) -> dict[str, Any]:
         return {"labels": self.labels, "rows": self.rows, "partial": self.partial,
-                "partial_weight": self.partial_weight, "weight_selection_macro_f1": self.scores}
+                "partial_weight": self.partial_weight, "weight_selection_macro_recall": self.scores}
 
 
 def plan_sources(labels: Sequence[str], sources: Sequence[str] | None) -> SourcePlan | None:
@@ -86,9 +86,9 @@ def plan_sources(labels: Sequence[str], sources: Sequence[str] | None) -> Source
 def choose_partial_weight(plan: SourcePlan, features: Any, labels: Sequence[str], sources: Sequence[str],
                           C: float, seed: int = 0) -> None:
     """Set ``plan.partial_weight`` by 3-fold cross-validation over the complete sources' rows: each fold
-    is trained on the other folds plus every partial row at the candidate weight, and scored by macro F1
-    on its complete rows only. Ties go to the smaller weight."""
-    from specialists.metrics.classification import macro_f1
+    is trained on the other folds plus every partial row at the candidate weight, and scored by macro
+    recall on its complete rows only. Ties go to the smaller weight."""
+    from specialists.metrics.classification import macro_recall
     from specialists.training.classify_head import cv_folds, fit_head, predict_labels
 
     label_arr = np.asarray(labels)
@@ -108,7 +108,7 @@ def choose_partial_weight(plan: SourcePlan, features: Any, labels: Sequence[str]
             names, coef, intercept = fit_head(features[train_idx], label_arr[train_idx], C, seed=seed,
                                               row_weights=row_weights)
             predicted = predict_labels(names, coef, intercept, features[test_idx])
-            values.append(macro_f1(list(label_arr[test_idx]), predicted))
+            values.append(macro_recall(list(label_arr[test_idx]), predicted))
         scores[f"{weight:g}"] = round(float(np.mean(values)), 5)
     plan.scores = scores
     plan.partial_weight = max(PARTIAL_WEIGHTS, key=lambda w: (scores[f"{w:g}"], -w))

@@ -103,12 +103,12 @@ def test_trainer_reports_mixed_sources_and_holds_out_complete_rows_only(tmp_path
     sources = card.params["sources"]
     assert sources["partial"] == ["reviews"] and sources["rows"] == {"reviews": 120, "tweets": 150}
     assert sources["partial_weight"] in PARTIAL_WEIGHTS
-    assert set(sources["weight_selection_macro_f1"]) == {f"{w:g}" for w in PARTIAL_WEIGHTS}
+    assert set(sources["weight_selection_macro_recall"]) == {f"{w:g}" for w in PARTIAL_WEIGHTS}
     assert any("reviews lacks neutral" in m for m in messages)
     assert card.n_heldout == 3 * round(50 * 0.15)  # held out from the tweets only, per label
     assert card.n_train == 150 + 120 - card.n_heldout
     assert card.params["finetune"] is False
-    assert "macro F1 in cross-validation" in card.params["finetune_reason"]
+    assert "macro recall in cross-validation" in card.params["finetune_reason"]
 
 
 @pytest.mark.slow
