@@ -19,7 +19,7 @@ FAKE_LLM = "fake:A short summary."
 
 @pytest.fixture()
 def llm_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Count every LLM call made by the cleanup and summarize stages."""
+    """Count every LLM call made by the cleanup and summarize stages (cleanup asks only about doubtful words)."""
     import stages.llm.cleanup as cleanup
     import stages.llm.summarize as summarize
 
@@ -38,8 +38,10 @@ def llm_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def mixed_folder(root: Path) -> Path:
     docs = root / "docs"
     docs.mkdir()
+    # long enough (over 30 words) for summarize to ask the LLM; cleanup leaves clean text alone
     (docs / "a.txt").write_text("Angela Merkel visited Microsoft in Seattle on Monday to discuss climate policy "
-                                "with the company's leaders and local officials.")
+                                "with the company's leaders and local officials. The talks covered data centres, "
+                                "energy prices and the training of young engineers in both countries.")
     (docs / "b.jsonl").write_text(json.dumps({"id": "j1", "text": "Apple opened a new store in Berlin."}) + "\n"
                                   + json.dumps({"id": "j2", "text": "The United Nations met in Geneva."}) + "\n")
     (docs / "c.csv").write_text('id,text\nc1,"Toyota recalled 10,000 cars in Japan."\n')
