@@ -30,7 +30,8 @@ class RawText(TextLike):
 
 
 class CleanText(TextLike):
-    """Text after cleanup. ``kept_input`` is true when the LLM output was rejected."""
+    """Text after cleanup. ``kept_input`` is true when the text came back exactly as it went in: the document
+    was left alone (estimated OCR noise under the floor) or no correction won; ``reason`` says which."""
 
     kept_input: bool = False
     reason: str | None = None

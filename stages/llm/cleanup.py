@@ -54,6 +54,9 @@ class CleanupOptions(LlmOptions):
                            description="an unknown word this frequent in a document (no candidate there) is kept")
     min_noise: float = Field(_DEFAULTS.min_noise, ge=0.0, le=1.0,
                              description="documents with less estimated noise are returned unchanged")
+    long_min_noise: float = Field(_DEFAULTS.long_min_noise, ge=0.0, le=1.0,
+                                  description=f"... the floor instead for documents of {_DEFAULTS.long_words}+ words "
+                                  "(their noise estimate rests on more evidence)")
     doubt_margin: float = Field(_DEFAULTS.doubt_margin, ge=0.0, description="decisions this close (log-odds) "
                                 "are in doubt: asked to the LLM")
     llm_calls: int = Field(1, ge=0, description="most LLM questions per document about words in doubt; 0: none")
@@ -103,7 +106,7 @@ class CleanupStage(LlmStage[CleanText]):
         self.settings = CorrectorSettings(
             threshold=opts.threshold, real_word_threshold=opts.real_word_threshold, name_margin=opts.name_margin,
             join_threshold=opts.join_threshold, recur_min=opts.recur_min, min_noise=opts.min_noise,
-            doubt_margin=opts.doubt_margin)
+            long_min_noise=opts.long_min_noise, doubt_margin=opts.doubt_margin)
         self._corrector: OcrCorrector | None = None
 
     @property
@@ -135,8 +138,10 @@ class CleanupStage(LlmStage[CleanText]):
             return self.failure("empty", "nothing to clean: the text is blank"), Usage()
         proposal = self.corrector.propose(text)
         if proposal.left_alone:
+            floor = "long_min_noise" if proposal.words >= self.settings.long_words else "min_noise"
             return CleanText(text=text, kept_input=True, chunks=0, reason=(
-                f"estimated noise {proposal.noise:.3f} < min_noise {self.options.min_noise}: left as it is")), Usage()
+                f"estimated noise {proposal.noise:.3f} < {floor} {getattr(self.options, floor)}: left as it is")
+            ), Usage()
         usage, asked = Usage(), 0
         for fix in [f for f in proposal.fixes if f.doubt][:self.options.llm_calls]:
             answer = call_llm(self.model, CHOICE, {"text": choice_question(text, fix)}, backend=self.backend,

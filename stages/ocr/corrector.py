@@ -12,7 +12,13 @@ Stay-away rules:
   ``noise_prior_words`` clean words) is under ``min_noise`` is left exactly as it is;
 * a non-word repeated ``recur_min`` times in the document, none of whose candidates occur there, is
   taken as intended (a name, a dialect or archaic spelling);
-* capitalised words (names) need ``name_margin`` more evidence; words with digits are never touched.
+* documents of ``long_words`` words or more, whose estimate rests on more evidence, are left alone only
+  under ``long_min_noise``;
+* capitalised words (names) need ``name_margin`` more evidence and are never split in two (``Easton`` is
+  not ``East on``); words with digits are never touched.
+
+A lone capital or ``1`` before a lower-case fragment is glued to it (``B inking``, ``1 lour`` → ``Flour``),
+except the words ``I``/``A`` before a dictionary word and a ``1`` after a number (``2. 1 rood``).
 
 :meth:`OcrCorrector.propose` returns the decisions, including the ones in doubt (close candidates), so a
 second opinion (the LLM) can choose among a fix's ``options`` without ever going outside them.
@@ -35,6 +41,8 @@ _PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)
 _LETTER = re.compile(r"[A-Za-z]")
 SKELETON_FUZZY = 7
 _GARBAGE = re.compile(r"[^A-Za-z'\-]")
+#: a lone capital (or the ``1`` OCR reads for one) followed by a lower-case fragment: a split word
+_CAPITAL_READS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ1")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class CorrectorSettings:
     recur_min: int = 3              # a non-word this frequent in a document, with no candidate there, is kept
     min_noise: float = 0.04         # documents with less estimated noise are left alone
     noise_prior_words: int = 40     # clean pseudo-words in the noise estimate (short texts need more evidence)
+    long_words: int = 100           # documents of this many words or more ...
+    long_min_noise: float = 0.02    # ... are left alone only under this noise (their estimate is more reliable)
     doubt_margin: float = 1.5       # decisions this close (log-odds) are "in doubt"
     max_candidates: int = 3         # options offered for a doubtful word (besides keeping it)
     join_threshold: float = 6.0     # log-odds for gluing two tokens the OCR split (``B inking``)
@@ -156,7 +166,7 @@ class OcrCorrector:
                 fixes.append(fix)
         n = len(words)
         noise = suspicious / (n + s.noise_prior_words)
-        if noise < s.min_noise:
+        if noise < (s.long_min_noise if n >= s.long_words else s.min_noise):
             return Proposal(text, [], noise, n, left_alone=True)
         return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
                         left_alone=False)
@@ -188,10 +198,14 @@ class OcrCorrector:
             a, b = words[i], words[i + 1]
             if i in out or a.fragment or b.fragment or a.suffix or b.prefix or "\n" in text[a.end:b.start]:
                 continue
-            if not all(_LETTER.search(w.core) and not any(c.isdigit() or c == "." for c in w.core) for w in (a, b)):
+            capital = (len(a.core) == 1 and a.core in _CAPITAL_READS and b.core.isalpha() and b.core.islower()
+                       and not (a.core in "AI" and self._known(b.lower))  # "I have", "A man"
+                       and not (a.core == "1" and i > 0 and any(c.isdigit() for c in words[i - 1].core)))
+            if not capital and not all(_LETTER.search(w.core) and not any(c.isdigit() or c == "." for c in w.core)
+                                       for w in (a, b)):
                 continue
-            if any(len(w.core) == 1 and not w.core.islower() for w in (a, b)) or b.suffix == ".":
-                continue  # initials ("H. West", "J R Collins"), abbreviations
+            if (not capital and any(len(w.core) == 1 and not w.core.islower() for w in (a, b))) or b.suffix == ".":
+                continue  # initials ("H. West", "J R Collins"), abbreviations; "B inking" is a split word
             if self._known(a.lower) and self._known(b.lower) and len(a.core) > 1 and len(b.core) > 1:
                 continue
             glued = a.lower + b.lower
@@ -245,7 +259,9 @@ class OcrCorrector:
     def _decide(self, word: _Word, prev: str | None, following: str | None, in_doc: Counter[str]) -> Fix | None:
         s, lex = self.settings, self.lexicon
         core, lower = word.core, word.lower
-        if word.fragment or len(core) < 2 or any(c.isdigit() or c == "." for c in core) or not _LETTER.search(core) or core.endswith("-"):
+        if word.fragment or len(core) < 2 or any(c.isdigit() or c == "." for c in core) or not _LETTER.search(core):
+            return None
+        if core.endswith("-"):
             return None
         known = self._known(lower)
         confusions = self.model.word_confusions(lower)
@@ -263,7 +279,8 @@ class OcrCorrector:
         else:
             keep = keep_channel + math.log(P_UNKNOWN) + lex.context_logp(None, [], following) + math.log(0.4)
             key = skeleton(lower)
-            for clean in self._candidates(lower, confusions):
+            # a capitalised non-word is never split in two ("Easton" is not "East on")
+            for clean in self._candidates(lower, confusions, split=not core[:1].isupper()):
                 channel = self.model.channel_logp(clean, lower)
                 if clean in confusions:
                     channel = max(channel, math.log(confusions[clean]) + keep_channel)
@@ -301,14 +318,14 @@ class OcrCorrector:
         parts = [p for p in re.split(r"[-']", lower) if p]
         return len(parts) > 1 and all(lex.known(p) for p in parts)
 
-    def _candidates(self, lower: str, confusions: dict[str, float]) -> list[str]:
+    def _candidates(self, lower: str, confusions: dict[str, float], split: bool = True) -> list[str]:
         lex = self.lexicon
         found = set(confusions)
         if len(lower) >= 3:
             found.update(lex.candidates(lower, 1 if len(lower) < 5 else 2))
         if len(lower) >= 4:
             found.update(lex.skeletons.lookup(lower, 0 if len(lower) < SKELETON_FUZZY else 1))
-        if len(lower) >= 5:
+        if split and len(lower) >= 5:
             for i in range(2, len(lower) - 1):
                 left, right = lower[:i], lower[i:]
                 if lex.count(left) > 1_000_000 and lex.count(right) > 1_000_000:

@@ -112,3 +112,35 @@ def test_shape_rules_are_learned_from_pairs_and_applied_only_when_reliable() -> 
     text = "the | house | stood | in | the | street | of | the | old | town"
     assert OcrCorrector(model, CorrectorSettings(min_noise=0.0)).correct(text) == (
         "the house stood in the street of the old town")
+
+
+def test_numbers_dates_money_and_codes_are_left_alone() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    numbers = "On the 1st and 2nd of June 1890 he paid 10s 6d for lot 12a, No. 4 and B12 at 3.30 p.m., £25, 1 acre."
+    assert corrector.correct(numbers) == numbers
+
+
+def test_a_lone_capital_before_a_fragment_is_glued_but_words_and_numbers_are_not() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    assert corrector.correct("The B inking Company met at the mill.") == "The Banking Company met at the mill."
+    for text in ("I have seen A man there.", "NORTH BRISBANE.-1, 2. 1 rood and 1 perch"):
+        assert corrector.correct(text) == text
+
+
+def test_capitalised_words_are_never_split_in_two() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    text = "Mr Easton went to Riverview with Mr Caron."
+    assert corrector.correct(text) == text  # not "East on", "Car on"
+
+
+def test_long_documents_need_less_estimated_noise_to_be_corrected() -> None:
+    corrector = OcrCorrector()
+    sentence = "the man went to the market and bought some bread for his family on the way home"
+    errors = ["tbe", "rnarket", "farnily", "breacl"]
+    parts = [sentence] * 7 + errors
+    long_text = " ".join(parts)  # 116 words, 4 misread: noise 4 / (116 + 40) between the two floors
+    proposal = corrector.propose(long_text)
+    assert proposal.words >= corrector.settings.long_words and not proposal.left_alone
+    assert corrector.settings.long_min_noise <= proposal.noise < corrector.settings.min_noise
+    short = corrector.propose(" ".join([sentence] * 2 + errors[:2]))
+    assert short.left_alone
