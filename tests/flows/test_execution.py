@@ -56,10 +56,15 @@ def fake_stages() -> Iterator[ScriptedChatModel]:
     registry._user.clear()
 
 
-def build(fake: ScriptedChatModel, prompt_suffix: str = "") -> Pipeline:
+def build(fake: ScriptedChatModel, prompt_suffix: str = "", first: str = "cleanup") -> Pipeline:
     # a changed option (here one that cannot change these short texts' output) changes the config → the key
-    options = {"min_noise": 0.5} if prompt_suffix else {}
-    pipeline = Pipeline.build([{"stage": "cleanup", "options": options}, "ner.count"], name="t", llm="fake:x")
+    options: dict[str, object] = {"min_noise": 0.5} if prompt_suffix else {}
+    if first == "summarize":  # asks the LLM about every document, however short
+        options = {"passthrough_words": 0}
+    steps: list[object] = [{"stage": first, "options": options}, "ner.count"]
+    if first == "summarize":
+        steps = [{"stage": first, "options": options, "input": "text"}, {"stage": "ner.count", "input": "summary"}]
+    pipeline = Pipeline.build(steps, name="t", llm="fake:x")
     pipeline.stages[0]._model = fake
     return pipeline
 
@@ -111,11 +116,11 @@ def test_failures_are_recomputed_and_upstream_failures_skip(tmp_path: Path, fake
 
     fake_stages.respond = flaky
     ids = register(engine, ["Alice met Bob.", "Carol CRASH here."])
-    first = run_all(engine, build(fake_stages), ids)
+    first = run_all(engine, build(fake_stages, first="summarize"), ids)
     assert (first[0].failed, first[0].processed) == (1, 1)
     assert first[0].failures[0].kind == "llm_unreachable"
     assert (first[1].skipped, first[1].failed) == (1, 1)  # Bob's doc skipped, CRASH failed
-    second = run_all(engine, build(fake_stages), ids)
+    second = run_all(engine, build(fake_stages, first="summarize"), ids)
     assert (second[0].processed, second[0].reused) == (1, 1)
     assert (second[1].processed, second[1].failed) == (1, 1)
     with unit_of_work(engine) as session:
