@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,7 @@ def build(fake: ScriptedChatModel, prompt_suffix: str = "", first: str = "cleanu
     options: dict[str, object] = {"min_noise": 0.5} if prompt_suffix else {}
     if first == "summarize":  # asks the LLM about every document, however short
         options = {"passthrough_words": 0}
-    steps: list[object] = [{"stage": first, "options": options}, "ner.count"]
+    steps: list[str | dict[str, Any]] = [{"stage": first, "options": options}, "ner.count"]
     if first == "summarize":
         steps = [{"stage": first, "options": options, "input": "text"}, {"stage": "ner.count", "input": "summary"}]
     pipeline = Pipeline.build(steps, name="t", llm="fake:x")
