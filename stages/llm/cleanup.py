@@ -49,7 +49,8 @@ class CleanupOptions(LlmOptions):
     real_word_threshold: float = Field(_DEFAULTS.real_word_threshold,
                                        description="log-odds to change a dictionary word seen misread in training")
     name_margin: float = Field(_DEFAULTS.name_margin, ge=0.0, description="extra log-odds for capitalised words")
-    join_threshold: float = Field(_DEFAULTS.join_threshold, description="log-odds to glue two tokens into one word")
+    join_threshold: float = Field(_DEFAULTS.join_threshold, description="log-odds to glue two tokens into one word "
+                                  "over their best separate readings")
     recur_min: int = Field(_DEFAULTS.recur_min, ge=2,
                            description="an unknown word this frequent in a document (no candidate there) is kept")
     min_noise: float = Field(_DEFAULTS.min_noise, ge=0.0, le=1.0,

@@ -2,7 +2,8 @@
 
 For each word that looks wrong (not in the lexicon, or a known word the confusion model has seen misread),
 candidates come from the lexicon (SymSpell, edit distance 1–2), from whole-word confusions learned from
-data (``tho`` → ``the``) and from splitting a run-together word. Each candidate is scored
+data (``tho`` → ``the``) and from cutting a run-together word into two common words, themselves possibly
+misread (``wifonf`` → ``wife of``, ``split_penalty`` against it; :mod:`stages.ocr.segment`). Each candidate is scored
 ``log P(noisy | candidate) + log P(candidate | neighbours)`` (confusion model × word bigrams) against
 keeping the word as it is, and replaces it only when it wins by :attr:`CorrectorSettings.threshold`.
 
@@ -17,8 +18,11 @@ Stay-away rules:
 * capitalised words (names) need ``name_margin`` more evidence and are never split in two (``Easton`` is
   not ``East on``); words with digits are never touched.
 
+Two adjacent tokens, not both dictionary words, are glued into one word (``undei standing`` →
+``understanding``) when it beats both the tokens as they are and their best separate readings (``wo aro`` is
+``we are``, not ``wear``) by ``join_threshold``; never before a capital that starts a word (``Mr Rex``).
 A lone capital or ``1`` before a lower-case fragment is glued to it (``B inking``, ``1 lour`` → ``Flour``),
-except the words ``I``/``A`` before a dictionary word and a ``1`` after a number (``2. 1 rood``).
+except the words ``I``/``A`` before a dictionary word and a ``1`` near a number (``2 acres, 1 rood``).
 
 :meth:`OcrCorrector.propose` returns the decisions, including the ones in doubt (close candidates), so a
 second opinion (the LLM) can choose among a fix's ``options`` without ever going outside them.
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from stages.ocr.confusion import ConfusionModel
 from stages.ocr.lexicon import P_UNKNOWN, Lexicon
 from stages.ocr.rules import apply_shape
+from stages.ocr.segment import join_candidates, plain_split, split_candidates
 from stages.ocr.skeleton import skeleton
 
 _TOKEN = re.compile(r"\S+")
@@ -43,6 +48,8 @@ SKELETON_FUZZY = 7
 _GARBAGE = re.compile(r"[^A-Za-z'\-]")
 #: a lone capital (or the ``1`` OCR reads for one) followed by a lower-case fragment: a split word
 _CAPITAL_READS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ1")
+#: a lone capital glued to the fragment after it needs this much more (its separate reading is rarely scored)
+CAPITAL_JOIN_EXTRA = 2.0
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,9 @@ class CorrectorSettings:
     long_min_noise: float = 0.02    # ... are left alone only under this noise (their estimate is more reliable)
     doubt_margin: float = 1.5       # decisions this close (log-odds) are "in doubt"
     max_candidates: int = 3         # options offered for a doubtful word (besides keeping it)
-    join_threshold: float = 6.0     # log-odds for gluing two tokens the OCR split (``B inking``)
+    join_threshold: float = 4.0     # log-odds for gluing two tokens over their best separate readings
     skeleton_bonus: float = 2.0     # log-odds for a candidate with the word's OCR skeleton (``olootorato``)
+    split_penalty: float = 6.0      # log-odds against cutting a non-word into two corrected pieces (``wifonf``)
 
 
 @dataclass
@@ -127,6 +135,7 @@ class OcrCorrector:
         self.model = model or ConfusionModel.prior()
         self.settings = settings or CorrectorSettings()
         self._lexicon: Lexicon | None = None
+        self._cache: dict[tuple[str, bool], list[str]] = {}  # a word's candidates (the same for every document)
 
     @property
     def lexicon(self) -> Lexicon:
@@ -192,7 +201,7 @@ class OcrCorrector:
 
     def _joins(self, text: str, words: list[_Word]) -> dict[int, Fix | None]:
         """Words split in two by the OCR (``B inking`` → ``Banking``): index → the fix (first word) or None."""
-        lex = self.lexicon
+        s, lex = self.settings, self.lexicon
         out: dict[int, Fix | None] = {}
         for i in range(len(words) - 1):
             a, b = words[i], words[i + 1]
@@ -200,29 +209,37 @@ class OcrCorrector:
                 continue
             capital = (len(a.core) == 1 and a.core in _CAPITAL_READS and b.core.isalpha() and b.core.islower()
                        and not (a.core in "AI" and self._known(b.lower))  # "I have", "A man"
-                       and not (a.core == "1" and i > 0 and any(c.isdigit() for c in words[i - 1].core)))
+                       and not (a.core == "1" and any(c.isdigit() for w in words[max(i - 3, 0):i] for c in w.core)))
             if not capital and not all(_LETTER.search(w.core) and not any(c.isdigit() or c == "." for c in w.core)
                                        for w in (a, b)):
                 continue
             if (not capital and any(len(w.core) == 1 and not w.core.islower() for w in (a, b))) or b.suffix == ".":
                 continue  # initials ("H. West", "J R Collins"), abbreviations; "B inking" is a split word
+            if not capital and b.core[:1].isupper() and not a.core.isupper():
+                continue  # a capital starts a word ("Mr Rex")
             if self._known(a.lower) and self._known(b.lower) and len(a.core) > 1 and len(b.core) > 1:
                 continue
             glued = a.lower + b.lower
             if len(glued) < 4:
                 continue
-            cands = {glued} if lex.known(glued) else set()
-            cands.update(c for c in lex.candidates(glued, 1 if len(glued) < 7 else 2) if len(c) >= len(glued) - 1)
+            cands = join_candidates(lex, self.model, glued)
             if not cands:
                 continue
             prev = words[i - 1].lower if i > 0 and lex.known(words[i - 1].lower) else None
             nxt = words[i + 2].lower if i + 2 < len(words) and lex.known(words[i + 2].lower) else None
-            noisy = f"{a.lower} {b.lower}"
-            best, score = max(((c, self.model.channel_logp(c, noisy) + lex.context_logp(prev, [c], nxt))
-                               for c in cands), key=lambda kv: kv[1])
+            noisy, key = f"{a.lower} {b.lower}", skeleton(glued)
+            best, score = max(((c, self.model.channel_logp(c, noisy) + lex.context_logp(prev, [c], nxt)
+                                + (s.skeleton_bonus if len(glued) >= 5 and skeleton(c) == key else 0.0))
+                               for c in sorted(cands)), key=lambda kv: kv[1])
+            # against the tokens as they are, and against their best separate readings ("wo aro": "we are")
             keep = sum(self.model.channel_logp(w.lower, w.lower) + (math.log(lex.unigram(w.lower)) if lex.known(
                 w.lower) else math.log(P_UNKNOWN * 0.4)) for w in (a, b)) + lex.context_logp(None, [], nxt)
-            if score - keep >= self.settings.join_threshold:
+            a_best, a_score = self._single_best(a, prev, None)
+            keep = max(keep, a_score + self._single_best(b, a_best if lex.known(a_best) else None, nxt)[1])
+            needed = s.join_threshold + (CAPITAL_JOIN_EXTRA if capital else 0.0)
+            if not capital and a.core[:1].isupper():
+                needed += s.name_margin
+            if score - keep >= needed:
                 original = text[a.start:b.end]
                 choice = a.prefix + _match_case(a.core + b.core, best) + b.suffix
                 out[i] = Fix(a.start, b.end, original, choice, [original, choice])
@@ -257,7 +274,7 @@ class OcrCorrector:
 
     # -- one word ---------------------------------------------------------------------------------------------
     def _decide(self, word: _Word, prev: str | None, following: str | None, in_doc: Counter[str]) -> Fix | None:
-        s, lex = self.settings, self.lexicon
+        s = self.settings
         core, lower = word.core, word.lower
         if word.fragment or len(core) < 2 or any(c.isdigit() or c == "." for c in core) or not _LETTER.search(core):
             return None
@@ -267,6 +284,32 @@ class OcrCorrector:
         confusions = self.model.word_confusions(lower)
         if known and not confusions:
             return None
+        keep, scored, needed = self._score(word, prev, following)
+        if not scored:
+            return None
+        if not known and core[:1].isupper() and (not core.isupper() or core.isalpha()):
+            needed += s.name_margin
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        best, best_score = ranked[0]
+        gain = best_score - keep
+        if (not known and in_doc[lower] >= s.recur_min and max(confusions.values(), default=0.0) < 0.5
+                and not any(c in in_doc for c, _ in ranked[:s.max_candidates])):
+            gain = -math.inf  # consistent in this document, and not a misreading seen in training: intended
+        close = len(ranked) > 1 and best_score - ranked[1][1] < s.doubt_margin
+        doubt = abs(gain - needed) < s.doubt_margin or (gain >= needed and close)
+        if gain < needed and not doubt:
+            return None
+        options = [word.prefix + core + word.suffix] + [
+            word.prefix + _match_case(core, c) + word.suffix for c, _ in ranked[:s.max_candidates]]
+        fix = Fix(word.start, word.end, options[0], options[0], options, doubt)
+        return replace(fix, choice=options[1]) if gain >= needed else fix
+
+    def _score(self, word: _Word, prev: str | None, following: str | None) -> tuple[float, dict[str, float], float]:
+        """The score of keeping the word, of each candidate (noisy channel + bigrams), and the margin needed."""
+        s, lex = self.settings, self.lexicon
+        core, lower = word.core, word.lower
+        known = self._known(lower)
+        confusions = self.model.word_confusions(lower)
         keep_channel = self.model.channel_logp(lower, lower)
         scored: dict[str, float] = {}
         if known:
@@ -287,27 +330,18 @@ class OcrCorrector:
                 if channel == -math.inf:
                     continue
                 scored[clean] = channel + lex.context_logp(prev, clean.split(), following)
+                if " " in clean and clean not in confusions and not plain_split(lex, lower, clean):
+                    scored[clean] -= s.split_penalty
                 if len(lower) >= 5 and key == skeleton(clean):
                     scored[clean] += s.skeleton_bonus
             needed = s.threshold
-        if not scored:
-            return None
-        if not known and core[:1].isupper() and (not core.isupper() or core.isalpha()):
-            needed += s.name_margin
-        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
-        best, best_score = ranked[0]
-        gain = best_score - keep
-        if (not known and in_doc[lower] >= s.recur_min and max(confusions.values(), default=0.0) < 0.5
-                and not any(c in in_doc for c, _ in ranked[:s.max_candidates])):
-            gain = -math.inf  # consistent in this document, and not a misreading seen in training: intended
-        close = len(ranked) > 1 and best_score - ranked[1][1] < s.doubt_margin
-        doubt = abs(gain - needed) < s.doubt_margin or (gain >= needed and close)
-        if gain < needed and not doubt:
-            return None
-        options = [word.prefix + core + word.suffix] + [
-            word.prefix + _match_case(core, c) + word.suffix for c, _ in ranked[:s.max_candidates]]
-        fix = Fix(word.start, word.end, options[0], options[0], options, doubt)
-        return replace(fix, choice=options[1]) if gain >= needed else fix
+        return keep, scored, needed
+
+    def _single_best(self, word: _Word, prev: str | None, following: str | None) -> tuple[str, float]:
+        """The word's best reading on its own (itself or a candidate) and its score."""
+        keep, scored, _ = self._score(word, prev, following)
+        best = max(scored.items(), key=lambda kv: kv[1], default=(word.lower, keep))
+        return (best[0], best[1]) if best[1] > keep else (word.lower, keep)
 
     def _known(self, lower: str) -> bool:
         lex = self.lexicon
@@ -319,6 +353,14 @@ class OcrCorrector:
         return len(parts) > 1 and all(lex.known(p) for p in parts)
 
     def _candidates(self, lower: str, confusions: dict[str, float], split: bool = True) -> list[str]:
+        cached = self._cache.get((lower, split))
+        if cached is None:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            cached = self._cache[lower, split] = self._find_candidates(lower, confusions, split)
+        return cached
+
+    def _find_candidates(self, lower: str, confusions: dict[str, float], split: bool) -> list[str]:
         lex = self.lexicon
         found = set(confusions)
         if len(lower) >= 3:
@@ -335,5 +377,7 @@ class OcrCorrector:
                 found.add(variant)
             elif len(variant) >= 5:
                 found.update(lex.candidates(variant, 1))
+        if split:
+            found.update(split_candidates(lex, self.model, lower))
         found.discard(lower)
         return sorted(found)

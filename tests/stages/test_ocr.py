@@ -144,3 +144,26 @@ def test_long_documents_need_less_estimated_noise_to_be_corrected() -> None:
     assert corrector.settings.long_min_noise <= proposal.noise < corrector.settings.min_noise
     short = corrector.propose(" ".join([sentence] * 2 + errors[:2]))
     assert short.left_alone
+
+
+def test_garbled_split_and_run_together_words_are_resegmented() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    assert corrector.correct("The committee had no undei standing of the matter.") == (
+        "The committee had no understanding of the matter.")  # pieces glued and corrected together
+    assert corrector.correct("He told them how to kcepit in a safe place.") == (
+        "He told them how to keep it in a safe place.")  # a non-word cut into two corrected words
+    assert corrector.correct("the wifonf a farmer") == "the wife of a farmer"
+
+
+def test_resegmentation_keeps_real_words_names_and_abbreviations() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    # two misread words are read separately, not glued into one ("wear")
+    assert corrector.correct("and wo aro curious to see what he will say") == (
+        "and we are curious to see what he will say")
+    for text in ("He said that we are curious, and it may be so.",  # two real words stay two words
+                 "Mr Rex Chambers appeared for the plaintiff.",   # a capital starts a word
+                 "The price was 6d a lb at the wholesale markets.",  # "lb at" is not "that"
+                 "4 acres, 1 rood, and 16 perches",                 # a 1 among numbers is a number
+                 "Mr Easton went to Riverview with Mr Caron.",      # a name is not split
+                 "The new tobacco regulations came into force."):
+        assert corrector.correct(text) == text
