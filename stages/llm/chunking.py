@@ -14,6 +14,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _WORD = re.compile(r"\w+")
 
 
+def words(text: str) -> list[str]:
+    """The text's word tokens, lower-cased."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
 def estimate_tokens(text: str) -> int:
     return max(1, -(-len(text) // CHARS_PER_TOKEN))
 
@@ -74,7 +79,7 @@ def condense(chunks: list[str], groups: int, max_tokens: int) -> list[str]:
     """
     if len(chunks) <= groups:
         return chunks
-    frequencies = Counter(w.lower() for chunk in chunks for w in _WORD.findall(chunk) if len(w) > 3)
+    frequencies = Counter(w for chunk in chunks for w in words(chunk) if len(w) > 3)
     size = -(-len(chunks) // groups)
     max_chars = max_tokens * CHARS_PER_TOKEN
     condensed: list[str] = []
@@ -82,7 +87,7 @@ def condense(chunks: list[str], groups: int, max_tokens: int) -> list[str]:
         sentences = [s for chunk in chunks[start:start + size] for s in split_sentences(chunk)]
 
         def salience(index: int, sentences: list[str] = sentences) -> float:
-            tokens = [w.lower() for w in _WORD.findall(sentences[index]) if len(w) > 3]
+            tokens = [w for w in words(sentences[index]) if len(w) > 3]
             return sum(frequencies[t] for t in tokens) / (len(tokens) + 4) if tokens else 0.0
 
         chosen: list[int] = []

@@ -25,16 +25,12 @@ from stages.base import BatchResult
 from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
 from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
-from stages.llm.prompts import text_prompt
+from stages.llm.prompts import CLEANUP_CHOICE
 from stages.llm.textfix import deterministic_cleanup
 from stages.ocr.confusion import ConfusionModel
 from stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
 from stages.options import NOT_IN_KEY, PathOption, StageOptions
 
-CHOICE = text_prompt(
-    "cleanup-choice", "1",
-    "You correct OCR errors in old printed text. The user shows a passage with one word in [[double brackets]] "
-    "and numbered options for it. Reply with the number of the right option only.")
 MODEL_FILE = "confusion.json"
 _DEFAULTS = CorrectorSettings()
 _NUMBER = re.compile(r"\d+")
@@ -112,7 +108,7 @@ class CleanupStage(LlmStage[CleanText]):
 
     @property
     def prompt_version(self) -> str:
-        return CHOICE.id if self.options.llm_calls else ""
+        return CLEANUP_CHOICE.id if self.options.llm_calls else ""
 
     @property
     def corrector(self) -> OcrCorrector:
@@ -145,7 +141,7 @@ class CleanupStage(LlmStage[CleanText]):
             ), Usage()
         usage, asked = Usage(), 0
         for fix in [f for f in proposal.fixes if f.doubt][:self.options.llm_calls]:
-            answer = call_llm(self.model, CHOICE, {"text": choice_question(text, fix)}, backend=self.backend,
+            answer = call_llm(self.model, CLEANUP_CHOICE, {"text": choice_question(text, fix)}, backend=self.backend,
                               max_tokens=4, temperature=0.0)
             usage = usage + answer.usage
             asked += 1

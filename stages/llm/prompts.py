@@ -28,11 +28,10 @@ def text_prompt(name: str, version: str, system: str, *, feedback: bool = False)
     return VersionedPrompt(name, version, ChatPromptTemplate.from_messages(messages))
 
 
-CLEANUP = text_prompt(
-    "cleanup", "1",
-    "You are a careful copy editor. Correct spelling mistakes, OCR errors and broken punctuation in the user's "
-    "text. Keep every sentence, the same words and the same order. Do not summarize, explain or add anything. "
-    "Reply with the corrected text only.")
+CLEANUP_CHOICE = text_prompt(
+    "cleanup-choice", "1",
+    "You correct OCR errors in old printed text. The user shows a passage with one word in [[double brackets]] "
+    "and numbered options for it. Reply with the number of the right option only.")
 
 SUMMARIZE = text_prompt(
     "summarize", "1",

@@ -17,8 +17,7 @@ from stages.base import BatchResult
 from stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
 from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
-from stages.llm.chunking import chunk_text, condense
-from stages.llm.guard import words
+from stages.llm.chunking import chunk_text, condense, words
 from stages.llm.prompts import SUMMARIZE, SUMMARIZE_REDUCE, VersionedPrompt, strip_preface
 from stages.options import StageOptions
 

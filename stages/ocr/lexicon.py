@@ -15,6 +15,7 @@ from typing import Any
 from stages.ocr.confusion import ConfusionModel
 from stages.ocr.skeleton import SkeletonIndex
 
+DICTIONARY_FILE = "frequency_dictionary_en_82_765.txt"
 BIGRAM_FILE = "frequency_bigramdictionary_en_243_342.txt"
 #: weight of the general English dictionaries against the learned (domain) counts
 GENERAL_WEIGHT = 0.7
@@ -28,9 +29,10 @@ _LOCK = threading.Lock()
 @lru_cache(maxsize=1)
 def _general() -> tuple[Any, dict[str, int], int]:
     """SymSpell (unigram dictionary, edit distance 2), its bigram counts, and the unigram total."""
-    from stages.spelling import _load_symspell
+    from symspellpy import SymSpell
 
-    sym = _load_symspell()
+    sym = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+    sym.load_dictionary(str(resources.files("symspellpy") / DICTIONARY_FILE), term_index=0, count_index=1)
     bigrams: dict[str, int] = {}
     path = resources.files("symspellpy") / BIGRAM_FILE
     with path.open(encoding="utf-8") as handle:

@@ -18,7 +18,7 @@ from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel, ValidationError
 
 from stages.contracts import Classification, Entities, Entity, Summary
-from stages.llm.guard import words
+from stages.llm.chunking import words
 from stages.llm.structured.schemas import EntitiesAnswer, KeyPointsAnswer, LabelAnswer
 
 M = TypeVar("M", bound=BaseModel)

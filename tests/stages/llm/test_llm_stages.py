@@ -4,7 +4,7 @@ import pytest
 
 from stages.contracts import CleanText, DocState, Document, Summary
 from stages.llm.cleanup import CleanupStage, parse_choice, resolve_model_path
-from stages.llm.prompts import CLEANUP, SUMMARIZE
+from stages.llm.prompts import CLEANUP_CHOICE, SUMMARIZE
 from stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
 from tests.stages.llm.fakes import ScriptedChatModel
 
@@ -20,10 +20,10 @@ def with_model(stage, respond):  # type: ignore[no-untyped-def]
 
 
 def test_cleanup_prompt_carries_text_and_instructions() -> None:
-    messages = CLEANUP.template.format_messages(text="Tbe cat.")
-    assert messages[0].type == "system" and "Reply with the corrected text only" in messages[0].content
-    assert messages[1].content == "Tbe cat."
-    assert CLEANUP.id == "cleanup@1"
+    messages = CLEANUP_CHOICE.template.format_messages(text="Tbe [[cat]]. 1: cat 2: eat")
+    assert messages[0].type == "system" and "Reply with the number of the right option only" in messages[0].content
+    assert messages[1].content == "Tbe [[cat]]. 1: cat 2: eat"
+    assert CLEANUP_CHOICE.id == "cleanup-choice@1"
 
 
 NOISY = "Portions of Crown lnnd will be ofleied at auction by tbe Colonial Treasury on Wednesday next."
