@@ -1,4 +1,4 @@
-"""Shared fixtures: offline environment, shared datasets, Prefect test harness, databases."""
+"""Shared fixtures: offline environment, shared datasets, Prefect test harness, databases, a tiny classifier."""
 
 from __future__ import annotations
 
@@ -83,3 +83,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding ``tiny``, a TF-IDF spam/ham classifier (no MiniLM: seconds to train)."""
+    from specialists.training.classify import train_classifier
+    from tests.specialists.test_classifier import tiny_rows, write_rows
+
+    root = tmp_path_factory.mktemp("tiny_models")
+    train_classifier(write_rows(root / "train.tsv", tiny_rows()), "tiny", models_dir=root / "models",
+                     features="tfidf")
+    return root / "models"

@@ -12,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from specialists.training.classify import train_classifier
 from tests.flows.command_apps import flat
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
@@ -22,15 +21,6 @@ FAKE_SPAM = 'fake:{"label": "spam"}'
 SYSTEM_KEYS = ("name", "kind", "docs_per_s", "p50_ms", "p95_ms", "llm_calls", "prompt_tokens", "completion_tokens",
                "cost_per_1k_docs")
 CLASSIFY_KEYS = ("accuracy", "macro_f1", "macro_recall", "macro_precision", "per_label")
-
-
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny TF-IDF spam classifier ``tiny`` (no MiniLM: seconds to train)."""
-    root = tmp_path_factory.mktemp("compare")
-    train_classifier(write_rows(root / "train.tsv", tiny_rows()), "tiny", models_dir=root / "models",
-                     features="tfidf")
-    return root / "models"
 
 
 @pytest.fixture()

@@ -14,20 +14,10 @@ from specialists.comparison.ner_gold import NerGold, char_spans, sentence_text
 from specialists.comparison.summarize_gold import SummarizeGold
 from specialists.comparison.tasks import compare, gold_and_runs, read_gold, run_systems, system_specs
 from specialists.conll import Sentence
-from specialists.training.classify import train_classifier
 from stages.contracts import Classification, Entities, Entity, StageFailure
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 FAILED = StageFailure(stage="x", kind="llm_error", message="down")
-
-
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny TF-IDF classifier ``tiny`` (spam/ham; no MiniLM, fast)."""
-    root = tmp_path_factory.mktemp("cmp")
-    train_classifier(write_rows(root / "train.tsv", tiny_rows()), "tiny", models_dir=root / "models",
-                     features="tfidf")
-    return root / "models"
 
 
 def conll(path: Path) -> Path:
