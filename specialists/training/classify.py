@@ -149,9 +149,14 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                                        for lex in lexicons]
         embeddings = None
         if any(f != "tfidf" for f, _, _ in candidates):
-            say(f"embedding {len(train_texts)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
+            # rows set aside (weight 0) count for nothing in the head: their embedding stays zero
+            weights = plan.row_weights(train_sources) if plan is not None else [1.0] * len(train_texts)
+            used = [i for i, w in enumerate(weights) if w > 0]
+            say(f"embedding {len(used)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
             t0 = time.perf_counter()
-            embeddings = encoder.encode(train_texts)
+            vectors = encoder.encode([train_texts[i] for i in used])
+            embeddings = np.zeros((len(train_texts), vectors.shape[1]), dtype=vectors.dtype)
+            embeddings[used] = vectors
             say(f"embedded in {time.perf_counter() - t0:.0f} s")
         if len(candidates) > 1 and can_select:
             emb = embeddings[:n_complete] if embeddings is not None else None

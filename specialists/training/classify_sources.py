@@ -55,6 +55,8 @@ class SourcePlan:
         everything = sorted({label for labels in self.labels.values() for label in labels})
         missing = {name: sorted(set(everything) - set(self.labels[name])) for name in self.partial}
         lacks = "; ".join(f"{name} lacks {', '.join(labels)}" for name, labels in missing.items())
+        if not self.scores:
+            return f"{text}. {lacks}: their weight is chosen by cross-validation on the other sources"
         tried = ", ".join(f"{w:g}: {score:.4f}" for w, score in sorted(
             (float(key), value) for key, value in self.scores.items()))
         verdict = ("set aside" if self.partial_weight == 0 else f"kept at weight {self.partial_weight:g}")

@@ -126,3 +126,10 @@ def test_finetuning_scores_partial_rows_among_their_own_labels(tmp_path: Path) -
     assert stats["steps"] == 5 and steps[-1] == (5, 5)
     assert all(np.isfinite(stats["losses"]))
     assert (tmp_path / "enc" / "model.safetensors").is_file()
+
+
+def test_the_plan_names_no_weight_before_cross_validation_chose_one() -> None:
+    plan = plan_sources(["positive", "neutral", "positive"], ["tweets", "tweets", "reviews"])
+    assert plan is not None
+    assert plan.describe().endswith("reviews lacks neutral: their weight is chosen by cross-validation on the "
+                                    "other sources")
