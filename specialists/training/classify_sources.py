@@ -36,10 +36,6 @@ class SourcePlan:
     partial_weight: float = 1.0
     scores: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def mixed(self) -> bool:
-        return bool(self.partial)
-
     def row_weights(self, sources: Sequence[str]) -> list[float]:
         return [self.partial_weight if s in self.partial else 1.0 for s in sources]
 
