@@ -58,6 +58,7 @@ class CorrectorSettings:
     real_word_threshold: float = 4.0  # ... over keeping a dictionary word the model has seen misread
     name_margin: float = 4.0        # extra log-odds for capitalised words
     recur_min: int = 3              # a non-word this frequent in a document, with no candidate there, is kept
+    name_recur_min: int = 2         # ... a capitalised one (a name: "Maher", "Maher's")
     min_noise: float = 0.04         # documents with less estimated noise are left alone
     noise_prior_words: int = 40     # clean pseudo-words in the noise estimate (short texts need more evidence)
     long_words: int = 100           # documents of this many words or more ...
@@ -113,7 +114,7 @@ def _match_case(template: str, word: str) -> str:
     letters = [c for c in template if c.isalpha()]
     if len(letters) > 1 and sum(c.isupper() for c in letters) > len(letters) / 2:
         return word.upper()
-    if template[:1].isupper():
+    if letters[:1] and letters[0].isupper():  # the first letter, not the first character ("¡Newcastle")
         return word[:1].upper() + word[1:]
     return word
 
@@ -152,7 +153,7 @@ class OcrCorrector:
         s = self.settings
         words = self._words(text)
         lowers = [w.lower for w in words]
-        in_doc = Counter(lowers)
+        in_doc = Counter(w[:-2] if w.endswith("'s") else w for w in lowers)  # "Maher's" is Maher again
         fixes: list[Fix] = []
         suspicious = 0
         joined = self._joins(text, words)
@@ -241,7 +242,8 @@ class OcrCorrector:
                 needed += s.name_margin
             if score - keep >= needed:
                 original = text[a.start:b.end]
-                choice = a.prefix + _match_case(a.core + b.core, best) + b.suffix
+                template = ("I" if a.core == "1" else a.core) + b.core  # a glued "1" stood for a capital
+                choice = a.prefix + _match_case(template, best) + b.suffix
                 out[i] = Fix(a.start, b.end, original, choice, [original, choice])
                 out[i + 1] = None
         return out
@@ -287,12 +289,13 @@ class OcrCorrector:
         keep, scored, needed = self._score(word, prev, following)
         if not scored:
             return None
-        if not known and core[:1].isupper() and (not core.isupper() or core.isalpha()):
-            needed += s.name_margin
+        if core[:1].isupper() and (known or not core.isupper() or core.isalpha()):
+            needed += s.name_margin  # a name, or a capitalised word misread as one ("Henry" is not "Berry")
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
         best, best_score = ranked[0]
         gain = best_score - keep
-        if (not known and in_doc[lower] >= s.recur_min and max(confusions.values(), default=0.0) < 0.5
+        recur_min = s.name_recur_min if core[:1].isupper() and not core.isupper() else s.recur_min
+        if (not known and in_doc[lower] >= recur_min and max(confusions.values(), default=0.0) < 0.5
                 and not any(c in in_doc for c, _ in ranked[:s.max_candidates])):
             gain = -math.inf  # consistent in this document, and not a misreading seen in training: intended
         close = len(ranked) > 1 and best_score - ranked[1][1] < s.doubt_margin

@@ -2,9 +2,10 @@
 
 A token's *shape* keeps its punctuation and folds each run of letters or digits to ``A``
 (``COUNCILS,-This`` → ``A,-A``, ``"|"`` → ``|``). From the training pairs we count, for each noisy shape,
-what the clean text had when its letters and digits were left as they were (``A,-A`` → ``A, - A``,
-``^`` → nothing). A rule fires only where it was right often enough (:data:`MIN_COUNT` times and
-:data:`MIN_SHARE` of the shape's occurrences), so only the corpus's reliable habits are learned.
+what the clean text had when it had as many runs (``A,-A`` → ``A, - A``, ``^`` → nothing, ``.A`` → ``A``).
+A rule fires only where it was seen at least :data:`MIN_COUNT` times and, over what the clean text had for
+that shape, cuts the expected character errors by :data:`MIN_GAIN` per occurrence or more (so ``-``, dropped
+about as often as kept, stays), so only the corpus's reliable habits are learned.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from rapidfuzz.distance import Levenshtein
+
 _RUN = re.compile(r"[A-Za-z0-9]+")
 #: a rule needs this many training cases ...
-MIN_COUNT = 8
-#: ... and must have been right for this share of the noisy shape's occurrences
-MIN_SHARE = 0.7
+MIN_COUNT = 3
+#: ... and must save this many character errors per occurrence of the noisy shape, on average
+MIN_GAIN = 0.3
 
 
 def shape(text: str) -> tuple[str, list[str]]:
@@ -26,15 +29,15 @@ def shape(text: str) -> tuple[str, list[str]]:
 
 
 def learn_shapes(units: Iterable[tuple[str, str]]) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """From ``(noisy token, clean text)`` units: noisy shape → clean shape → count (only where the letters and
-    digits are unchanged, and only shapes that were ever changed), and how often each such shape was seen."""
+    """From ``(noisy token, clean text)`` units: noisy shape → clean shape → count (only where the clean text has
+    as many letter/digit runs, and only shapes that were ever changed), and how often each such shape was seen."""
     targets: dict[str, Counter[str]] = defaultdict(Counter)
     seen: Counter[str] = Counter()
     for noisy, clean in units:
         noisy_shape, noisy_runs = shape(noisy)
         seen[noisy_shape] += 1
         clean_shape, clean_runs = shape(clean)
-        if clean_runs == noisy_runs:
+        if len(clean_runs) == len(noisy_runs):
             targets[noisy_shape][clean_shape] += 1
     changed = {s: dict(c) for s, c in targets.items() if any(t != s for t in c)}
     return changed, {s: seen[s] for s in changed}
@@ -46,8 +49,13 @@ def apply_shape(token: str, shapes: dict[str, dict[str, int]], seen: dict[str, i
     targets = shapes.get(token_shape)
     if not targets:
         return None
-    best, count = max(targets.items(), key=lambda kv: kv[1])
-    if best == token_shape or count < MIN_COUNT or count < MIN_SHARE * seen.get(token_shape, count):
+
+    def expected_errors(choice: str) -> int:
+        return sum(count * Levenshtein.distance(choice, clean) for clean, count in targets.items())
+
+    best = min(sorted(targets), key=expected_errors)
+    gain = expected_errors(token_shape) - expected_errors(best)
+    if best == token_shape or targets[best] < MIN_COUNT or gain < MIN_GAIN * sum(targets.values()):
         return None
     pieces = best.split("A")
     if len(pieces) != len(runs) + 1:

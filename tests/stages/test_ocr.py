@@ -72,6 +72,20 @@ def test_a_word_the_document_repeats_consistently_is_kept() -> None:
     assert once.startswith("the sheep")
 
 
+def test_a_capitalised_word_seen_twice_is_a_name_possessive_included() -> None:
+    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, name_margin=0.0))
+    text = "Michael Maher was charged; at Maher's request tbe term was reduced."
+    assert "Maher was" in corrector.correct(text) and "Maher's" in corrector.correct(text)
+
+
+def test_a_correction_keeps_the_capital_of_a_word_behind_a_stray_symbol() -> None:
+    from stages.ocr.corrector import _match_case
+
+    assert _match_case("¡Newcastle", "newcastle") == "Newcastle"
+    assert _match_case("1dwnrd", "edward") == "edward"
+    assert _match_case("THEM", "them") == "THEM"
+
+
 def test_names_initials_abbreviations_and_numbers_are_left_alone() -> None:
     corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0))
     text = "Mrs A Wall J R Collins, U.S. barque, at 10.30 a.m. for 12s 6d. the 2nd instant."
@@ -112,6 +126,19 @@ def test_shape_rules_are_learned_from_pairs_and_applied_only_when_reliable() -> 
     text = "the | house | stood | in | the | street | of | the | old | town"
     assert OcrCorrector(model, CorrectorSettings(min_noise=0.0)).correct(text) == (
         "the house stood in the street of the old town")
+    # the letters need not be unchanged for the punctuation to be learned: ".voted" → "voted"
+    edges = [(".voted at .home", "voted at home"), (".tbe .man", "the man")] * 2
+    shapes, seen = learn_shapes(u for n, c in edges for u in token_units(n, c))
+    assert apply_shape(".house", shapes, seen) == "house"
+
+
+def test_a_shape_rule_fires_only_where_it_saves_errors_on_average() -> None:
+    from stages.ocr.rules import apply_shape
+
+    dropped_as_often_as_kept = {"-": {"": 23, "-": 20, "—": 4}}
+    assert apply_shape("-", dropped_as_often_as_kept, {"-": 49}) is None
+    mostly_dropped = {"\\": {"": 8, ";": 1}}
+    assert apply_shape("\\", mostly_dropped, {"\\": 13}) == ""
 
 
 def test_numbers_dates_money_and_codes_are_left_alone() -> None:
