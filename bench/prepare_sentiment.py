@@ -94,7 +94,8 @@ def stratified_folds(rows: list[Row], k: int, seed: int) -> list[list[int]]:
 
 def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
                    finetune: str, seed: int, features: str = "auto",
-                   finetune_seconds: float = 900.0, lexicon: str = "auto") -> dict[str, object]:
+                   finetune_seconds: float = 900.0, lexicon: str = "auto", heldout: float = 0.15,
+                   only: set[int] | None = None) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
     from specialists.evaluation.classify import evaluate_classifier
     from specialists.training.classify import train_classifier
@@ -102,6 +103,8 @@ def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for f, test_idx in enumerate(stratified_folds(tweets, k, seed)):
+        if only is not None and f not in only:
+            continue
         held = set(test_idx)
         train_rows = [r for i, r in enumerate(tweets) if i not in held] + extra
         test_rows = [tweets[i] for i in sorted(held)]
@@ -110,7 +113,7 @@ def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
             write_tsv(train_rows, train_path)
             write_tsv(test_rows, test_path)
             started = time.perf_counter()
-            card = train_classifier(train_path, f"fold{f}", models_dir=Path(tmp) / "models", heldout=0.0,
+            card = train_classifier(train_path, f"fold{f}", models_dir=Path(tmp) / "models", heldout=heldout,
                                     finetune=finetune, seed=seed, features=features,
                                     finetune_seconds=finetune_seconds, lexicon=lexicon)
             train_s = time.perf_counter() - started
@@ -118,6 +121,7 @@ def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
         row = {"fold": f, "train_rows": len(train_rows), "test_rows": len(test_rows),
                "macro_recall": scores.macro_recall, "macro_f1": scores.macro_f1,
                "accuracy": scores.accuracy, "docs_per_s": scores.docs_per_s, "train_s": round(train_s, 1),
+               "refit": card.params.get("refit_on_all_rows"),
                "head": f"{card.params['features']}/C={card.params['C']:g}"
                        + (f"+{card.params['lexicon']}" if card.params.get("lexicon") else ""),
                "finetuned": card.params["finetune"],
@@ -127,7 +131,7 @@ def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
     mean = {m: round(sum(float(r[m]) for r in results) / len(results), 4)  # type: ignore[arg-type]
             for m in ("macro_recall", "macro_f1", "accuracy")}
     summary = {"folds": results, "mean": mean, "finetune": finetune, "reviews": bool(extra), "features": features,
-               "lexicon": lexicon}
+               "lexicon": lexicon, "heldout": heldout}
     (out / "cv_results.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
@@ -144,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune-budget", type=float, default=900.0,
                         help="with --cv --finetune: seconds of fine-tuning per fold")
     parser.add_argument("--lexicon", default="auto", help="with --cv: auto, none or vader")
+    parser.add_argument("--heldout", type=float, default=0.15,
+                        help="with --cv: the trainer's held-out share, as in the default command (it then "
+                             "refits on every row); 0 trains once on every row")
+    parser.add_argument("--folds", default=None, help="with --cv: only these folds, e.g. 0,2")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     datasets = args.datasets or default_datasets()
@@ -158,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = read_reviews(datasets) if args.reviews else []
     if args.cv:
         summary = cross_validate(tweets, extra, args.cv, out, args.finetune, args.seed, args.features,
-                                 args.finetune_budget, args.lexicon)
+                                 args.finetune_budget, args.lexicon, args.heldout,
+                                 {int(f) for f in args.folds.split(",")} if args.folds else None)
         print(json.dumps(summary["mean"]))
         return 0
     rows = tweets + extra

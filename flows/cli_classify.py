@@ -59,6 +59,9 @@ def train_classify_command(
                              "labels are weighed or set aside by cross-validation.")] = "source",
     heldout: Annotated[float, typer.Option(
         "--heldout", min=0.0, max=0.9, help="Stratified share held out for the model card's metrics.")] = 0.15,
+    refit: Annotated[bool, typer.Option(
+        "--refit/--no-refit", help="After scoring the held-out part, learn again from every row (the saved model "
+        "then uses all the data; the card's metrics come from the model before).")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (split, cross-validation, fine-tuning).")] = 0,
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,
@@ -81,7 +84,7 @@ def train_classify_command(
                                 finetune="auto" if finetune is None else finetune, heldout=heldout, seed=seed,
                                 progress=progress, features=features, epochs=epochs,
                                 finetune_seconds=finetune_budget, lexicon=lexicon, source_col=source_col,
-                                on_step=on_step)
+                                refit=refit, on_step=on_step)
 
     card = run_training(Progress(SpinnerColumn(), TextColumn("[bold]train classify[/] {task.description}"),
                                  BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,

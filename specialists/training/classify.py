@@ -18,7 +18,11 @@ artifact's files); with the defaults every choice below is made from the data, b
    (mean pooling + a linear layer, class-weighted cross-entropy, AdamW, length-bucketed batches, a time
    budget), save it in the artifact with safetensors, and choose the head again on its embeddings.
 5. Score the held-out part through the same inference path as :func:`load_classifier` (throughput
-   included), save everything without pickle and write ``model_card.json``.
+   included) for the model card.
+6. ``refit=True`` (default): learn again from every row, held-out part included, with the recipe chosen
+   above (fine-tuning too, when what is left of its time budget allows a run as long as the first), so the
+   saved model is the one cross-validation measures; save everything without pickle and write
+   ``model_card.json`` (its metrics are those of step 5: a slightly pessimistic estimate).
 
 The steps live in :mod:`~specialists.training.classify_data` (1, 2),
 :mod:`~specialists.training.classify_sources` (1), :mod:`~specialists.training.classify_head` (3) and
@@ -27,6 +31,7 @@ The steps live in :mod:`~specialists.training.classify_data` (1, 2),
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -88,7 +93,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                      label_col: str = "label", finetune: bool | str = "auto", heldout: float = 0.15, seed: int = 0,
                      progress: Progress | None = None, *, features: str = "auto", C: float | None = None,
                      epochs: int = 3, finetune_seconds: float = 900.0, lexicon: str | None = "auto",
-                     source_col: str | None = "source",
+                     source_col: str | None = "source", refit: bool = True,
                      on_step: Callable[[int, int], None] | None = None) -> ModelCard:
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
@@ -100,6 +105,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     ``finetune``: ``auto`` (see the module docstring), ``yes``/True or ``no``/False; fine-tuning runs
     ``epochs`` epochs cut to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``source_col``: the
     column naming each row's source, used when the file has it (required when it is not ``source``).
+    ``refit``: after the held-out part is scored, learn again from every row (step 6 above).
     ``on_step(step, steps)`` follows the fine-tuning steps.
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
@@ -140,6 +146,29 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     held_labels = [dataset.labels[i] for i in held_idx]
     can_select = n_complete >= MIN_ROWS_FOR_SELECTION and min(Counter(train_labels[:n_complete]).values()) >= 3
 
+    def embed_rows(encoder: Any, texts: list[str], row_sources: list[str], fine_tuned: bool) -> np.ndarray:
+        """The texts' embeddings; rows set aside (weight 0) count for nothing in the head: theirs stay zero."""
+        weights = plan.row_weights(row_sources) if plan is not None else [1.0] * len(texts)
+        used = [i for i, w in enumerate(weights) if w > 0]
+        say(f"embedding {len(used)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
+        t0 = time.perf_counter()
+        vectors = encoder.encode([texts[i] for i in used])
+        embeddings = np.zeros((len(texts), vectors.shape[1]), dtype=vectors.dtype)
+        embeddings[used] = vectors
+        say(f"embedded in {time.perf_counter() - t0:.0f} s")
+        return embeddings
+
+    def fine_tune(texts: list[str], labels: list[str], row_sources: list[str], out: Path,
+                  seconds: float) -> dict[str, Any]:
+        weights = plan.row_weights(row_sources) if plan is not None else [1.0] * len(texts)
+        keep = [i for i, w in enumerate(weights) if w > 0]
+        allowed = plan.allowed_labels(row_sources) if plan is not None else None
+        say(f"fine-tuning MiniLM on {len(keep)} texts ({epochs} epochs, budget {seconds:.0f} s)")
+        return finetune_encoder(
+            [texts[i] for i in keep], [labels[i] for i in keep], out, epochs=epochs,
+            max_seconds=seconds, seed=seed, progress=progress, row_weights=[weights[i] for i in keep],
+            allowed=[allowed[i] for i in keep] if allowed is not None else None, on_step=on_step)
+
     def choose_head(encoder: Any, fine_tuned: bool) -> tuple[Candidate, dict[str, float], np.ndarray | None]:
         if features == "auto":
             feature_sets = ["hybrid", "embedding"] if fine_tuned else ["tfidf", "hybrid", "embedding"]
@@ -149,15 +178,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                                        for lex in lexicons]
         embeddings = None
         if any(f != "tfidf" for f, _, _ in candidates):
-            # rows set aside (weight 0) count for nothing in the head: their embedding stays zero
-            weights = plan.row_weights(train_sources) if plan is not None else [1.0] * len(train_texts)
-            used = [i for i, w in enumerate(weights) if w > 0]
-            say(f"embedding {len(used)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
-            t0 = time.perf_counter()
-            vectors = encoder.encode([train_texts[i] for i in used])
-            embeddings = np.zeros((len(train_texts), vectors.shape[1]), dtype=vectors.dtype)
-            embeddings[used] = vectors
-            say(f"embedded in {time.perf_counter() - t0:.0f} s")
+            embeddings = embed_rows(encoder, train_texts, train_sources, fine_tuned)
         if len(candidates) > 1 and can_select:
             emb = embeddings[:n_complete] if embeddings is not None else None
             chosen, scores = select_head(train_texts[:n_complete], train_labels[:n_complete], emb, candidates,
@@ -190,14 +211,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             _choose_partial_weight(plan, chosen, train_texts, train_labels, train_sources, embeddings, seed, say)
         finetune_stats: dict[str, Any] | None = None
         if fine_tuned:
-            weights = plan.row_weights(train_sources) if plan is not None else [1.0] * len(train_texts)
-            keep = [i for i, w in enumerate(weights) if w > 0]
-            allowed = plan.allowed_labels(train_sources) if plan is not None else None
-            say(f"fine-tuning MiniLM on {len(keep)} texts ({epochs} epochs, budget {finetune_seconds:.0f} s)")
-            finetune_stats = finetune_encoder(
-                [train_texts[i] for i in keep], [train_labels[i] for i in keep], tmp / ENCODER_DIR, epochs=epochs,
-                max_seconds=finetune_seconds, seed=seed, progress=progress, row_weights=[weights[i] for i in keep],
-                allowed=[allowed[i] for i in keep] if allowed is not None else None, on_step=on_step)
+            finetune_stats = fine_tune(train_texts, train_labels, train_sources, tmp / ENCODER_DIR, finetune_seconds)
             encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
             chosen, selection, embeddings = choose_head(encoder, True)
         chosen_features, chosen_C, chosen_lexicon = chosen
@@ -227,11 +241,38 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             metrics["heldout_docs"] = len(held_texts)
             say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
                 f"macro recall {metrics['macro_recall']:.4f} ({metrics['docs_per_s']} docs/s)")
+        refit_note = "no held-out part" if not held_texts else "not asked for"
+        if held_texts and refit:
+            # the held-out part has been scored: the saved model learns from every row, with the recipe chosen
+            all_texts, all_labels = train_texts + held_texts, train_labels + held_labels
+            all_sources = train_sources + [sources[i] for i in held_idx]
+            spent = finetune_stats["seconds"] if finetune_stats is not None else 0.0
+            left = finetune_seconds - spent
+            if fine_tuned and left < spent * 1.2:
+                refit_note = (f"head only: the fine-tuning budget has {left:.0f} s left, the first fine-tuning took "
+                              f"{spent:.0f} s")
+            else:
+                refit_note = "encoder and head" if fine_tuned else "head"
+            say(f"refitting on all {len(all_texts)} rows ({refit_note})")
+            if finetune_stats is not None and refit_note == "encoder and head":
+                refit_dir = tmp / f"{ENCODER_DIR}.refit"
+                finetune_stats["refit"] = fine_tune(all_texts, all_labels, all_sources, refit_dir, left)
+                shutil.rmtree(tmp / ENCODER_DIR)
+                refit_dir.rename(tmp / ENCODER_DIR)
+                encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
+            featurizer, vocabularies, idfs = fit_featurizer(all_texts, blocks, weight, encoder, chosen_lexicon)
+            all_emb = embed_rows(encoder, all_texts, all_sources, fine_tuned) if weight > 0 else None
+            labels, coef, intercept = fit_head(
+                featurizer.transform(all_texts, all_emb), all_labels, chosen_C, seed=seed,
+                row_weights=plan.row_weights(all_sources) if plan is not None else None)
+            write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
+                                   embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
+                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
         params: dict[str, Any] = {
             "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
             "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,
             "finetune_reason": finetune_reason, "heldout": heldout,
-            "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": selection,
+            "refit_on_all_rows": refit_note, "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": selection,
             "label_counts": dict(sorted(counts.items())), "sources": plan.as_params() if plan is not None else None,
             "train_seconds": round(time.perf_counter() - started, 1),
         }

@@ -217,6 +217,20 @@ def test_retrain_replaces_artifact(tmp_path: Path) -> None:
     assert sorted(p.name for p in models.iterdir()) == ["x"]  # no temporary folders left
 
 
+def test_the_saved_model_learns_from_every_row_after_the_held_out_part_is_scored(tmp_path: Path) -> None:
+    rows = [(label, f"{text} word{i}{i}") for i, (label, text) in enumerate(tiny_rows(40))]
+    rows += [(label, f"{text} word{i}{i}") for i, (label, text) in enumerate(tiny_rows(40))]  # each word twice
+    data = write_rows(tmp_path / "d.tsv", rows)
+    models = tmp_path / "models"
+    refit = train_classifier(data, "all", models_dir=models, features="tfidf", heldout=0.3)
+    kept = train_classifier(data, "part", models_dir=models, features="tfidf", heldout=0.3, refit=False)
+    assert refit.params["refit_on_all_rows"] == "head" and kept.params["refit_on_all_rows"] == "not asked for"
+    same = ("accuracy", "macro_f1", "macro_recall", "per_label")  # the card's figures: the model before the refit
+    assert {k: refit.metrics[k] for k in same} == {k: kept.metrics[k] for k in same}
+    vocabulary = {name: len(load_classifier(name, models).coef[0]) for name in ("all", "part")}
+    assert vocabulary["all"] > vocabulary["part"]  # words only the held-out rows had are learned too
+
+
 @pytest.mark.datasets
 def test_sms_subset_tfidf(datasets_dir: Path, tmp_path: Path) -> None:
     """A quick sanity check on real data: 600 SMS, TF-IDF head only."""
@@ -234,6 +248,8 @@ def test_hybrid_with_finetuned_minilm(tmp_path: Path) -> None:
     models = tmp_path / "models"
     card = train_classifier(data, "ft", models_dir=models, finetune=True, epochs=1, features="hybrid", C=10.0)
     assert card.base_model.endswith("+finetuned") and card.params["finetune_stats"]["steps"] >= 1
+    assert card.params["refit_on_all_rows"] == "encoder and head"  # fine-tuned again on every row
+    assert card.params["finetune_stats"]["refit"]["steps"] >= 1
     encoder = models / "ft" / "encoder"
     assert (encoder / "model.safetensors").is_file() and (encoder / "config.json").is_file()
     assert not list((models / "ft").rglob("*.bin")) and not list((models / "ft").rglob("*.pkl"))
