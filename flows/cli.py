@@ -15,7 +15,18 @@ from rich.table import Table
 
 from flows.cli_classify import eval_classify_command, train_classify_command
 from flows.cli_cleanup import eval_cleanup_command, train_cleanup_command
-from flows.cli_common import DB_HELP, EXIT_PARTIAL, MODELS_DIR_HELP, err, fail, out, print_json, progress_bars
+from flows.cli_common import (
+    DB_HELP,
+    EXIT_PARTIAL,
+    MODELS_DIR_HELP,
+    BatchSizeOption,
+    err,
+    fail,
+    out,
+    parse_batch_sizes,
+    print_json,
+    progress_bars,
+)
 from flows.cli_compare import (
     compare_classify_command,
     compare_ner_command,
@@ -52,13 +63,14 @@ def run(
     llm: Annotated[str | None, typer.Option(
         help="LLM backend: embedded | openai:<model>@<base_url> | ollama:<model>[@<url>] (default: $TANDEM_LLM or embedded).",
         show_default=False)] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Documents per task (one Prefect task per batch per stage).")] = 8,
+    batch_size: BatchSizeOption = None,
     models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
     max_doc_mb: Annotated[float, typer.Option(help="Larger documents are recorded as failed (too_large).")] = 5.0,
     output_format: Annotated[str, typer.Option("--format", help="Result display: table | json | none.")] = "table",
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
     from flows.ingest import InputError, expand_paths
+    from flows.pipeline import stage_batch_sizes
     from stages.llm.backends import LLMConfigError, parse_llm_spec
     from stages.pipeline_spec import Pipeline, PipelineError
     from storage.db import describe_db, resolve_db_url
@@ -66,11 +78,13 @@ def run(
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
     url = resolve_db_url(db)
+    every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
         parse_llm_spec(llm)
         built = Pipeline.load(pipeline, llm=llm, models_dir=models_dir)
+        stage_batch_sizes(built, every_stage, per_stage)
         files = expand_paths(paths)
-    except (PipelineError, LLMConfigError, InputError) as exc:
+    except (PipelineError, LLMConfigError, InputError, ValueError) as exc:
         fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. an unknown artifact name
         fail(f"{type(exc).__name__}: {exc}")
@@ -83,7 +97,8 @@ def run(
 
     with progress_bars():
         summary = tandem_pipeline(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
-                                  batch_size=batch_size, models_dir=models_dir, max_doc_mb=max_doc_mb)
+                                  batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,
+                                  stage_batch_size=per_stage or None)
 
     if output_format != "none":
         _show_results(url, summary.run_id, output_format)

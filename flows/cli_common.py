@@ -34,6 +34,28 @@ out = Console()
 err = Console(stderr=True)
 
 
+BatchSizeOption = Annotated[list[str] | None, typer.Option(
+    "--batch-size", metavar="N|STAGE=N",
+    help="Documents per task: N for every stage, or STAGE=N for one stage (repeatable). Default: each "
+         "stage's preferred size (LLM stages 8, specialists 1000; see 'tandem pipelines --stage').",
+    show_default=False)]
+
+
+def parse_batch_sizes(values: list[str] | None) -> tuple[int | None, dict[str, int]]:
+    """``--batch-size`` values → (size for every stage or None, stage → size); exits 2 on a bad value."""
+    every: int | None = None
+    per_stage: dict[str, int] = {}
+    for value in values or []:
+        stage, _, number = value.rpartition("=")
+        if not number.strip().isdigit() or int(number) < 1 or (not stage and "=" in value):
+            fail(f"--batch-size takes N or STAGE=N with N a positive whole number, not {value!r}")
+        if stage:
+            per_stage[stage.strip()] = int(number)
+        else:
+            every = int(number)
+    return every, per_stage
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a clear error to stderr and exit (2 = usage or configuration error)."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import DB_HELP, MODELS_DIR_HELP, err, fail
+from flows.cli_common import DB_HELP, MODELS_DIR_HELP, BatchSizeOption, err, fail, parse_batch_sizes
 
 
 def serve_command(
@@ -18,23 +18,26 @@ def serve_command(
     pipeline: Annotated[str, typer.Option("--pipeline", "-p", help="Pipeline name or spec file.")] = "default",
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)] = None,
     llm: Annotated[str | None, typer.Option(help="LLM backend spec.", show_default=False)] = None,
-    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+    batch_size: BatchSizeOption = None,
     models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
 ) -> None:
     """Serve the pipeline as a Prefect deployment with an optional cron schedule (needs PREFECT_API_URL)."""
     import os
 
     from flows.deployments import deployment_parameters, serve_pipeline
+    from flows.pipeline import stage_batch_sizes
     from stages.pipeline_spec import Pipeline, PipelineError
 
+    every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
-        Pipeline.load(pipeline, llm=llm, models_dir=models_dir)
-    except PipelineError as exc:
+        stage_batch_sizes(Pipeline.load(pipeline, llm=llm, models_dir=models_dir), every_stage, per_stage)
+    except (PipelineError, ValueError) as exc:
         fail(str(exc))
     if not os.environ.get("PREFECT_API_URL"):
         err.print("[yellow]PREFECT_API_URL is not set: schedules need a running Prefect server "
                   "(`prefect server start`, or docker/compose.yaml).[/]")
-    params = deployment_parameters([str(p.resolve()) for p in paths], pipeline, db, llm, batch_size, models_dir)
+    params = deployment_parameters([str(p.resolve()) for p in paths], pipeline, db, llm, every_stage, models_dir,
+                                   stage_batch_size=per_stage or None)
     err.print(f"Serving deployment [bold]tandem-pipeline/{name}[/]" + (f" on cron '{cron}'" if cron else ""))
     serve_pipeline(name, params, cron)
 

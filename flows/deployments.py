@@ -15,12 +15,13 @@ DEFAULT_DEPLOYMENT = "tandem-batch"
 
 
 def deployment_parameters(paths: list[str], pipeline: str = "default", db_url: str | None = None,
-                          llm: str | None = None, batch_size: int = 8, models_dir: str | None = None,
-                          max_doc_mb: float = DEFAULT_MAX_DOC_MB) -> dict[str, Any]:
+                          llm: str | None = None, batch_size: int | None = None, models_dir: str | None = None,
+                          max_doc_mb: float = DEFAULT_MAX_DOC_MB, stage_batch_size: dict[str, int] | None = None
+                          ) -> dict[str, Any]:
     """Flow parameters for a deployment; only names and numbers, so they show and edit in the UI."""
-    params: dict[str, Any] = {"paths": paths, "pipeline": pipeline, "batch_size": batch_size,
-                              "max_doc_mb": max_doc_mb}
-    for key, value in (("db_url", db_url), ("llm", llm), ("models_dir", models_dir)):
+    params: dict[str, Any] = {"paths": paths, "pipeline": pipeline, "max_doc_mb": max_doc_mb}
+    for key, value in (("db_url", db_url), ("llm", llm), ("models_dir", models_dir), ("batch_size", batch_size),
+                       ("stage_batch_size", stage_batch_size)):
         if value is not None:
             params[key] = value
     return params

@@ -52,6 +52,12 @@ def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str]) -> dict[str, di
 _load_lock = threading.Lock()
 
 
+def load_stage(stage: Stage[Any]) -> None:
+    """Load a stage's models (once; concurrent batch tasks of one process wait for the first)."""
+    with _load_lock:
+        stage.load()
+
+
 def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, document_ids: Sequence[int],
                     run_id: int | None) -> StageStats:
     """Run stage ``stage_index`` on the documents not already done; store results in one transaction."""
@@ -92,8 +98,9 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
     if not todo:
         return stats
 
-    with _load_lock:
-        stage.load()
+    loading = time.perf_counter()
+    load_stage(stage)
+    stats.load_ms = (time.perf_counter() - loading) * 1000.0
     start = time.perf_counter()
     states = [state for _doc_id, state in todo]
     try:

@@ -23,6 +23,8 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv")
 #: what ``suffixes`` may add: tab-separated tables with a ``text`` column
 TABLE_SUFFIXES = (".tsv",)
 DEFAULT_MAX_DOC_MB = 5.0
+#: bytes of a table file checked for being text (empty, binary, UTF-8) before it is streamed
+_SNIFF_BYTES = 1 << 16
 INGEST_STAGE = "ingest"
 
 
@@ -107,13 +109,19 @@ def _too_large(path: Path, max_bytes: int) -> IngestItem:
 
 
 def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Iterator[IngestItem]:
+    """The documents of one file, one at a time: tables (``.jsonl``, ``.csv``, ``.tsv``) are streamed row by
+    row, so a large file is never held in memory whole."""
     source = str(path)
     suffix = path.suffix.lower()
     if suffix in (".txt", ".md") and path.stat().st_size > max_bytes:
         yield _too_large(path, max_bytes)
         return
     try:
-        data = path.read_bytes()
+        if suffix in (".txt", ".md"):
+            data = path.read_bytes()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(_SNIFF_BYTES)
     except OSError as exc:
         yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
         return
@@ -123,10 +131,19 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
         return
     if suffix in (".txt", ".md"):
         yield _ok(decoded, source)
-    elif suffix == ".jsonl":
-        yield from _read_jsonl(decoded, source, max_bytes)
-    elif suffix in (".csv", ".tsv"):
-        yield from _read_csv(decoded, source, max_bytes, "\t" if suffix == ".tsv" else ",")
+        return
+    try:
+        with open(path, "rb") as handle:
+            lines = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+            if suffix == ".jsonl":
+                yield from _read_jsonl(lines, source, max_bytes)
+            else:
+                yield from _read_csv(lines, source, max_bytes, "\t" if suffix == ".tsv" else ",")
+    except UnicodeDecodeError as exc:
+        yield _fail(raw_key(f"{source}|{exc.start}".encode()), source, "encoding",
+                    f"not valid UTF-8 after the rows read so far ({exc.reason}); re-save the file as UTF-8")
+    except OSError as exc:
+        yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
 
 
 def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
@@ -143,8 +160,9 @@ def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
     return _ok(text, source, external_id, metadata)
 
 
-def _read_jsonl(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _read_jsonl(lines: Iterable[str], source: str, max_bytes: int) -> Iterator[IngestItem]:
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
         if not line.strip():
             continue
         where = f"{source}:{number}"
@@ -163,10 +181,10 @@ def _read_jsonl(text: str, source: str, max_bytes: int) -> Iterator[IngestItem]:
         yield _checked(obj["text"], where, max_bytes, external_id, metadata)
 
 
-def _read_csv(text: str, source: str, max_bytes: int, delimiter: str = ",") -> Iterator[IngestItem]:
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+def _read_csv(lines: Iterable[str], source: str, max_bytes: int, delimiter: str = ",") -> Iterator[IngestItem]:
+    reader = csv.DictReader(lines, delimiter=delimiter)
     if reader.fieldnames is None or "text" not in reader.fieldnames:
-        yield _fail(raw_key(text.encode("utf-8")), source, "unreadable",
+        yield _fail(raw_key(f"{source}|{reader.fieldnames}".encode()), source, "unreadable",
                     f"{'TSV' if delimiter == chr(9) else 'CSV'} has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
         return
     for number, row in enumerate(reader, start=2):
@@ -175,7 +193,14 @@ def _read_csv(text: str, source: str, max_bytes: int, delimiter: str = ",") -> I
         yield _checked(row.get("text") or "", f"{source}:{number}", max_bytes, external_id, metadata)
 
 
+def iter_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB,
+                suffixes: Sequence[str] = SUPPORTED_SUFFIXES) -> Iterator[IngestItem]:
+    """Every document of ``paths``, one at a time (see :func:`read_file`)."""
+    max_bytes = int(max_doc_mb * 1e6)
+    for path in expand_paths(paths, suffixes):
+        yield from read_file(path, max_bytes)
+
+
 def read_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB,
                 suffixes: Sequence[str] = SUPPORTED_SUFFIXES) -> list[IngestItem]:
-    max_bytes = int(max_doc_mb * 1e6)
-    return [item for path in expand_paths(paths, suffixes) for item in read_file(path, max_bytes)]
+    return list(iter_inputs(paths, max_doc_mb, suffixes))

@@ -6,24 +6,38 @@ Parameters are plain names and numbers (no live clients), so runs are reproducib
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.tasks import exponential_backoff
 
 from flows.execution import plan_keys, run_stage_batch
-from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, IngestItem, ingest_result_key, read_inputs
+from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
 from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
 from stages.pipeline_spec import Pipeline
 from storage import repository as repo
 from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
-from storage.models import DocumentRow, StageResultRow
+
+T = TypeVar("T")
 
 _pipelines: dict[tuple[str, str | None, str | None], Pipeline] = {}
 _pipelines_lock = threading.Lock()
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), consumed lazily."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeline:
@@ -35,12 +49,21 @@ def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeli
         return _pipelines[key]
 
 
-@task(name="register-documents", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1))
+#: input documents read, registered and linked to the run per transaction (memory stays flat)
+REGISTER_CHUNK = 1000
+#: documents whose outcome is settled per transaction when a run finishes
+FINISH_CHUNK = 2000
+_TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="register-documents", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1),
+      **_TASK_OPTIONS)
 def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm: str | None,
                        models_dir: str | None, max_doc_mb: float) -> tuple[int, list[int]]:
-    """Read inputs, store documents (deduplicated by content hash) and read failures; open a run."""
+    """Read inputs as a stream, store documents (deduplicated by content hash) and read failures in chunks
+    of :data:`REGISTER_CHUNK`, each in one transaction with bulk inserts; open a run. Returns the run id and
+    the ids of the documents to process (never their texts)."""
     pipeline = get_pipeline(pipeline_source, llm, models_dir)
-    items: list[IngestItem] = read_inputs(paths, max_doc_mb)
     engine = engine_for(db_url)
     try:
         flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
@@ -48,21 +71,25 @@ def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm:
         flow_run_id = None
     with unit_of_work(engine) as session:
         run_id = repo.create_run(session, pipeline.name, pipeline.spec.model_dump(mode="json"), llm, flow_run_id)
-        ids = repo.register_documents(session, [item.record for item in items])
-        repo.attach_documents(session, run_id, ids)
-        failures = [
-            repo.ResultRecord(result_key=ingest_result_key(item.record.content_hash), document_id=doc_id,
-                              stage=INGEST_STAGE, field="text", stage_version="1", model_id="", prompt_version="",
-                              failure=item.failure, run_id=run_id)
-            for item, doc_id in zip(items, ids) if item.failure is not None
-        ]
-        repo.save_results(session, failures)
-    good = [doc_id for item, doc_id in zip(items, ids) if item.failure is None]
-    return run_id, list(dict.fromkeys(good))
+    good: dict[int, None] = {}
+    position = 0
+    for chunk in batched(iter_inputs(paths, max_doc_mb), REGISTER_CHUNK):
+        with unit_of_work(engine) as session:
+            ids = repo.register_documents(session, [item.record for item in chunk])
+            position += repo.attach_documents(session, run_id, ids, first_position=position)
+            failures = [
+                repo.ResultRecord(result_key=ingest_result_key(item.record.content_hash), document_id=doc_id,
+                                  stage=INGEST_STAGE, field="text", stage_version="1", model_id="",
+                                  prompt_version="", failure=item.failure, run_id=run_id)
+                for item, doc_id in zip(chunk, ids) if item.failure is not None
+            ]
+            repo.save_results(session, failures)
+        good.update((doc_id, None) for item, doc_id in zip(chunk, ids) if item.failure is None)
+    return run_id, list(good)
 
 
 @task(name="run-stage-batch", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2),
-      task_run_name="{stage_name} [{batch_label}]")
+      task_run_name="{stage_name} [{batch_label}]", **_TASK_OPTIONS)
 def stage_batch_task(db_url: str, pipeline_source: str, llm: str | None, models_dir: str | None,
                      stage_index: int, stage_name: str, batch_label: str, document_ids: list[int],
                      run_id: int) -> StageStats:
@@ -71,40 +98,63 @@ def stage_batch_task(db_url: str, pipeline_source: str, llm: str | None, models_
     return run_stage_batch(engine_for(db_url), pipeline, stage_index, document_ids, run_id)
 
 
-@task(name="finish-run")
+@task(name="finish-run", **_TASK_OPTIONS)
 def finish_run(db_url: str, pipeline_source: str, llm: str | None, models_dir: str | None, run_id: int,
-               stage_stats: list[StageStats]) -> RunSummary:
-    """Give each document of the run its status and result keys; close the run with its statistics."""
+               stage_stats: list[StageStats], timings: dict[str, float] | None = None) -> RunSummary:
+    """Give each document of the run its status and result keys (in chunks); close the run with its
+    statistics."""
+    started = time.perf_counter()
     pipeline = get_pipeline(pipeline_source, llm, models_dir)
     engine = engine_for(db_url)
     with unit_of_work(engine) as session:
         doc_ids = repo.run_document_ids(session, run_id)
-        documents = repo.documents_by_id(session, doc_ids)
-        plans = plan_keys(pipeline, [doc.content_hash for doc in documents.values()])
-        all_keys = {key for plan in plans.values() for key in plan.values()}
-        ingest_keys = {ingest_result_key(doc.content_hash) for doc in documents.values()}
-        stored = repo.results_by_key(session, all_keys | ingest_keys)
-        outcomes = {doc_id: _outcome(documents[doc_id], plans, stored) for doc_id in doc_ids}
-        repo.set_document_outcomes(session, run_id, outcomes)
-        failed = sum(outcome.status == "failed" for outcome in outcomes.values())
-        summary = RunSummary(run_id=run_id, pipeline=pipeline.name, documents=len(doc_ids),
-                             succeeded=len(doc_ids) - failed, failed=failed, stages=StageStats.merged(stage_stats),
-                             database=describe_db(db_url))
+    failed = 0
+    for chunk in batched(doc_ids, FINISH_CHUNK):
+        with unit_of_work(engine) as session:
+            documents = repo.document_keys(session, chunk)
+            plans = plan_keys(pipeline, [content_hash for content_hash, _ in documents.values()])
+            all_keys = {key for plan in plans.values() for key in plan.values()}
+            ingest_keys = {ingest_result_key(content_hash) for content_hash, _ in documents.values()}
+            stored = repo.result_statuses(session, all_keys | ingest_keys)
+            outcomes = {doc_id: _outcome(*documents[doc_id], plans, stored) for doc_id in chunk}
+            repo.set_document_outcomes(session, run_id, outcomes)
+            failed += sum(outcome.status == "failed" for outcome in outcomes.values())
+    summary = RunSummary(run_id=run_id, pipeline=pipeline.name, documents=len(doc_ids),
+                         succeeded=len(doc_ids) - failed, failed=failed, stages=StageStats.merged(stage_stats),
+                         database=describe_db(db_url), timings=dict(timings or {}))
+    summary.timings["finish_s"] = round(time.perf_counter() - started, 3)
+    with unit_of_work(engine) as session:
         repo.finish_run(session, run_id, "completed" if failed == 0 else "completed_with_failures",
                         summary.stored_stats())
     return summary
 
 
-def _outcome(doc: DocumentRow, plans: dict[str, dict[str, str]],
-             stored: dict[str, StageResultRow]) -> repo.DocumentOutcome:
+def _outcome(content_hash: str, has_text: bool, plans: dict[str, dict[str, str]],
+             stored: dict[str, str]) -> repo.DocumentOutcome:
     """A document failed when it could not be read, or when any of its planned results is not ``ok``."""
-    ingest_key = ingest_result_key(doc.content_hash)
-    ingest = stored.get(ingest_key)
-    if doc.text is None or (ingest is not None and ingest.status == "failed"):
+    ingest_key = ingest_result_key(content_hash)
+    if not has_text or stored.get(ingest_key) == "failed":
         return repo.DocumentOutcome("failed", {INGEST_STAGE: ingest_key})
-    keys = plans[doc.content_hash]
-    ok = all(k in stored and stored[k].status == "ok" for k in keys.values())
+    keys = plans[content_hash]
+    ok = all(stored.get(k) == "ok" for k in keys.values())
     return repo.DocumentOutcome("ok" if ok else "failed", keys)
+
+
+def stage_batch_sizes(pipeline: Pipeline, batch_size: int | None = None,
+                      per_stage: dict[str, int] | None = None) -> list[int]:
+    """Documents per task for each stage: ``per_stage`` (by stage id or registry name) over ``batch_size``
+    (every stage) over the stage's :attr:`~stages.base.Stage.preferred_batch`."""
+    named = dict(per_stage or {})
+    known = {stage.stage_id for stage in pipeline.stages} | {stage.name for stage in pipeline.stages}
+    unknown = sorted(set(named) - known)
+    if unknown:
+        raise ValueError(f"--batch-size names no stage of this pipeline: {', '.join(unknown)}; "
+                         f"its stages: {', '.join(s.stage_id for s in pipeline.stages)}")
+    sizes = []
+    for stage in pipeline.stages:
+        size = named.get(stage.stage_id, named.get(stage.name, batch_size or stage.preferred_batch))
+        sizes.append(max(1, int(size)))
+    return sizes
 
 
 def _artifact_markdown(summary: RunSummary) -> str:
@@ -129,32 +179,46 @@ def _artifact_markdown(summary: RunSummary) -> str:
 
 @flow(name="tandem-pipeline", log_prints=True)
 def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | None = None,
-                    llm: str | None = None, batch_size: int = 8, models_dir: str | None = None,
-                    max_doc_mb: float = DEFAULT_MAX_DOC_MB) -> RunSummary:
+                    llm: str | None = None, batch_size: int | None = None, models_dir: str | None = None,
+                    max_doc_mb: float = DEFAULT_MAX_DOC_MB, stage_batch_size: dict[str, int] | None = None
+                    ) -> RunSummary:
     """Run ``pipeline`` (a built-in name or a YAML/TOML spec file) over files/folders in ``paths``.
 
-    Results go to ``db_url`` (default ``$TANDEM_DB_URL`` or ``sqlite:///tandem.db``). Returns the
-    run summary (run id, counts, per-stage statistics); failures are stored, never raised.
+    Results go to ``db_url`` (default ``$TANDEM_DB_URL`` or ``sqlite:///tandem.db``). Each stage gets its
+    preferred number of documents per task (LLM stages 8, specialists 1,000) unless ``batch_size`` (every
+    stage) or ``stage_batch_size`` (stage id → size) says otherwise. The work is pipelined: the documents go
+    through all stages one chunk (the largest batch) at a time, so the first results are stored before the
+    last documents are read by the first stage. Returns the run summary (run id, counts, per-stage
+    statistics, timings); failures are stored, never raised.
     """
     logger = get_run_logger()
     url = resolve_db_url(db_url)
     built = get_pipeline(pipeline, llm, models_dir)  # validates before any document is read
+    sizes = stage_batch_sizes(built, batch_size, stage_batch_size)
+    started = time.perf_counter()
     run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb)
+    registered = time.perf_counter()
     logger.info("run %s: %d documents to process with %s", run_id, len(doc_ids),
-                " → ".join(s.stage_id for s in built.stages))
+                " → ".join(f"{s.stage_id} ({size}/task)" for s, size in zip(built.stages, sizes)))
     all_stats: list[StageStats] = []
-    size = max(1, batch_size)
-    batches = [doc_ids[i:i + size] for i in range(0, len(doc_ids), size)]
-    for index, stage in enumerate(built.stages):
-        done = 0
+    totals = [math.ceil(len(doc_ids) / size) for size in sizes]
+    numbers = [0] * len(sizes)
+    done = [0] * len(sizes)
+    for stage in built.stages:
         report_progress(stage.stage_id, 0, len(doc_ids))
-        for number, batch in enumerate(batches, start=1):
-            stats = stage_batch_task(url, pipeline, llm, models_dir, index, stage.stage_id,
-                                     f"batch {number}/{len(batches)}", batch, run_id)
-            all_stats.append(stats)
-            done += len(batch)
-            report_progress(stage.stage_id, done, len(doc_ids))
-    summary = finish_run(url, pipeline, llm, models_dir, run_id, all_stats)
+    for chunk in batched(doc_ids, max(sizes)):
+        for index, stage in enumerate(built.stages):
+            for batch in batched(chunk, sizes[index]):
+                numbers[index] += 1
+                stats = stage_batch_task(url, pipeline, llm, models_dir, index, stage.stage_id,
+                                         f"batch {numbers[index]}/{totals[index]}", list(batch), run_id)
+                all_stats.append(stats)
+                done[index] += len(batch)
+                report_progress(stage.stage_id, done[index], len(doc_ids))
+    load_s = sum(stats.load_ms for stats in all_stats) / 1000  # models load in the first batch that needs them
+    timings = {"register_s": round(registered - started, 3), "load_s": round(load_s, 3),
+               "stages_s": round(time.perf_counter() - registered - load_s, 3)}
+    summary = finish_run(url, pipeline, llm, models_dir, run_id, all_stats, timings)
     with unit_of_work(engine_for(url)) as session:
         summary.ingest_failures = [
             DocumentFailure(document=document.source, kind=result.error_kind or "", message=result.error or "")

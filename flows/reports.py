@@ -31,6 +31,8 @@ class StageStats(BaseModel):
     failed: int = 0
     skipped: int = 0  # an input field failed upstream
     latency_ms: float = 0.0
+    #: time spent loading the stage's models (the first batch that needs them), apart from ``latency_ms``
+    load_ms: float = 0.0
     usage: Usage = Field(default_factory=Usage)
     failures: list[DocumentFailure] = Field(default_factory=list)
 
@@ -41,6 +43,7 @@ class StageStats(BaseModel):
         self.failed += other.failed
         self.skipped += other.skipped
         self.latency_ms += other.latency_ms
+        self.load_ms += other.load_ms
         self.usage = self.usage + other.usage
         self.failures.extend(other.failures)
 
@@ -50,7 +53,8 @@ class StageStats(BaseModel):
         merged: dict[str, StageStats] = {}
         for stats in batches:
             merged.setdefault(stats.stage, cls(stage=stats.stage)).merge(stats)
-        return {name: s.model_copy(update={"latency_ms": round(s.latency_ms, 1)}) for name, s in merged.items()}
+        return {name: s.model_copy(update={"latency_ms": round(s.latency_ms, 1), "load_ms": round(s.load_ms, 1)})
+                for name, s in merged.items()}
 
 
 class RunSummary(BaseModel):
@@ -64,6 +68,8 @@ class RunSummary(BaseModel):
     stages: dict[str, StageStats]
     database: str
     ingest_failures: list[DocumentFailure] = Field(default_factory=list)
+    #: seconds spent registering the documents, running the stages and settling the outcomes
+    timings: dict[str, float] = Field(default_factory=dict)
 
     def stored_stats(self) -> dict[str, Any]:
         """The run's statistics as kept in ``pipeline_runs.stats`` (no location, no read failures)."""

@@ -11,7 +11,8 @@ from flows.reports import RunSummary
 
 
 def run_pipeline(paths: Sequence[str | Path], pipeline: str = "default", db_url: str | None = None,
-                 llm: str | None = None, batch_size: int = 8, models_dir: str | None = None) -> RunSummary:
+                 llm: str | None = None, batch_size: int | None = None, models_dir: str | None = None
+                 ) -> RunSummary:
     """Run ``tandem-pipeline`` in this process and return its typed summary (run id, counts, per stage)."""
     from flows.pipeline import tandem_pipeline
 

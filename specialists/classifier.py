@@ -264,6 +264,7 @@ class ClassifierStage(Stage[Classification]):
     """
 
     name: ClassVar[str] = "classify"
+    preferred_batch: ClassVar[int] = 1000
     version: ClassVar[str] = "1"
     output_type = Classification
     input_type = TextLike

@@ -71,6 +71,7 @@ class SpacyNerOptions(StageOptions):
 
 class SpacyNerStage(Stage[Entities]):
     name: ClassVar[str] = "ner.spacy"
+    preferred_batch: ClassVar[int] = 1000
     version: ClassVar[str] = "1"
     output_type: ClassVar[type[StageOutput]] = Entities
     input_type: ClassVar[type[StageOutput]] = TextLike

@@ -72,6 +72,9 @@ class Stage(ABC, Generic[Out]):
     shared_options: ClassVar[Mapping[str, str]] = {}
     #: how names show the artifact in listings: ``classify.spam`` (".") or ``ner.spacy:conll`` (":")
     artifact_separator: ClassVar[str] = ":"
+    #: documents per task the flow gives this stage unless ``--batch-size`` says otherwise: small for LLM
+    #: stages (progress shows, a retry costs little), large for specialists (orchestration costs per task)
+    preferred_batch: ClassVar[int] = 8
     options: StageOptions
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:

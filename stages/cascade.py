@@ -129,6 +129,7 @@ class CascadeStage(Stage[StageOutput]):
     """
 
     name: ClassVar[str] = "cascade"
+    preferred_batch: ClassVar[int] = 64
     version: ClassVar[str] = "1"
     output_type: ClassVar[type[StageOutput]] = RoutedClassification
     input_type: ClassVar[type[StageOutput]] = TextLike

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from stages.contracts import (
@@ -31,6 +31,9 @@ from storage.models import (
     SummaryRow,
     utcnow,
 )
+
+#: ids or keys per ``IN (...)`` query (well under SQLite's and PostgreSQL's parameter limits)
+_IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -69,21 +72,46 @@ class ResultRecord:
 
 # -- documents -------------------------------------------------------------------------------------
 def register_documents(session: Session, records: Sequence[DocumentRecord]) -> list[int]:
-    """Insert documents not seen before (by content hash); return their ids in input order."""
+    """Insert documents not seen before (by content hash) in one bulk INSERT; return their ids in input order."""
     hashes = list(dict.fromkeys(r.content_hash for r in records))
-    existing = {
-        row.content_hash: row.id
-        for row in session.scalars(select(DocumentRow).where(DocumentRow.content_hash.in_(hashes)))
-    } if hashes else {}
+    existing = _ids_by(session, DocumentRow.content_hash, DocumentRow.id, hashes)
+    new: dict[str, DocumentRecord] = {}
     for record in records:
-        if record.content_hash in existing:
-            continue
-        row = DocumentRow(content_hash=record.content_hash, source=record.source, external_id=record.external_id,
-                          text=record.text, char_count=len(record.text or ""), meta=record.metadata)
-        session.add(row)
-        session.flush()
-        existing[record.content_hash] = row.id
+        if record.content_hash not in existing:
+            new.setdefault(record.content_hash, record)
+    if new:
+        now = utcnow()
+        rows = [{"content_hash": r.content_hash, "source": r.source, "external_id": r.external_id, "text": r.text,
+                 "char_count": len(r.text or ""), "metadata": r.metadata, "created_at": now} for r in new.values()]
+        _insert_many(session, DocumentRow, rows)  # Core: column names ("metadata")
+        existing.update(_ids_by(session, DocumentRow.content_hash, DocumentRow.id, list(new)))
     return [existing[r.content_hash] for r in records]
+
+
+def _insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """A Core ``executemany`` INSERT into ``model``'s table (rows keyed by column name)."""
+    session.execute(insert(cast(Table, model.__table__)), rows)
+
+
+def _ids_by(session: Session, key_column: Any, id_column: Any, keys: Sequence[str]) -> dict[str, int]:
+    """``key → id`` for rows whose unique ``key_column`` is among ``keys`` (in chunks)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        query = select(key_column, id_column).where(key_column.in_(keys[start:start + _IN_CHUNK]))
+        found.update({key: row_id for key, row_id in session.execute(query).tuples()})
+    return found
+
+
+def document_keys(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
+    """Document id → (content hash, whether it has text), without loading the texts."""
+    id_list = list(ids)
+    found: dict[int, tuple[str, bool]] = {}
+    for start in range(0, len(id_list), _IN_CHUNK):
+        query = select(DocumentRow.id, DocumentRow.content_hash, DocumentRow.text.is_not(None)).where(
+            DocumentRow.id.in_(id_list[start:start + _IN_CHUNK]))
+        found.update({doc_id: (content_hash, bool(has_text))
+                      for doc_id, content_hash, has_text in session.execute(query).tuples()})
+    return found
 
 
 def documents_by_id(session: Session, ids: Iterable[int]) -> dict[int, DocumentRow]:
@@ -106,11 +134,20 @@ def create_run(session: Session, pipeline: str, spec: dict[str, Any], llm: str |
     return run.id
 
 
-def attach_documents(session: Session, run_id: int, document_ids: Sequence[int]) -> None:
-    already = set(session.scalars(select(RunDocumentRow.document_id).where(RunDocumentRow.run_id == run_id)))
-    for position, doc_id in enumerate(dict.fromkeys(document_ids)):
-        if doc_id not in already:
-            session.add(RunDocumentRow(run_id=run_id, document_id=doc_id, position=position))
+def attach_documents(session: Session, run_id: int, document_ids: Sequence[int], first_position: int = 0) -> int:
+    """Link documents to a run (those already linked are skipped), numbered from ``first_position``;
+    returns how many were linked (a chunked caller adds it to its next ``first_position``)."""
+    wanted = list(dict.fromkeys(document_ids))
+    already: set[int] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        already.update(session.scalars(select(RunDocumentRow.document_id).where(
+            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(wanted[start:start + _IN_CHUNK]))))
+    rows = [{"run_id": run_id, "document_id": doc_id, "position": first_position + offset, "status": "pending",
+             "result_keys": {}}
+            for offset, doc_id in enumerate(d for d in wanted if d not in already)]
+    if rows:
+        _insert_many(session, RunDocumentRow, rows)
+    return len(rows)
 
 
 def finish_run(session: Session, run_id: int, status: str, stats: dict[str, Any]) -> None:
@@ -143,13 +180,27 @@ def run_links(session: Session, run_id: int) -> list[RunDocumentRow]:
 
 
 def set_document_outcomes(session: Session, run_id: int, outcomes: Mapping[int, DocumentOutcome]) -> None:
-    """Give each document of the run (by document id) its final status and result keys."""
-    for link in run_links(session, run_id):
-        outcome = outcomes.get(link.document_id)
-        if outcome is not None:
+    """Give documents of the run (by document id) their final status and result keys."""
+    ids = list(outcomes)
+    for start in range(0, len(ids), _IN_CHUNK):
+        links = session.scalars(select(RunDocumentRow).where(
+            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(ids[start:start + _IN_CHUNK])))
+        for link in links:
+            outcome = outcomes[link.document_id]
             link.status = outcome.status
             link.result_keys = dict(outcome.result_keys)
     session.flush()
+
+
+def result_statuses(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """Result key → status (``ok``/``failed``) of the stored results among ``keys``, without their outputs."""
+    key_list = list(keys)
+    found: dict[str, str] = {}
+    for start in range(0, len(key_list), _IN_CHUNK):
+        query = select(StageResultRow.result_key, StageResultRow.status).where(
+            StageResultRow.result_key.in_(key_list[start:start + _IN_CHUNK]))
+        found.update({key: status for key, status in session.execute(query).tuples()})
+    return found
 
 
 def failed_results_of_run(session: Session, run_id: int, stage: str) -> list[tuple[DocumentRow, StageResultRow]]:
@@ -166,51 +217,54 @@ def failed_results_of_run(session: Session, run_id: int, stage: str) -> list[tup
 def results_by_key(session: Session, keys: Iterable[str]) -> dict[str, StageResultRow]:
     key_list = list(keys)
     found: dict[str, StageResultRow] = {}
-    for start in range(0, len(key_list), 500):
-        chunk = key_list[start:start + 500]
+    for start in range(0, len(key_list), _IN_CHUNK):
+        chunk = key_list[start:start + _IN_CHUNK]
         for row in session.scalars(select(StageResultRow).where(StageResultRow.result_key.in_(chunk))):
             found[row.result_key] = row
     return found
 
 
 def save_results(session: Session, records: Sequence[ResultRecord]) -> None:
-    """Upsert by result key: an earlier row with the same key (e.g. a failure) is replaced."""
-    if not records:
+    """Upsert by result key: an earlier row with the same key (e.g. a failure) is replaced. Bulk statements:
+    one DELETE per 500 keys (the database cascades to the typed rows), one INSERT … RETURNING for the results
+    and one INSERT per typed table (entities, labels, summaries)."""
+    unique = list({record.result_key: record for record in records}.values())  # one row per key, the last wins
+    if not unique:
         return
-    keys = [r.result_key for r in records]
-    for start in range(0, len(keys), 500):
-        session.execute(delete(StageResultRow).where(StageResultRow.result_key.in_(keys[start:start + 500])))
-    session.flush()
-    for record in records:
-        row = StageResultRow(
-            result_key=record.result_key, document_id=record.document_id, run_id=record.run_id,
-            stage=record.stage, field=record.field, stage_version=record.stage_version,
-            model_id=record.model_id, prompt_version=record.prompt_version,
-            status="ok" if record.failure is None else "failed",
-            output_type=type(record.output).__name__ if record.output is not None else None,
-            output=record.output.model_dump(mode="json") if record.output is not None else None,
-            error_kind=record.failure.kind if record.failure else None,
-            error=record.failure.message if record.failure else None,
-            raw_answer=record.failure.raw_answer if record.failure else None,
-            latency_ms=record.usage.latency_ms, prompt_tokens=record.usage.prompt_tokens,
-            completion_tokens=record.usage.completion_tokens, llm_calls=record.usage.llm_calls,
-        )
-        _add_typed_children(row, record)
-        session.add(row)
-    session.flush()
-
-
-def _add_typed_children(row: StageResultRow, record: ResultRecord) -> None:
-    output = record.output
-    if isinstance(output, Entities):
-        row.entities = [EntityRow(document_id=record.document_id, start=e.start, end=e.end, label=e.label,
-                                  text=e.text) for e in output.entities]
-    elif isinstance(output, Classification):
-        row.labels = [LabelRow(document_id=record.document_id, task=record.stage, label=output.label,
-                               score=output.score, scores=output.scores)]
-    elif isinstance(output, Summary):
-        row.summaries = [SummaryRow(document_id=record.document_id, method=output.method, text=output.text,
-                                    word_count=len(output.text.split()))]
+    keys = [r.result_key for r in unique]
+    for start in range(0, len(keys), _IN_CHUNK):
+        session.execute(delete(StageResultRow).where(StageResultRow.result_key.in_(keys[start:start + _IN_CHUNK])),
+                        execution_options={"synchronize_session": False})
+    now = utcnow()
+    rows = [{
+        "result_key": r.result_key, "document_id": r.document_id, "run_id": r.run_id, "stage": r.stage,
+        "field": r.field, "stage_version": r.stage_version, "model_id": r.model_id,
+        "prompt_version": r.prompt_version, "status": "ok" if r.failure is None else "failed",
+        "output_type": type(r.output).__name__ if r.output is not None else None,
+        "output": r.output.model_dump(mode="json") if r.output is not None else None,
+        "error_kind": r.failure.kind if r.failure else None, "error": r.failure.message if r.failure else None,
+        "raw_answer": r.failure.raw_answer if r.failure else None, "latency_ms": r.usage.latency_ms,
+        "prompt_tokens": r.usage.prompt_tokens, "completion_tokens": r.usage.completion_tokens,
+        "llm_calls": r.usage.llm_calls, "created_at": now,
+    } for r in unique]
+    # Core executemany (not ORM bulk, not RETURNING, which SQLite runs row by row): the fast path on both databases
+    _insert_many(session, StageResultRow, rows)
+    ids = _ids_by(session, StageResultRow.result_key, StageResultRow.id, keys)
+    children: dict[type[Any], list[dict[str, Any]]] = {EntityRow: [], LabelRow: [], SummaryRow: []}
+    for result_id, record in zip((ids[k] for k in keys), unique, strict=True):
+        output, base = record.output, {"result_id": result_id, "document_id": record.document_id}
+        if isinstance(output, Entities):
+            children[EntityRow] += [{**base, "start": e.start, "end": e.end, "label": e.label, "text": e.text}
+                                    for e in output.entities]
+        elif isinstance(output, Classification):
+            children[LabelRow].append({**base, "task": record.stage, "label": output.label, "score": output.score,
+                                       "scores": output.scores})
+        elif isinstance(output, Summary):
+            children[SummaryRow].append({**base, "method": output.method, "text": output.text,
+                                         "word_count": len(output.text.split())})
+    for model, child_rows in children.items():
+        if child_rows:
+            _insert_many(session, model, child_rows)
 
 
 def output_of(row: StageResultRow) -> StageOutput | None:

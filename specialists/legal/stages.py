@@ -40,6 +40,7 @@ class LegalSummarizerStage(Stage[Summary]):
     """
 
     name: ClassVar[str] = "summarize.legal"
+    preferred_batch: ClassVar[int] = 32
     version: ClassVar[str] = "2"  # 2: official BillSum layout (hard wraps, SEC. n., TeX quotes)
     output_type = Summary
     default_input = "text"
@@ -105,6 +106,7 @@ class LeadSummarizerStage(Stage[Summary]):
     (the last one cut to fit). No model."""
 
     name: ClassVar[str] = "summarize.lead"
+    preferred_batch: ClassVar[int] = 1000
     version: ClassVar[str] = "1"
     output_type = Summary
     default_input = "text"

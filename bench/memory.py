@@ -1,0 +1,40 @@
+"""Peak memory of ``tandem run`` with the default pipeline on the bundled samples, every process counted.
+
+    python bench/memory.py [PATH ...] [--llm SPEC] [--quick]
+
+Samples the resident memory of the command and all its descendants (Prefect's temporary API server
+included) every 0.2 s while it runs the default pipeline (``cleanup → summarize → ner.spacy``, the
+embedded SmolLM2) over ``examples/docs`` into a fresh SQLite file. Prints the peak and one JSON line
+(``peak_rss_mb``). The promise it checks: the small models fit a 2 GB machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import REPO, emit, tandem_run  # noqa: E402 - the bench folder is not a package
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "examples" / "docs"])
+    parser.add_argument("--llm", default=None, help="LLM backend (default: the embedded SmolLM2)")
+    parser.add_argument("--quick", action="store_true", help="the specialists-only 'ner' pipeline: a smoke test")
+    args = parser.parse_args(argv)
+    pipeline = "ner" if args.quick else "default"
+    with tempfile.TemporaryDirectory(prefix="tandem-memory-") as tmp:
+        run = tandem_run(args.paths, Path(tmp) / "results.db", pipeline, ["--llm", args.llm] if args.llm else [])
+    print(f"pipeline {pipeline} over {', '.join(map(str, args.paths))}: peak RSS {run.peak_rss_mb:.0f} MB "
+          f"(all processes), {run.wall_s:.1f} s, {run.llm_calls} LLM calls")
+    emit({"benchmark": "memory", "pipeline": pipeline, "peak_rss_mb": round(run.peak_rss_mb),
+          "wall_s": round(run.wall_s, 1), "llm_calls": run.llm_calls})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

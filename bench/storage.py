@@ -1,0 +1,93 @@
+"""Bulk result writes: rows per second into the results store, SQLite and (when configured) PostgreSQL.
+
+    python bench/storage.py [--rows 20000] [--batch 1000] [--pg URL] [--quick]
+
+Registers N documents, then stores one classification and one NER result per document (two entities
+each) through :func:`storage.repository.save_results`, one transaction per batch, as the flow does; then
+the same again (an upsert replacing every row). Prints result rows per second for each database and
+phase, and one JSON line (``sqlite_rows_s``: the first write on SQLite; ``ratio``: PostgreSQL over SQLite
+when PostgreSQL was measured). PostgreSQL: ``--pg`` or ``$TANDEM_BENCH_PG_URL`` (a throw-away database:
+the tables are created there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import emit, sms_messages  # noqa: E402 - the bench folder is not a package
+
+
+def measure(url: str, rows: int, batch: int) -> dict[str, float]:
+    """Result rows per second for a first write and for an upsert of the same keys."""
+    from flows.pipeline import batched
+    from stages.contracts import Classification, Entities, Entity
+    from storage import repository as repo
+    from storage.db import create_db_engine, unit_of_work
+
+    engine = create_db_engine(url)
+    records = [repo.DocumentRecord(content_hash=f"bench-{url[:8]}-{doc_id}", source="bench", text=text)
+               for doc_id, _label, text in sms_messages(rows // 2)]
+    with unit_of_work(engine) as session:
+        ids = repo.register_documents(session, records)
+
+    def results(doc_ids: list[int]) -> list[repo.ResultRecord]:
+        out: list[repo.ResultRecord] = []
+        for doc_id in doc_ids:
+            out.append(repo.ResultRecord(
+                result_key=f"c{doc_id}", document_id=doc_id, stage="classify.spam", field="spam", stage_version="1",
+                model_id="bench", prompt_version="",
+                output=Classification(label="ham", score=0.9, scores={"ham": 0.9, "spam": 0.1})))
+            out.append(repo.ResultRecord(
+                result_key=f"n{doc_id}", document_id=doc_id, stage="ner.spacy", field="entities", stage_version="1",
+                model_id="bench", prompt_version="",
+                output=Entities(entities=[Entity(start=0, end=4, label="PERSON", text="Anna"),
+                                          Entity(start=8, end=14, label="GPE", text="London")])))
+        return out
+
+    prepared = [results(chunk) for chunk in batched(ids, batch // 2)]  # what the stages hand over
+    rates: dict[str, float] = {}
+    for phase in ("first", "upsert"):
+        start = time.perf_counter()
+        for chunk_records in prepared:
+            with unit_of_work(engine) as session:
+                repo.save_results(session, chunk_records)
+        rates[phase] = 2 * len(ids) / (time.perf_counter() - start)
+    engine.dispose()
+    return rates
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=20000, help="result rows to write (default 20000)")
+    parser.add_argument("--batch", type=int, default=1000, help="rows per transaction (default 1000)")
+    parser.add_argument("--pg", default=os.environ.get("TANDEM_BENCH_PG_URL"), help="PostgreSQL URL (optional)")
+    parser.add_argument("--quick", action="store_true", help="1,000 rows: a smoke test of the benchmark")
+    args = parser.parse_args(argv)
+    rows = 1000 if args.quick else args.rows
+    found: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="tandem-storage-") as tmp:
+        found["sqlite"] = measure(f"sqlite:///{tmp}/bench.db", rows, args.batch)
+    if args.pg:
+        found["postgresql"] = measure(args.pg, rows, args.batch)
+    print(f"{rows} result rows (classification + NER with 2 entities each), {args.batch} per transaction")
+    for name, rates in found.items():
+        print(f"  {name:<11} first write {rates['first']:9.0f} rows/s   upsert {rates['upsert']:9.0f} rows/s")
+    result: dict[str, object] = {"benchmark": "storage", "rows": rows, "batch": args.batch,
+                                 "sqlite_rows_s": round(found["sqlite"]["first"]),
+                                 "sqlite_upsert_rows_s": round(found["sqlite"]["upsert"])}
+    if "postgresql" in found:
+        result["postgresql_rows_s"] = round(found["postgresql"]["first"])
+        result["ratio"] = round(found["postgresql"]["first"] / found["sqlite"]["first"], 3)
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
