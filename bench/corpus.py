@@ -18,9 +18,11 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,6 +205,26 @@ def last_run_stats(db: Path) -> dict[str, Any]:
         stats = connection.execute(text("SELECT stats FROM pipeline_runs ORDER BY id DESC LIMIT 1")).scalar_one()
     engine.dispose()
     return dict(json.loads(stats) if isinstance(stats, str) else stats)
+
+
+@contextmanager
+def prefect_server() -> Iterator[dict[str, str]]:
+    """A ``tandem server`` of its own (free loopback port, temporary TANDEM_HOME), stopped afterwards; yields
+    the environment under which ``tandem`` commands find it."""
+    import socket
+
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-home-") as home, socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        env = {**os.environ, "TANDEM_HOME": home}
+        env.pop("PREFECT_API_URL", None)
+        subprocess.run([*tandem_command(), "server", "start", "--port", str(port)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        try:
+            yield {"TANDEM_HOME": home}
+        finally:
+            subprocess.run([*tandem_command(), "server", "stop"], env=env, stdout=subprocess.DEVNULL)
 
 
 def emit(result: dict[str, Any]) -> None:

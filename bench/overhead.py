@@ -22,6 +22,7 @@ import json
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import (  # noqa: E402 - the bench folder is not a package
     emit,
     ensure_spam_model,
+    prefect_server,
     specialists_spec,
     tandem_run,
     write_sms_corpus,
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                         "stages' preferred sizes)")
     parser.add_argument("--models-dir", type=Path, default=None, help="folder with a 'spam' classifier (default: "
                         "a quick TF-IDF one is trained in a temporary folder)")
+    parser.add_argument("--server", action="store_true", help="run against a Prefect server started for the "
+                        "benchmark (tandem server start) instead of Prefect's temporary API")
     parser.add_argument("--quick", action="store_true", help="200 documents: a smoke test of the benchmark")
     args = parser.parse_args(argv)
     n = 200 if args.quick else args.n
@@ -78,19 +82,21 @@ def main(argv: list[str] | None = None) -> int:
         spec = specialists_spec(folder / "specialists.yaml")
         docs, loop_s = plain_loop(corpus, spec, models_dir)
         extra = ["--models-dir", str(models_dir)] + (["--batch-size", str(args.batch_size)] if args.batch_size else [])
-        run = tandem_run([corpus], folder / "results.db", str(spec), extra)
+        with prefect_server() if args.server else nullcontext({}) as env:
+            run = tandem_run([corpus], folder / "results.db", str(spec), extra, env=env)
         wall, peak_mb, timings = run.wall_s, run.peak_rss_mb, run.timings
     stages_s = timings.get("stages_s", wall)
     flow_s = stages_s + sum(timings.get(k, 0.0) for k in ("register_s", "load_s", "finish_s"))
     loop_rate, flow_rate, command_rate = docs / loop_s, docs / stages_s, docs / wall
-    print(f"{docs} documents, classify.spam + ner.spacy")
+    print(f"{docs} documents, classify.spam + ner.spacy, "
+          + ("against a running Prefect server" if args.server else "Prefect's temporary API"))
     print(f"  plain loop (batches of {LOOP_BATCH})      {loop_rate:8.0f} docs/s   1.00x")
     print(f"  flow alone (first batch → last write) {flow_rate:8.0f} docs/s   {flow_rate / loop_rate:.2f}x")
     print(f"  tandem run (whole command)            {command_rate:8.0f} docs/s   {command_rate / loop_rate:.2f}x")
     print(f"  registering {timings.get('register_s', 0):.1f} s, loading models {timings.get('load_s', 0):.1f} s, "
           f"settling outcomes {timings.get('finish_s', 0):.1f} s, fixed start-up and shutdown {wall - flow_s:.1f} s, "
           f"peak RSS {peak_mb:.0f} MB")
-    emit({"benchmark": "overhead", "docs": docs, "loop_docs_s": round(loop_rate, 1),
+    emit({"benchmark": "overhead", "docs": docs, "server": args.server, "loop_docs_s": round(loop_rate, 1),
           "flow_docs_s": round(flow_rate, 1), "command_docs_s": round(command_rate, 1),
           "ratio": round(flow_rate / loop_rate, 3), "command_ratio": round(command_rate / loop_rate, 3),
           "register_s": timings.get("register_s"), "load_s": timings.get("load_s"),

@@ -37,6 +37,7 @@ from flows.cli_deploy import serve_command, trigger_command
 from flows.cli_distill import distill_command
 from flows.cli_ner import eval_ner_command, train_ner_command
 from flows.cli_pipelines import pipelines_command
+from flows.cli_server import server_app
 from flows.cli_summarize import eval_summarize_command
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -54,6 +55,15 @@ compare_app = typer.Typer(no_args_is_help=True, help="LLM or specialist? Run bot
 DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 
 
+@app.callback()
+def _use_tandem_server() -> None:
+    """Before any command: use the Prefect server 'tandem server start' left running, when PREFECT_API_URL is
+    not set (Prefect reads its settings on first import, which comes later)."""
+    from flows.server import use_running_server
+
+    use_running_server()
+
+
 def run(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .jsonl, .csv).",
                                                 show_default=False)],
@@ -67,21 +77,32 @@ def run(
     models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
     max_doc_mb: Annotated[float, typer.Option(help="Larger documents are recorded as failed (too_large).")] = 5.0,
     output_format: Annotated[str, typer.Option("--format", help="Result display: table | json | none.")] = "table",
+    runner: Annotated[str, typer.Option(
+        "--runner", help="local: batches one after the other in this process; dask: batches spread over a "
+        "Dask cluster (a local one of --workers processes, or --dask-address).")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Worker processes of the local Dask cluster (default: the CPU count).",
+        show_default=False)] = None,
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", help="Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
+        show_default=False)] = None,
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
     from flows.ingest import InputError, expand_paths
-    from flows.pipeline import stage_batch_sizes
+    from flows.pipeline import get_pipeline, preload_in_background, stage_batch_sizes
     from stages.llm.backends import LLMConfigError, parse_llm_spec
-    from stages.pipeline_spec import Pipeline, PipelineError
+    from stages.pipeline_spec import PipelineError
     from storage.db import describe_db, resolve_db_url
 
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
+    from flows.server import start_temporary_api_early
+
     url = resolve_db_url(db)
     every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
         parse_llm_spec(llm)
-        built = Pipeline.load(pipeline, llm=llm, models_dir=models_dir)
+        built = get_pipeline(pipeline, llm, models_dir)  # the instance the flow will use (same process)
         stage_batch_sizes(built, every_stage, per_stage)
         files = expand_paths(paths)
     except (PipelineError, LLMConfigError, InputError, ValueError) as exc:
@@ -93,12 +114,21 @@ def run(
     err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
               + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
 
-    from flows.pipeline import tandem_pipeline
+    from flows.pipeline import pipeline_flow
 
+    try:
+        pipeline_fn = pipeline_flow(runner, workers, dask_address)
+    except ValueError as exc:
+        fail(str(exc))
+    api_starting = start_temporary_api_early()  # only now: a usage error above exits before any server starts
+    if runner == "local":
+        preload_in_background(built)  # the batches run in this process: load while Prefect starts
+    if api_starting is not None:
+        api_starting.join()
     with progress_bars():
-        summary = tandem_pipeline(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
-                                  batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,
-                                  stage_batch_size=per_stage or None)
+        summary = pipeline_fn(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
+                              batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,
+                              stage_batch_size=per_stage or None, parallel=runner != "local")
 
     if output_format != "none":
         _show_results(url, summary.run_id, output_format)
@@ -178,6 +208,7 @@ app.command("serve")(serve_command)
 app.command("trigger")(trigger_command)
 app.command("distill")(distill_command)
 app.add_typer(train_app, name="train")
+app.add_typer(server_app, name="server")
 app.add_typer(eval_app, name="eval")
 app.add_typer(compare_app, name="compare")
 train_app.command("classify")(train_classify_command)

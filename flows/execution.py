@@ -35,13 +35,15 @@ def result_key(content_hash: str, fingerprint: dict[str, Any], input_keys: dict[
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str]) -> dict[str, dict[str, str]]:
-    """For each document: output field -> result key, for every stage of the pipeline."""
-    fingerprints = [stage_fingerprint(stage) for stage in pipeline.stages]
+def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str], upto: int | None = None) -> dict[str, dict[str, str]]:
+    """For each document: output field -> result key, for every stage of the pipeline (or its first
+    ``upto + 1`` stages: a stage's key depends only on the stages before it)."""
+    stages = pipeline.stages if upto is None else pipeline.stages[:upto + 1]
+    fingerprints = [stage_fingerprint(stage) for stage in stages]
     plans: dict[str, dict[str, str]] = {}
     for content_hash in content_hashes:
         keys = {"text": content_hash}
-        for stage, fingerprint in zip(pipeline.stages, fingerprints):
+        for stage, fingerprint in zip(stages, fingerprints):
             inputs = {name: keys[name] for name in stage.reads}
             keys[stage.writes[0]] = result_key(content_hash, fingerprint, inputs)
         del keys["text"]
@@ -66,7 +68,7 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
     stats = StageStats(stage=stage.stage_id, documents=len(document_ids))
     with unit_of_work(engine) as session:
         documents = repo.documents_by_id(session, document_ids)
-        plans = plan_keys(pipeline, [documents[i].content_hash for i in document_ids])
+        plans = plan_keys(pipeline, [documents[i].content_hash for i in document_ids], upto=stage_index)
         upstream_keys = {plans[documents[i].content_hash][name] for i in document_ids
                          for name in stage.reads if name != "text"}
         own_keys = {plans[documents[i].content_hash][out_field] for i in document_ids}
@@ -136,5 +138,7 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
             stats.processed += 1
     stats.latency_ms = elapsed_ms
     with unit_of_work(engine) as session:
-        repo.save_results(session, records)
+        # only keys found stored (failures being replaced) can need a DELETE first; a concurrent run that
+        # stored one meanwhile is caught by the unique key and retried by the task
+        repo.save_results(session, records, replaces={k for k in own_keys if k in stored})
     return stats

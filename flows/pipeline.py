@@ -7,19 +7,23 @@ Parameters are plain names and numbers (no live clients), so runs are reproducib
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from itertools import islice
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import get_run_context
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from flows.execution import plan_keys, run_stage_batch
+from flows.execution import load_stage, plan_keys, run_stage_batch
 from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
 from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
@@ -49,6 +53,23 @@ def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeli
         return _pipelines[key]
 
 
+def preload_in_background(pipeline: Pipeline) -> threading.Thread:
+    """Start loading the stages' models in a daemon thread, so the load overlaps Prefect's start and the
+    reading of the inputs; a batch that needs a model first waits for it (see ``load_stage``). A stage that
+    fails to load here fails again, with its error recorded, in its first batch."""
+
+    def load_all() -> None:
+        for stage in pipeline.stages:
+            try:
+                load_stage(stage)
+            except Exception:  # noqa: BLE001 - the batch that needs it records the failure
+                return
+
+    thread = threading.Thread(target=load_all, name="tandem-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 #: input documents read, registered and linked to the run per transaction (memory stays flat)
 REGISTER_CHUNK = 1000
 #: documents whose outcome is settled per transaction when a run finishes
@@ -59,16 +80,13 @@ _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fal
 @task(name="register-documents", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       **_TASK_OPTIONS)
 def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm: str | None,
-                       models_dir: str | None, max_doc_mb: float) -> tuple[int, list[int]]:
+                       models_dir: str | None, max_doc_mb: float, flow_run_id: str | None = None
+                       ) -> tuple[int, list[int]]:
     """Read inputs as a stream, store documents (deduplicated by content hash) and read failures in chunks
     of :data:`REGISTER_CHUNK`, each in one transaction with bulk inserts; open a run. Returns the run id and
     the ids of the documents to process (never their texts)."""
     pipeline = get_pipeline(pipeline_source, llm, models_dir)
     engine = engine_for(db_url)
-    try:
-        flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
-    except Exception:  # noqa: BLE001 - outside a flow run
-        flow_run_id = None
     with unit_of_work(engine) as session:
         run_id = repo.create_run(session, pipeline.name, pipeline.spec.model_dump(mode="json"), llm, flow_run_id)
     good: dict[int, None] = {}
@@ -177,11 +195,19 @@ def _artifact_markdown(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-@flow(name="tandem-pipeline", log_prints=True)
+def flow_run_name() -> str:
+    """A run's name in the Prefect UI: the pipeline, what it read and when (``ner · docs · 2026-11-26 23:50``)."""
+    params = flow_run.parameters or {}
+    paths = list(params.get("paths") or [])
+    what = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} inputs"
+    return f"{Path(str(params.get('pipeline') or 'default')).name} · {what} · {datetime.now():%Y-%m-%d %H:%M}"
+
+
+@flow(name="tandem-pipeline", log_prints=True, flow_run_name=flow_run_name)
 def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | None = None,
                     llm: str | None = None, batch_size: int | None = None, models_dir: str | None = None,
-                    max_doc_mb: float = DEFAULT_MAX_DOC_MB, stage_batch_size: dict[str, int] | None = None
-                    ) -> RunSummary:
+                    max_doc_mb: float = DEFAULT_MAX_DOC_MB, stage_batch_size: dict[str, int] | None = None,
+                    parallel: bool = False) -> RunSummary:
     """Run ``pipeline`` (a built-in name or a YAML/TOML spec file) over files/folders in ``paths``.
 
     Results go to ``db_url`` (default ``$TANDEM_DB_URL`` or ``sqlite:///tandem.db``). Each stage gets its
@@ -190,13 +216,17 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     through all stages one chunk (the largest batch) at a time, so the first results are stored before the
     last documents are read by the first stage. Returns the run summary (run id, counts, per-stage
     statistics, timings); failures are stored, never raised.
+
+    ``parallel``: submit the batches to the flow's task runner (set a distributed one, e.g. Dask, with
+    :func:`pipeline_flow`) instead of running them one after the other in this process.
     """
     logger = get_run_logger()
     url = resolve_db_url(db_url)
     built = get_pipeline(pipeline, llm, models_dir)  # validates before any document is read
     sizes = stage_batch_sizes(built, batch_size, stage_batch_size)
     started = time.perf_counter()
-    run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb)
+    run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb,
+                                         str(flow_run.id) if flow_run.id else None)
     registered = time.perf_counter()
     logger.info("run %s: %d documents to process with %s", run_id, len(doc_ids),
                 " → ".join(f"{s.stage_id} ({size}/task)" for s, size in zip(built.stages, sizes)))
@@ -206,18 +236,36 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     done = [0] * len(sizes)
     for stage in built.stages:
         report_progress(stage.stage_id, 0, len(doc_ids))
+    submitted: list[tuple[int, int, PrefectFuture[StageStats]]] = []
     for chunk in batched(doc_ids, max(sizes)):
+        upstream: list[PrefectFuture[StageStats]] = []
         for index, stage in enumerate(built.stages):
+            current: list[PrefectFuture[StageStats]] = []
             for batch in batched(chunk, sizes[index]):
                 numbers[index] += 1
-                stats = stage_batch_task(url, pipeline, llm, models_dir, index, stage.stage_id,
-                                         f"batch {numbers[index]}/{totals[index]}", list(batch), run_id)
-                all_stats.append(stats)
-                done[index] += len(batch)
-                report_progress(stage.stage_id, done[index], len(doc_ids))
+                args: dict[str, Any] = {
+                    "db_url": url, "pipeline_source": pipeline, "llm": llm, "models_dir": models_dir,
+                    "stage_index": index, "stage_name": stage.stage_id,
+                    "batch_label": f"batch {numbers[index]}/{totals[index]}", "document_ids": list(batch),
+                    "run_id": run_id}
+                if not parallel:  # one batch after the other, in this process
+                    all_stats.append(stage_batch_task(**args))
+                    done[index] += len(batch)
+                    report_progress(stage.stage_id, done[index], len(doc_ids))
+                    continue
+                # on a distributed runner a stage's batches wait only for the previous stage's on the same chunk
+                future = stage_batch_task.submit(**args, wait_for=upstream)
+                current.append(future)
+                submitted.append((index, len(batch), future))
+            upstream = current
+    for index, size, future in submitted:
+        all_stats.append(future.result())
+        done[index] += size
+        report_progress(built.stages[index].stage_id, done[index], len(doc_ids))
+    process_s = time.perf_counter() - registered
     load_s = sum(stats.load_ms for stats in all_stats) / 1000  # models load in the first batch that needs them
-    timings = {"register_s": round(registered - started, 3), "load_s": round(load_s, 3),
-               "stages_s": round(time.perf_counter() - registered - load_s, 3)}
+    timings = {"register_s": round(registered - started, 3), "process_s": round(process_s, 3),
+               "load_s": round(load_s, 3), "stages_s": round(max(process_s - load_s, 0.0), 3)}
     summary = finish_run(url, pipeline, llm, models_dir, run_id, all_stats, timings)
     with unit_of_work(engine_for(url)) as session:
         summary.ingest_failures = [
@@ -228,3 +276,24 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
                              description=f"Tandem run {run_id}: counts, failures, per-stage latency")
     logger.info("run %s finished: %d succeeded, %d failed", run_id, summary.succeeded, summary.failed)
     return summary
+
+
+def pipeline_flow(runner: str = "local", workers: int | None = None, address: str | None = None) -> Any:
+    """The pipeline flow for a runner: ``local`` (batches one after the other in this process) or ``dask``
+    (a local Dask cluster of ``workers`` single-threaded processes, or the cluster at ``address``); call the
+    result like :func:`tandem_pipeline`, with ``parallel=True`` for Dask."""
+    if runner == "local":
+        return tandem_pipeline
+    if runner != "dask":
+        raise ValueError(f"unknown runner {runner!r}: choose local or dask")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise ValueError("the dask runner needs prefect-dask: pip install 'tandem[dask]'") from exc
+    if address:
+        task_runner = DaskTaskRunner(address=address)
+    else:
+        task_runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers or os.cpu_count() or 1,
+                                                     "threads_per_worker": 1, "processes": True,
+                                                     "dashboard_address": None})
+    return tandem_pipeline.with_options(task_runner=cast(Any, task_runner))

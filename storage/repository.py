@@ -224,16 +224,19 @@ def results_by_key(session: Session, keys: Iterable[str]) -> dict[str, StageResu
     return found
 
 
-def save_results(session: Session, records: Sequence[ResultRecord]) -> None:
+def save_results(session: Session, records: Sequence[ResultRecord], replaces: Iterable[str] | None = None) -> None:
     """Upsert by result key: an earlier row with the same key (e.g. a failure) is replaced. Bulk statements:
-    one DELETE per 500 keys (the database cascades to the typed rows), one INSERT … RETURNING for the results
-    and one INSERT per typed table (entities, labels, summaries)."""
+    one DELETE per 500 keys (the database cascades to the typed rows), one INSERT for the results, one
+    SELECT for their ids and one INSERT per typed table (entities, labels, summaries). ``replaces``: the
+    keys that may already be stored, when the caller knows (default: all of them)."""
     unique = list({record.result_key: record for record in records}.values())  # one row per key, the last wins
     if not unique:
         return
     keys = [r.result_key for r in unique]
-    for start in range(0, len(keys), _IN_CHUNK):
-        session.execute(delete(StageResultRow).where(StageResultRow.result_key.in_(keys[start:start + _IN_CHUNK])),
+    known = None if replaces is None else set(replaces)
+    stale = keys if known is None else [k for k in keys if k in known]
+    for start in range(0, len(stale), _IN_CHUNK):
+        session.execute(delete(StageResultRow).where(StageResultRow.result_key.in_(stale[start:start + _IN_CHUNK])),
                         execution_options={"synchronize_session": False})
     now = utcnow()
     rows = [{

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # CliRunner swaps stdout/stderr; Prefect's console log handler keeps the old stream, so keep it quiet
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+# a developer's running 'tandem server' must not leak into the tests (flows/server.py looks here)
+os.environ.setdefault("TANDEM_HOME", tempfile.mkdtemp(prefix="tandem-test-home-"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,188 @@
+"""A local Prefect server (API + UI) in the background, for interactive use: ``tandem server start|stop``.
+
+Without a server every ``tandem run`` starts Prefect's temporary API and stops it again (a few seconds
+per command, and the runs are only visible while it lives). ``tandem server start`` runs
+``prefect server start`` as a background process, waits until its API answers, and records where it is
+(``$TANDEM_HOME/server.json``, default ``~/.tandem``). Later ``tandem`` commands use it automatically when
+``PREFECT_API_URL`` is not set (see :func:`use_running_server`); ``PREFECT_API_URL`` always wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4200
+
+
+class ServerError(RuntimeError):
+    """The server could not be started or stopped (the message says why and where its log is)."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    pid: int
+    url: str
+    log: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api"
+
+
+def tandem_home() -> Path:
+    return Path(os.environ.get("TANDEM_HOME") or Path.home() / ".tandem")
+
+
+def _state_file() -> Path:
+    return tandem_home() / "server.json"
+
+
+def healthy(url: str, timeout: float = 1.0) -> bool:
+    """Whether the Prefect API at ``url`` (without ``/api``) answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/api/health", timeout=timeout) as response:  # noqa: S310 - loopback
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that has exited (reaped here)
+            return False
+    except ChildProcessError:
+        pass  # not our child: started by another tandem command
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_server() -> ServerInfo | None:
+    """The server ``tandem server start`` left running, if its process is alive and its API answers."""
+    try:
+        info = ServerInfo(**json.loads(_state_file().read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return info if _alive(info.pid) and healthy(info.url) else None
+
+
+def use_running_server() -> str | None:
+    """Point Prefect at the running ``tandem server`` when ``PREFECT_API_URL`` is not set; returns the API URL
+    used (None: the temporary API will start). Call before Prefect reads its settings."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    if not _state_file().exists():
+        return None
+    info = running_server()
+    if info is None:
+        return None
+    os.environ["PREFECT_API_URL"] = info.api_url
+    return info.api_url
+
+
+def _prefect_command() -> list[str]:
+    script = Path(sys.executable).with_name("prefect")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("prefect")
+    if found is None:
+        raise ServerError("the 'prefect' command is not installed next to this Python (pip install prefect)")
+    return [found]
+
+
+def start_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = 90.0) -> tuple[ServerInfo, bool]:
+    """Start ``prefect server start`` in the background (or find the one already running); wait until its API
+    answers. Returns the server and whether this call started it. Raises :class:`ServerError`."""
+    existing = running_server()
+    if existing is not None:
+        return existing, False
+    url = f"http://{host}:{port}"
+    if healthy(url):
+        raise ServerError(f"something already answers on {url} (another Prefect server?): use it with "
+                          f"PREFECT_API_URL={url}/api, or pick another --port")
+    home = tandem_home()
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "server.log"
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": f"{url}/api"}
+    env.pop("PREFECT_API_URL", None)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen([*_prefect_command(), "server", "start", "--host", host, "--port", str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                   start_new_session=True)
+    info = ServerInfo(pid=process.pid, url=url, log=str(log_path))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerError(f"the Prefect server exited with code {process.returncode} while starting; "
+                              f"see {log_path}")
+        if healthy(url):
+            _state_file().write_text(json.dumps(asdict(info)), encoding="utf-8")
+            return info, True
+        time.sleep(0.5)
+    _terminate(process.pid)
+    raise ServerError(f"the Prefect server did not answer on {url} within {timeout:.0f} s; see {log_path}")
+
+
+def _terminate(pid: int, grace: float = 10.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def stop_server() -> ServerInfo | None:
+    """Stop the server ``tandem server start`` started (its whole process group); None when none was running."""
+    try:
+        info = ServerInfo(**json.loads(_state_file().read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    if _alive(info.pid):
+        _terminate(info.pid)
+    _state_file().unlink(missing_ok=True)
+    return info
+
+
+def start_temporary_api_early() -> threading.Thread | None:
+    """When no server is configured, start Prefect's temporary API in a background thread now, so its few
+    seconds of start-up overlap the command's own (imports, reading the pipeline, loading models). Join the
+    thread before the first flow call; the flow then finds the API running (Prefect keeps one per process).
+    None when ``PREFECT_API_URL`` is set (nothing to start)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+
+    def start() -> None:
+        try:
+            from prefect.server.api.server import SubprocessASGIServer
+            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+                SubprocessASGIServer().start()
+        except Exception:  # noqa: BLE001 - the flow call starts it (and reports any error) itself
+            return
+
+    thread = threading.Thread(target=start, name="tandem-prefect-api", daemon=True)
+    thread.start()
+    return thread
