@@ -89,15 +89,13 @@ def run(
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
     from flows.ingest import InputError, expand_paths
-    from flows.pipeline import get_pipeline, preload_in_background, stage_batch_sizes
+    from flows.pipeline import get_pipeline, stage_batch_sizes
     from stages.llm.backends import LLMConfigError, parse_llm_spec
     from stages.pipeline_spec import PipelineError
     from storage.db import describe_db, resolve_db_url
 
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
-    from flows.server import start_temporary_api_early
-
     url = resolve_db_url(db)
     every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
@@ -120,11 +118,6 @@ def run(
         pipeline_fn = pipeline_flow(runner, workers, dask_address)
     except ValueError as exc:
         fail(str(exc))
-    api_starting = start_temporary_api_early()  # only now: a usage error above exits before any server starts
-    if runner == "local":
-        preload_in_background(built)  # the batches run in this process: load while Prefect starts
-    if api_starting is not None:
-        api_starting.join()
     with progress_bars():
         summary = pipeline_fn(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
                               batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,

@@ -68,6 +68,8 @@ def describe_stage(name: str) -> None:
         pass
     out.print(f"reads  [bold]{reads}[/] by default; change with 'input:'", highlight=False)
     out.print(f"writes [bold]{writes}[/] by default; change with 'output:'", highlight=False)
+    out.print(f"batch  [bold]{stage_class.preferred_batch}[/] documents per task by default; change with "
+              f"'tandem run --batch-size {name}=N'", highlight=False)
     if implied:
         out.print("implied by the name: " + ", ".join(f"{k}={v}" for k, v in implied.items()), highlight=False)
     table = Table(title="options")

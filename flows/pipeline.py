@@ -23,7 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from flows.execution import load_stage, plan_keys, run_stage_batch
+from flows.execution import plan_keys, run_stage_batch
 from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
 from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
@@ -51,23 +51,6 @@ def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeli
         if key not in _pipelines:
             _pipelines[key] = Pipeline.load(source, llm=llm, models_dir=models_dir)
         return _pipelines[key]
-
-
-def preload_in_background(pipeline: Pipeline) -> threading.Thread:
-    """Start loading the stages' models in a daemon thread, so the load overlaps Prefect's start and the
-    reading of the inputs; a batch that needs a model first waits for it (see ``load_stage``). A stage that
-    fails to load here fails again, with its error recorded, in its first batch."""
-
-    def load_all() -> None:
-        for stage in pipeline.stages:
-            try:
-                load_stage(stage)
-            except Exception:  # noqa: BLE001 - the batch that needs it records the failure
-                return
-
-    thread = threading.Thread(target=load_all, name="tandem-preload", daemon=True)
-    thread.start()
-    return thread
 
 
 #: input documents read, registered and linked to the run per transaction (memory stays flat)

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -164,25 +163,3 @@ def stop_server() -> ServerInfo | None:
     _state_file().unlink(missing_ok=True)
     return info
 
-
-def start_temporary_api_early() -> threading.Thread | None:
-    """When no server is configured, start Prefect's temporary API in a background thread now, so its few
-    seconds of start-up overlap the command's own (imports, reading the pipeline, loading models). Join the
-    thread before the first flow call; the flow then finds the API running (Prefect keeps one per process).
-    None when ``PREFECT_API_URL`` is set (nothing to start)."""
-    if os.environ.get("PREFECT_API_URL"):
-        return None
-
-    def start() -> None:
-        try:
-            from prefect.server.api.server import SubprocessASGIServer
-            from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-            if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-                SubprocessASGIServer().start()
-        except Exception:  # noqa: BLE001 - the flow call starts it (and reports any error) itself
-            return
-
-    thread = threading.Thread(target=start, name="tandem-prefect-api", daemon=True)
-    thread.start()
-    return thread

@@ -36,6 +36,27 @@ def default_gguf_path() -> Path:
 
 
 _locks: dict[str, threading.Lock] = {}
+#: most llama.cpp threads worth giving SmolLM2-sized models
+MAX_THREADS = 8
+
+
+def default_threads(cpu_count: int | None = None, load: float | None = None) -> int:
+    """llama.cpp threads for this process: ``$TANDEM_LLM_THREADS`` when set, else the cores not already busy
+    (CPU count minus the 1-minute load average, at least 1, at most :data:`MAX_THREADS`). llama.cpp threads
+    spin while they wait, so two processes that each take every core slow each other far more than 2×."""
+    override = os.environ.get("TANDEM_LLM_THREADS")
+    if override:
+        try:
+            return max(1, int(override))
+        except ValueError as exc:
+            raise ValueError(f"TANDEM_LLM_THREADS must be a whole number, not {override!r}") from exc
+    cores = cpu_count or os.cpu_count() or 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # pragma: no cover - platforms without a load average
+            load = 0.0
+    return max(1, min(cores - int(load + 0.5), MAX_THREADS))
 
 
 @lru_cache(maxsize=4)
@@ -48,6 +69,12 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
     return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
 
 
+@lru_cache(maxsize=1)
+def _threads_of_this_process() -> int:
+    """:func:`default_threads` decided once per process (so every stage shares one loaded model)."""
+    return default_threads()
+
+
 def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
@@ -57,7 +84,7 @@ class EmbeddedChatModel(BaseChatModel):
 
     model_path: str = Field(default_factory=lambda: str(default_gguf_path()))
     n_ctx: int = 4096
-    n_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    n_threads: int = Field(default_factory=lambda: _threads_of_this_process())
     temperature: float = 0.0
     max_tokens: int = 512
     repeat_penalty: float = 1.1

@@ -119,6 +119,7 @@ def test_pipeline_errors_exit_2_before_reading_documents(tmp_path: Path, monkeyp
         raise AssertionError("documents were read")
 
     monkeypatch.setattr(flows.ingest, "read_inputs", must_not_read)
+    monkeypatch.setattr(flows.ingest, "iter_inputs", must_not_read)
     (tmp_path / "a.txt").write_text("text")
     spec = tmp_path / "bad.yaml"
     spec.write_text("stages:\n  - stage: summarize\n    input: clean\n")
@@ -132,7 +133,24 @@ def test_pipeline_errors_exit_2_before_reading_documents(tmp_path: Path, monkeyp
     spec.write_text("stages: [cleanup, ner.nope]\n")
     result = runner.invoke(app, ["run", str(tmp_path / "a.txt"), "--pipeline", str(spec), "--db", url])
     assert result.exit_code == 2 and "unknown stage 'ner.nope'" in result.stderr
+    for bad, message in ((["--batch-size", "zero"], "N or STAGE=N"), (["--batch-size", "ner.spacy=0"], "positive"),
+                         (["--batch-size", "summarize=4"], "names no stage of this pipeline: summarize")):
+        result = runner.invoke(app, ["run", str(tmp_path / "a.txt"), "--pipeline", "ner", "--db", url, *bad])
+        assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_batch_sizes_come_from_the_stages_unless_overridden() -> None:
+    from flows.cli_common import parse_batch_sizes
+    from flows.pipeline import stage_batch_sizes
+    from stages.pipeline_spec import Pipeline
+
+    pipeline = Pipeline.load("default", llm="fake:x")
+    assert stage_batch_sizes(pipeline) == [8, 8, 1000]  # cleanup, summarize (LLM) · ner.spacy (specialist)
+    assert stage_batch_sizes(pipeline, 64) == [64, 64, 64]
+    assert stage_batch_sizes(pipeline, 64, {"ner.spacy": 500}) == [64, 64, 500]
+    assert parse_batch_sizes(["32", "ner.spacy=500"]) == (32, {"ner.spacy": 500})
+    assert parse_batch_sizes(None) == (None, {})
 
 
 def test_results_without_runs_and_help(tmp_path: Path) -> None:

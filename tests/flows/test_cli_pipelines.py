@@ -27,6 +27,9 @@ def test_stage_shows_reads_writes_options_and_defaults() -> None:
     assert shown.exit_code == 0, shown.stdout
     text = flat(shown.stdout)
     assert "reads clean (TextLike)" in text and "writes summary (Summary)" in text
+    assert "batch 8 documents per task" in text  # an LLM stage: small batches
+    ner = flat(runner.invoke(app, ["pipelines", "--stage", "ner.spacy"], terminal_width=200).stdout)
+    assert "batch 1000 documents per task" in ner and "--batch-size ner.spacy=N" in ner
     for option, default in (("max_sentences", "3"), ("chunk_tokens", "2800"), ("max_map_calls", "16"),
                             ("reduce_fan_in", "6"), ("passthrough_words", "30")):
         assert f"{option} │ int │ {default} │ yes" in text

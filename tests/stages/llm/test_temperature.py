@@ -49,3 +49,4 @@ def test_max_tokens_kwargs_per_backend() -> None:
     served = BackendSpec("openai", "m", "http://127.0.0.1:1/v1")
     assert max_tokens_kwargs(model, 10, served, 0.5) == {"max_tokens": 10, "extra_body": {"max_tokens": 10},
                                                          "temperature": 0.5}
+
