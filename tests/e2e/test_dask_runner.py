@@ -48,12 +48,16 @@ def test_dask_runner_stores_the_same_rows_as_the_default_runner(tmp_path: Path, 
     corpus.write_text("\n".join(lines) + '\n{"id": "bad", "text": ""}\n', encoding="utf-8")
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC, encoding="utf-8")
-    urls = {name: f"sqlite:///{tmp_path / name}.db" for name in ("local", "dask")}
+    urls = {name: f"sqlite:///{tmp_path / name}.db" for name in ("local", "dask", "cluster")}
     runner = CliRunner()
-    for name, extra in (("local", []), ("dask", ["--runner", "dask", "--workers", "2"])):
-        result = runner.invoke(app, ["run", str(corpus), "--pipeline", str(spec), "--db", urls[name],
-                                     "--batch-size", "7", "--format", "none", *extra])
-        assert result.exit_code == 3, result.output  # the empty record fails, the rest succeed
-    local, dask = stored(urls["local"]), stored(urls["dask"])
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        for name, extra in (("local", []), ("dask", ["--runner", "dask", "--workers", "2"]),
+                            ("cluster", ["--runner", "dask", "--dask-address", cluster.scheduler_address])):
+            result = runner.invoke(app, ["run", str(corpus), "--pipeline", str(spec), "--db", urls[name],
+                                         "--batch-size", "7", "--format", "none", *extra])
+            assert result.exit_code == 3, result.output  # the empty record fails, the rest succeed
+    local = stored(urls["local"])
     assert len(local["results"]) == 2 * 40 + 1 and len(local["entities"]) >= 80
-    assert local == dask
+    assert stored(urls["dask"]) == local and stored(urls["cluster"]) == local
