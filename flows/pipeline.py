@@ -74,18 +74,24 @@ def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm:
         run_id = repo.create_run(session, pipeline.name, pipeline.spec.model_dump(mode="json"), llm, flow_run_id)
     good: dict[int, None] = {}
     position = 0
-    for chunk in batched(iter_inputs(paths, max_doc_mb), REGISTER_CHUNK):
+    try:
+        for chunk in batched(iter_inputs(paths, max_doc_mb), REGISTER_CHUNK):
+            with unit_of_work(engine) as session:
+                ids = repo.register_documents(session, [item.record for item in chunk])
+                position += repo.attach_documents(session, run_id, ids, first_position=position)
+                failures = [
+                    repo.ResultRecord(result_key=ingest_result_key(item.record.content_hash), document_id=doc_id,
+                                      stage=INGEST_STAGE, field="text", stage_version="1", model_id="",
+                                      prompt_version="", failure=item.failure, run_id=run_id)
+                    for item, doc_id in zip(chunk, ids) if item.failure is not None
+                ]
+                repo.save_results(session, failures)
+            good.update((doc_id, None) for item, doc_id in zip(chunk, ids) if item.failure is None)
+    except Exception as exc:
+        # the chunks stored so far stay (a retry finds them); this run is closed as failed, not left running
         with unit_of_work(engine) as session:
-            ids = repo.register_documents(session, [item.record for item in chunk])
-            position += repo.attach_documents(session, run_id, ids, first_position=position)
-            failures = [
-                repo.ResultRecord(result_key=ingest_result_key(item.record.content_hash), document_id=doc_id,
-                                  stage=INGEST_STAGE, field="text", stage_version="1", model_id="",
-                                  prompt_version="", failure=item.failure, run_id=run_id)
-                for item, doc_id in zip(chunk, ids) if item.failure is not None
-            ]
-            repo.save_results(session, failures)
-        good.update((doc_id, None) for item, doc_id in zip(chunk, ids) if item.failure is None)
+            repo.finish_run(session, run_id, "failed", {"error": f"registering the inputs: {type(exc).__name__}"})
+        raise
     return run_id, list(good)
 
 
