@@ -62,6 +62,7 @@ class WordCountStage(Stage[Classification]):
     default_input: ClassVar[str] = "text"
     default_output: ClassVar[str] = "length"
     Options: ClassVar[type[StageOptions]] = WordCountOptions
+    preferred_batch: ClassVar[int] = 1000
     options: WordCountOptions
 
     def model_id(self) -> str:
@@ -110,6 +111,7 @@ def test_installed_plugin_is_listed_with_its_options(plugin_site: Path, tmp_path
     done = _tandem(["pipelines", "--stage", "length.words"], plugin_site, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "threshold" in done.stdout and "texts with more words than this are long" in done.stdout
+    assert "1000 documents per task" in done.stdout  # its declared preferred batch
 
 
 def test_plugin_stage_runs_in_tandem_run_and_is_stored_like_a_builtin(plugin_site: Path, tmp_path: Path) -> None:
