@@ -227,6 +227,27 @@ def prefect_server() -> Iterator[dict[str, str]]:
             subprocess.run([*tandem_command(), "server", "stop"], env=env, stdout=subprocess.DEVNULL)
 
 
+@dataclass
+class SampleRunArgs:
+    """What ``rerun.py`` and ``memory.py`` take: the inputs, the pipeline (``--quick``: the specialists-only
+    ``ner``) and the extra ``tandem run`` options (``--llm``)."""
+
+    paths: list[Path]
+    pipeline: str
+    extra: list[str]
+
+
+def parse_sample_run_args(description: str | None, argv: list[str] | None) -> SampleRunArgs:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "examples" / "docs"])
+    parser.add_argument("--llm", default=None, help="LLM backend (default: the embedded SmolLM2)")
+    parser.add_argument("--quick", action="store_true", help="the specialists-only 'ner' pipeline: a smoke test")
+    args = parser.parse_args(argv)
+    return SampleRunArgs(args.paths, "ner" if args.quick else "default", ["--llm", args.llm] if args.llm else [])
+
+
 def emit(result: dict[str, Any]) -> None:
     """The closing line of every benchmark: one JSON object."""
     print(json.dumps(result, sort_keys=True), flush=True)

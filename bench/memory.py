@@ -10,25 +10,20 @@ embedded SmolLM2) over ``examples/docs`` into a fresh SQLite file. Prints the pe
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import REPO, emit, tandem_run  # noqa: E402 - the bench folder is not a package
+from corpus import emit, parse_sample_run_args, tandem_run  # noqa: E402 - the bench folder is not a package
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "examples" / "docs"])
-    parser.add_argument("--llm", default=None, help="LLM backend (default: the embedded SmolLM2)")
-    parser.add_argument("--quick", action="store_true", help="the specialists-only 'ner' pipeline: a smoke test")
-    args = parser.parse_args(argv)
-    pipeline = "ner" if args.quick else "default"
+    args = parse_sample_run_args(__doc__, argv)
+    pipeline = args.pipeline
     with tempfile.TemporaryDirectory(prefix="tandem-memory-") as tmp:
-        run = tandem_run(args.paths, Path(tmp) / "results.db", pipeline, ["--llm", args.llm] if args.llm else [])
+        run = tandem_run(args.paths, Path(tmp) / "results.db", pipeline, args.extra)
     print(f"pipeline {pipeline} over {', '.join(map(str, args.paths))}: peak RSS {run.peak_rss_mb:.0f} MB "
           f"(all processes), {run.wall_s:.1f} s, {run.llm_calls} LLM calls")
     emit({"benchmark": "memory", "pipeline": pipeline, "peak_rss_mb": round(run.peak_rss_mb),

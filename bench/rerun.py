@@ -12,24 +12,18 @@ flow over the rerun's flow), ``command_ratio`` (the same for the whole commands,
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import REPO, emit, tandem_run  # noqa: E402 - the bench folder is not a package
+from corpus import emit, parse_sample_run_args, tandem_run  # noqa: E402 - the bench folder is not a package
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "examples" / "docs"])
-    parser.add_argument("--llm", default=None, help="LLM backend (default: the embedded SmolLM2)")
-    parser.add_argument("--quick", action="store_true", help="the specialists-only 'ner' pipeline: a smoke test")
-    args = parser.parse_args(argv)
-    pipeline = "ner" if args.quick else "default"
-    extra = ["--llm", args.llm] if args.llm else []
+    args = parse_sample_run_args(__doc__, argv)
+    pipeline, extra = args.pipeline, args.extra
     with tempfile.TemporaryDirectory(prefix="tandem-rerun-") as tmp:
         db = Path(tmp) / "results.db"
         first = tandem_run(args.paths, db, pipeline, extra)

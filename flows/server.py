@@ -71,13 +71,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def running_server() -> ServerInfo | None:
-    """The server ``tandem server start`` left running, if its process is alive and its API answers."""
+def _recorded_server() -> ServerInfo | None:
+    """The server ``tandem server start`` recorded (None: no record, or an unreadable one)."""
     try:
-        info = ServerInfo(**json.loads(_state_file().read_text(encoding="utf-8")))
+        return ServerInfo(**json.loads(_state_file().read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return info if _alive(info.pid) and healthy(info.url) else None
+
+
+def running_server() -> ServerInfo | None:
+    """The server ``tandem server start`` left running, if its process is alive and its API answers."""
+    info = _recorded_server()
+    return info if info is not None and _alive(info.pid) and healthy(info.url) else None
 
 
 def use_running_server() -> str | None:
@@ -85,8 +90,6 @@ def use_running_server() -> str | None:
     used (None: the temporary API will start). Call before Prefect reads its settings."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
-    if not _state_file().exists():
-        return None
     info = running_server()
     if info is None:
         return None
@@ -154,9 +157,8 @@ def _terminate(pid: int, grace: float = 10.0) -> None:
 
 def stop_server() -> ServerInfo | None:
     """Stop the server ``tandem server start`` started (its whole process group); None when none was running."""
-    try:
-        info = ServerInfo(**json.loads(_state_file().read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+    info = _recorded_server()
+    if info is None:
         return None
     if _alive(info.pid):
         _terminate(info.pid)

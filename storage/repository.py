@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
@@ -34,6 +34,14 @@ from storage.models import (
 
 #: ids or keys per ``IN (...)`` query (well under SQLite's and PostgreSQL's parameter limits)
 _IN_CHUNK = 500
+T = TypeVar("T")
+
+
+def _in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """``values`` in lists of :data:`_IN_CHUNK`, one ``IN (...)`` query each."""
+    items = list(values)
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start:start + _IN_CHUNK]
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ class ResultRecord:
 def register_documents(session: Session, records: Sequence[DocumentRecord]) -> list[int]:
     """Insert documents not seen before (by content hash) in one bulk INSERT; return their ids in input order."""
     hashes = list(dict.fromkeys(r.content_hash for r in records))
-    existing = _ids_by(session, DocumentRow.content_hash, DocumentRow.id, hashes)
+    existing = _pairs(session, DocumentRow.content_hash, DocumentRow.id, hashes)
     new: dict[str, DocumentRecord] = {}
     for record in records:
         if record.content_hash not in existing:
@@ -84,7 +92,7 @@ def register_documents(session: Session, records: Sequence[DocumentRecord]) -> l
         rows = [{"content_hash": r.content_hash, "source": r.source, "external_id": r.external_id, "text": r.text,
                  "char_count": len(r.text or ""), "metadata": r.metadata, "created_at": now} for r in new.values()]
         _insert_many(session, DocumentRow, rows)  # Core: column names ("metadata")
-        existing.update(_ids_by(session, DocumentRow.content_hash, DocumentRow.id, list(new)))
+        existing.update(_pairs(session, DocumentRow.content_hash, DocumentRow.id, list(new)))
     return [existing[r.content_hash] for r in records]
 
 
@@ -93,32 +101,31 @@ def _insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]])
     session.execute(insert(cast(Table, model.__table__)), rows)
 
 
-def _ids_by(session: Session, key_column: Any, id_column: Any, keys: Sequence[str]) -> dict[str, int]:
-    """``key → id`` for rows whose unique ``key_column`` is among ``keys`` (in chunks)."""
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), _IN_CHUNK):
-        query = select(key_column, id_column).where(key_column.in_(keys[start:start + _IN_CHUNK]))
-        found.update({key: row_id for key, row_id in session.execute(query).tuples()})
+def _pairs(session: Session, key_column: Any, value_column: Any, keys: Iterable[Any]) -> dict[Any, Any]:
+    """``key → value`` of the rows whose unique ``key_column`` is among ``keys`` (in chunks)."""
+    found: dict[Any, Any] = {}
+    for chunk in _in_chunks(keys):
+        query = select(key_column, value_column).where(key_column.in_(chunk))
+        found.update({key: value for key, value in session.execute(query).tuples()})
     return found
 
 
 def document_keys(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
     """Document id → (content hash, whether it has text), without loading the texts."""
-    id_list = list(ids)
     found: dict[int, tuple[str, bool]] = {}
-    for start in range(0, len(id_list), _IN_CHUNK):
+    for chunk in _in_chunks(ids):
         query = select(DocumentRow.id, DocumentRow.content_hash, DocumentRow.text.is_not(None)).where(
-            DocumentRow.id.in_(id_list[start:start + _IN_CHUNK]))
+            DocumentRow.id.in_(chunk))
         found.update({doc_id: (content_hash, bool(has_text))
                       for doc_id, content_hash, has_text in session.execute(query).tuples()})
     return found
 
 
 def documents_by_id(session: Session, ids: Iterable[int]) -> dict[int, DocumentRow]:
-    id_list = list(ids)
-    if not id_list:
-        return {}
-    return {row.id: row for row in session.scalars(select(DocumentRow).where(DocumentRow.id.in_(id_list)))}
+    found: dict[int, DocumentRow] = {}
+    for chunk in _in_chunks(ids):  # a run's documents can be far more than one query's parameters
+        found.update({row.id: row for row in session.scalars(select(DocumentRow).where(DocumentRow.id.in_(chunk)))})
+    return found
 
 
 def count_rows(session: Session, model: type[Any]) -> int:
@@ -139,9 +146,9 @@ def attach_documents(session: Session, run_id: int, document_ids: Sequence[int],
     returns how many were linked (a chunked caller adds it to its next ``first_position``)."""
     wanted = list(dict.fromkeys(document_ids))
     already: set[int] = set()
-    for start in range(0, len(wanted), _IN_CHUNK):
+    for chunk in _in_chunks(wanted):
         already.update(session.scalars(select(RunDocumentRow.document_id).where(
-            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(wanted[start:start + _IN_CHUNK]))))
+            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(chunk))))
     rows = [{"run_id": run_id, "document_id": doc_id, "position": first_position + offset, "status": "pending",
              "result_keys": {}}
             for offset, doc_id in enumerate(d for d in wanted if d not in already)]
@@ -181,10 +188,9 @@ def run_links(session: Session, run_id: int) -> list[RunDocumentRow]:
 
 def set_document_outcomes(session: Session, run_id: int, outcomes: Mapping[int, DocumentOutcome]) -> None:
     """Give documents of the run (by document id) their final status and result keys."""
-    ids = list(outcomes)
-    for start in range(0, len(ids), _IN_CHUNK):
+    for chunk in _in_chunks(outcomes):
         links = session.scalars(select(RunDocumentRow).where(
-            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(ids[start:start + _IN_CHUNK])))
+            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(chunk)))
         for link in links:
             outcome = outcomes[link.document_id]
             link.status = outcome.status
@@ -194,13 +200,7 @@ def set_document_outcomes(session: Session, run_id: int, outcomes: Mapping[int, 
 
 def result_statuses(session: Session, keys: Iterable[str]) -> dict[str, str]:
     """Result key → status (``ok``/``failed``) of the stored results among ``keys``, without their outputs."""
-    key_list = list(keys)
-    found: dict[str, str] = {}
-    for start in range(0, len(key_list), _IN_CHUNK):
-        query = select(StageResultRow.result_key, StageResultRow.status).where(
-            StageResultRow.result_key.in_(key_list[start:start + _IN_CHUNK]))
-        found.update({key: status for key, status in session.execute(query).tuples()})
-    return found
+    return _pairs(session, StageResultRow.result_key, StageResultRow.status, keys)
 
 
 def failed_results_of_run(session: Session, run_id: int, stage: str) -> list[tuple[DocumentRow, StageResultRow]]:
@@ -215,10 +215,8 @@ def failed_results_of_run(session: Session, run_id: int, stage: str) -> list[tup
 
 # -- results ---------------------------------------------------------------------------------------
 def results_by_key(session: Session, keys: Iterable[str]) -> dict[str, StageResultRow]:
-    key_list = list(keys)
     found: dict[str, StageResultRow] = {}
-    for start in range(0, len(key_list), _IN_CHUNK):
-        chunk = key_list[start:start + _IN_CHUNK]
+    for chunk in _in_chunks(keys):
         for row in session.scalars(select(StageResultRow).where(StageResultRow.result_key.in_(chunk))):
             found[row.result_key] = row
     return found
@@ -235,8 +233,8 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
     keys = [r.result_key for r in unique]
     known = None if replaces is None else set(replaces)
     stale = keys if known is None else [k for k in keys if k in known]
-    for start in range(0, len(stale), _IN_CHUNK):
-        session.execute(delete(StageResultRow).where(StageResultRow.result_key.in_(stale[start:start + _IN_CHUNK])),
+    for chunk in _in_chunks(stale):
+        session.execute(delete(StageResultRow).where(StageResultRow.result_key.in_(chunk)),
                         execution_options={"synchronize_session": False})
     now = utcnow()
     rows = [{
@@ -252,7 +250,7 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
     } for r in unique]
     # Core executemany (not ORM bulk, not RETURNING, which SQLite runs row by row): the fast path on both databases
     _insert_many(session, StageResultRow, rows)
-    ids = _ids_by(session, StageResultRow.result_key, StageResultRow.id, keys)
+    ids = _pairs(session, StageResultRow.result_key, StageResultRow.id, keys)
     children: dict[type[Any], list[dict[str, Any]]] = {EntityRow: [], LabelRow: [], SummaryRow: []}
     for result_id, record in zip((ids[k] for k in keys), unique, strict=True):
         output, base = record.output, {"result_id": result_id, "document_id": record.document_id}

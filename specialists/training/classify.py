@@ -217,14 +217,21 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         chosen_features, chosen_C, chosen_lexicon = chosen
         say(f"head: {candidate_key(chosen)}")
         blocks, weight = blocks_for(chosen_features)
-        featurizer, vocabularies, idfs = fit_featurizer(train_texts, blocks, weight, encoder, chosen_lexicon)
-        train_emb = embeddings if weight > 0 else None
-        row_weights = plan.row_weights(train_sources) if plan is not None else None
-        labels, coef, intercept = fit_head(featurizer.transform(train_texts, train_emb), train_labels, chosen_C,
-                                           seed=seed, row_weights=row_weights)
-        write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
-                               embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
-                               lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
+
+        def fit_and_write(texts: list[str], row_labels: list[str], row_sources: list[str], encoder: Any,
+                          row_embeddings: np.ndarray | None) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
+            """The chosen head fitted on ``texts`` and written to the artifact folder."""
+            featurizer, vocabularies, idfs = fit_featurizer(texts, blocks, weight, encoder, chosen_lexicon)
+            labels, coef, intercept = fit_head(
+                featurizer.transform(texts, row_embeddings if weight > 0 else None), row_labels, chosen_C, seed=seed,
+                row_weights=plan.row_weights(row_sources) if plan is not None else None)
+            write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
+                                   embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
+                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
+            return featurizer, labels, coef, intercept
+
+        featurizer, labels, coef, intercept = fit_and_write(train_texts, train_labels, train_sources, encoder,
+                                                            embeddings)
 
         base_model = MINILM_ID + ("+finetuned" if fine_tuned else "")
         card = ModelCard(name=name, kind=KIND, base_model=base_model, data_path=str(path.resolve()),
@@ -260,14 +267,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                 shutil.rmtree(tmp / ENCODER_DIR)
                 refit_dir.rename(tmp / ENCODER_DIR)
                 encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
-            featurizer, vocabularies, idfs = fit_featurizer(all_texts, blocks, weight, encoder, chosen_lexicon)
             all_emb = embed_rows(encoder, all_texts, all_sources, fine_tuned) if weight > 0 else None
-            labels, coef, intercept = fit_head(
-                featurizer.transform(all_texts, all_emb), all_labels, chosen_C, seed=seed,
-                row_weights=plan.row_weights(all_sources) if plan is not None else None)
-            write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
-                                   embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
-                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
+            fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb)
         params: dict[str, Any] = {
             "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
             "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,
