@@ -121,7 +121,7 @@ def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
         row = {"fold": f, "train_rows": len(train_rows), "test_rows": len(test_rows),
                "macro_recall": scores.macro_recall, "macro_f1": scores.macro_f1,
                "accuracy": scores.accuracy, "docs_per_s": scores.docs_per_s, "train_s": round(train_s, 1),
-               "refit": card.params.get("refit_on_all_rows"),
+               "refit": card.params.get("refit_on_all_rows"), "models": card.params.get("ensemble_models"),
                "head": f"{card.params['features']}/C={card.params['C']:g}"
                        + (f"+{card.params['lexicon']}" if card.params.get("lexicon") else ""),
                "finetuned": card.params["finetune"],

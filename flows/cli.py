@@ -22,6 +22,7 @@ from flows.cli_common import (
     BatchSizeOption,
     err,
     fail,
+    open_results_db,
     out,
     parse_batch_sizes,
     print_json,
@@ -37,6 +38,7 @@ from flows.cli_deploy import serve_command, trigger_command
 from flows.cli_distill import distill_command
 from flows.cli_ner import eval_ner_command, train_ner_command
 from flows.cli_pipelines import pipelines_command
+from flows.cli_runs import runs_command
 from flows.cli_server import server_app
 from flows.cli_summarize import eval_summarize_command
 
@@ -92,11 +94,11 @@ def run(
     from flows.pipeline import get_pipeline, stage_batch_sizes
     from stages.llm.backends import LLMConfigError, parse_llm_spec
     from stages.pipeline_spec import PipelineError
-    from storage.db import describe_db, resolve_db_url
+    from storage.db import describe_db
 
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
-    url = resolve_db_url(db)
+    url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
     every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
         parse_llm_spec(llm)
@@ -141,17 +143,15 @@ def results(
     comparison: Annotated[str | None, typer.Option(
         "--comparison", help="Show a stored 'tandem compare' instead: its id, or 'last'.", show_default=False)] = None,
 ) -> None:
-    """Show what a run produced per document: status, summary, entities, labels, failures."""
-    from storage.db import resolve_db_url
-
+    """Show what a run produced per input record: status, summary, entities, labels, failures."""
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}")
     if comparison is not None:
-        results_comparison(resolve_db_url(db), comparison, output_format)
+        results_comparison(open_results_db(db), comparison, output_format)
         return
     if run_ref != "last" and not run_ref.isdigit():
         fail(f"--run must be a run id or 'last', not {run_ref!r}")
-    _show_results(resolve_db_url(db), run_ref, output_format)
+    _show_results(open_results_db(db), run_ref, output_format)
 
 
 def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
@@ -179,7 +179,7 @@ def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
         failures = "\n".join(f"{f.stage}: {f.kind}: {f.message}" for f in doc.failures)
         status = "[green]ok[/]" if doc.status == "ok" else f"[red]{doc.status}[/]"
         summary = (doc.summary or "")[:400]
-        table.add_row(str(doc.id), Path(doc.source).name if ":" not in doc.source else doc.source,
+        table.add_row(doc.external_id or str(doc.id), Path(doc.source).name if ":" not in doc.source else doc.source,
                       status, summary, "\n".join(x for x in (ents, labels) if x), failures)
     out.print(table)
     totals = Table(title="Per stage totals", expand=False)
@@ -196,6 +196,7 @@ def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
 # -- every command, in the order `tandem --help` lists them -----------------------------------------
 app.command("run")(run)
 app.command("results")(results)
+app.command("runs")(runs_command)
 app.command("pipelines")(pipelines_command)
 app.command("serve")(serve_command)
 app.command("trigger")(trigger_command)

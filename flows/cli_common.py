@@ -58,8 +58,29 @@ def parse_batch_sizes(values: list[str] | None) -> tuple[int | None, dict[str, i
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a clear error to stderr and exit (2 = usage or configuration error)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # one line, as written
     raise typer.Exit(code)
+
+
+def open_results_db(db: str | None) -> str:
+    """The results database of ``--db`` (or ``$TANDEM_DB_URL``, or the default), checked: it opens and its schema
+    is brought up to date. Returns its URL with the password hidden (``***``; the password stays in this
+    process's environment), the only form passed on to flows, parameters, logs and messages. A database that
+    cannot be opened exits 2 with one line that names it (never its password)."""
+    from storage.db import create_db_engine, describe_db, hide_password, redact, resolve_db_url
+
+    url = resolve_db_url(db)
+    try:
+        public = hide_password(url)
+        create_db_engine(public).dispose()
+    except Exception as exc:  # noqa: BLE001 - any driver error: one clear line, exit 2
+        reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
+        try:
+            where = describe_db(url)
+        except Exception:  # noqa: BLE001 - not even a URL
+            where = "the --db value"
+        fail(f"cannot open the results database {where}: {reason}")
+    return public
 
 
 def print_json(payload: BaseModel | Mapping[str, Any]) -> None:

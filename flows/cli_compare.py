@@ -15,7 +15,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import DB_HELP, MODELS_DIR_HELP, err, fail, out, print_json, progress_bars
+from flows.cli_common import (
+    DB_HELP,
+    MODELS_DIR_HELP,
+    err,
+    fail,
+    open_results_db,
+    out,
+    print_json,
+    progress_bars,
+)
 from specialists.comparison.gold import GoldOptions
 from specialists.comparison.report import ComparisonReport
 
@@ -94,7 +103,7 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
     """Check everything that can be checked without running a model (exit 2), run the flow, show the result."""
     from specialists.comparison.cost import CostModel
     from specialists.comparison.tasks import read_gold, system_specs
-    from storage.db import describe_db, resolve_db_url
+    from storage.db import describe_db
 
     specialist_names, llm_specs = list(specialists or []), list(llms or [])
     if chart is not None and chart.suffix.lower() != ".png":
@@ -103,9 +112,9 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
         gold_set = read_gold(task, gold, gold_options, limit)
         specs = system_specs(gold_set, specialist_names, llm_specs, models_dir)
     except (ValueError, LookupError) as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     _check_cascade(cascade, specialist_names, llm_specs)
-    url = resolve_db_url(db)
+    url = open_results_db(db)
     err.print(f"[bold]Tandem[/] compare [cyan]{task}[/] on {escape(str(gold))} ({len(gold_set)} documents): "
               + escape(", ".join(s.name for s in specs)), highlight=False)
 
@@ -121,7 +130,7 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
                 target_llm_share=target_llm_share)
         except Exception as exc:  # noqa: BLE001 - a model that cannot load, a database that cannot be reached
             progress.stop()
-            fail(escape(f"{type(exc).__name__}: {exc}"), EXIT_FAILED)
+            fail(f"{type(exc).__name__}: {exc}", EXIT_FAILED)
     show_comparison(report, as_json)
     err.print(f"Stored as comparison [bold]{report.comparison_id}[/] in {describe_db(url)} (see it again with "
               f"[cyan]tandem results --comparison {report.comparison_id}"
@@ -213,5 +222,5 @@ def results_comparison(db_url: str, ref: str, output_format: str) -> None:
     try:
         report = load_comparison(create_db_engine(db_url), ref)
     except ComparisonNotFoundError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     show_comparison(report, output_format == "json")

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import DB_HELP, MODELS_DIR_HELP, BatchSizeOption, err, fail, parse_batch_sizes
+from flows.cli_common import (
+    DB_HELP,
+    MODELS_DIR_HELP,
+    BatchSizeOption,
+    err,
+    fail,
+    open_results_db,
+    parse_batch_sizes,
+)
 
 
 def serve_command(
@@ -36,7 +44,9 @@ def serve_command(
     if not os.environ.get("PREFECT_API_URL"):
         err.print("[yellow]PREFECT_API_URL is not set: schedules need a running Prefect server "
                   "(`prefect server start`, or docker/compose.yaml).[/]")
-    params = deployment_parameters([str(p.resolve()) for p in paths], pipeline, db, llm, every_stage, models_dir,
+    # the deployment's parameters show in the UI: the database password stays in this serving process
+    db_url = open_results_db(db) if db is not None else None
+    params = deployment_parameters([str(p.resolve()) for p in paths], pipeline, db_url, llm, every_stage, models_dir,
                                    stage_batch_size=per_stage or None)
     err.print(f"Serving deployment [bold]tandem-pipeline/{name}[/]" + (f" on cron '{cron}'" if cron else ""))
     serve_pipeline(name, params, cron)

@@ -138,7 +138,9 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
             stats.processed += 1
     stats.latency_ms = elapsed_ms
     with unit_of_work(engine) as session:
-        # only keys found stored (failures being replaced) can need a DELETE first; a concurrent run that
-        # stored one meanwhile is caught by the unique key and retried by the task
+        # only keys found stored (failures being replaced) can need a DELETE first; a key a concurrent run
+        # stored meanwhile is skipped (same key: the same result)
         repo.save_results(session, records, replaces={k for k in own_keys if k in stored})
+        if run_id is not None:
+            repo.touch_run(session, run_id)
     return stats

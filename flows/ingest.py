@@ -3,15 +3,19 @@
 ``.tsv`` (the same, tab-separated) is read when a caller asks for it (``suffixes``, e.g. ``tandem distill``).
 
 A bad input never raises: it becomes an :class:`IngestItem` with a failure (empty, binary, invalid
-UTF-8, too large, malformed line) so it is recorded and the batch goes on.
+UTF-8, too large, malformed line) so it is recorded and the batch goes on. What is read is storable: no lone
+surrogate (a JSON escape like ``\\ud800``), NUL character or NaN reaches the database.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
+import math
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,10 @@ TABLE_SUFFIXES = (".tsv",)
 DEFAULT_MAX_DOC_MB = 5.0
 #: bytes of a table file checked for being text (empty, binary, UTF-8) before it is streamed
 _SNIFF_BYTES = 1 << 16
+#: how deep a JSON record's lists and objects may nest (deeper ones would break json.dumps when stored)
+MAX_JSON_DEPTH = 100
+#: the length of the documents.external_id column
+MAX_ID_CHARS = 255
 INGEST_STAGE = "ingest"
 
 
@@ -82,28 +90,38 @@ def expand_paths(paths: Sequence[str | Path], suffixes: Sequence[str] = SUPPORTE
     return list(dict.fromkeys(files))
 
 
-def _decode(data: bytes, source: str) -> str | IngestItem:
+def _source(path: Path) -> str:
+    """``path`` as text any database stores: bytes of the file name that are not UTF-8 become ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _decode(data: bytes, source: str, final: bool = True) -> str | IngestItem:
+    """``data`` as text, or why it is not; ``final=False``: the start of a longer file (a character cut at its
+    end is fine; the rest is checked as it is read)."""
     digest = raw_key(data)
-    if not data.strip():
+    if not data.strip() and final:
         return _fail(digest, source, "empty", "the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _fail(digest, source, "encoding", "the file is UTF-16 or UTF-32 (it starts with their byte-order "
+                     "mark); re-save it as UTF-8")
     sample = data[:8192]
     if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.05:
         return _fail(digest, source, "binary", "the file looks binary (NUL or control bytes), not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=final)
     except UnicodeDecodeError as exc:
         return _fail(digest, source, "encoding",
                      f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); re-save the file as UTF-8")
-    if not text.strip():
+    if not text.strip() and final:
         return _fail(digest, source, "empty", "the file holds only whitespace")
     return text
 
 
-def _too_large(path: Path, max_bytes: int) -> IngestItem:
+def _too_large(path: Path, source: str, max_bytes: int) -> IngestItem:
     with open(path, "rb") as handle:
         digest = raw_key(iter(lambda: handle.read(1 << 20), b""))
     size_mb = path.stat().st_size / 1e6
-    return _fail(digest, str(path), "too_large",
+    return _fail(digest, source, "too_large",
                  f"the file is {size_mb:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit per document "
                  "(raise it with --max-doc-mb)")
 
@@ -111,12 +129,12 @@ def _too_large(path: Path, max_bytes: int) -> IngestItem:
 def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Iterator[IngestItem]:
     """The documents of one file, one at a time: tables (``.jsonl``, ``.csv``, ``.tsv``) are streamed row by
     row, so a large file is never held in memory whole."""
-    source = str(path)
+    source = _source(path)
     suffix = path.suffix.lower()
-    if suffix in (".txt", ".md") and path.stat().st_size > max_bytes:
-        yield _too_large(path, max_bytes)
-        return
     try:
+        if suffix in (".txt", ".md") and path.stat().st_size > max_bytes:
+            yield _too_large(path, source, max_bytes)
+            return
         if suffix in (".txt", ".md"):
             data = path.read_bytes()
         else:
@@ -125,12 +143,12 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
     except OSError as exc:
         yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
         return
-    decoded = _decode(data, source)
+    decoded = _decode(data, source, final=suffix in (".txt", ".md") or len(data) < _SNIFF_BYTES)
     if isinstance(decoded, IngestItem):
         yield decoded
         return
     if suffix in (".txt", ".md"):
-        yield _ok(decoded, source)
+        yield _checked(decoded, source, max_bytes, None, {})
         return
     try:
         with open(path, "rb") as handle:
@@ -146,6 +164,36 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
         yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
 
 
+def _unstorable(values: Iterable[object]) -> tuple[FailureKind, str] | None:
+    """Why ``values`` (a record's text, id, metadata) cannot be stored, or None: no database takes a lone
+    surrogate, PostgreSQL takes no NUL character and no NaN in JSON, and deep nesting breaks json.dumps."""
+    stack = [(value, 0) for value in values]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return "unreadable", f"it nests lists or objects over {MAX_JSON_DEPTH} levels deep; flatten it"
+        if isinstance(value, str) and "\x00" in value:
+            return "binary", "it holds a NUL character (U+0000), which text never does; remove it"
+        if isinstance(value, str) and not _is_utf8(value):
+            return "encoding", ("it holds a lone surrogate (a JSON escape such as \\ud800 without its pair), "
+                                "which is not valid Unicode; fix or remove that escape")
+        if isinstance(value, float) and not math.isfinite(value):
+            return "unreadable", f"it holds {value}, which JSON databases refuse; use null or a number"
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return None
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
              metadata: dict[str, object]) -> IngestItem:
     if not isinstance(text, str):
@@ -154,6 +202,12 @@ def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
     if not text.strip():
         return _fail(raw_key(f"{source}|empty".encode()), source, "empty",
                      "the text is empty")
+    problem = _unstorable([text, external_id, metadata])
+    if problem:
+        return _fail(raw_key(f"{source}|unstorable".encode()), source, problem[0], f"the record cannot be stored: {problem[1]}")
+    if external_id is not None and len(external_id) > MAX_ID_CHARS:
+        return _fail(raw_key(f"{source}|id".encode()), source, "unreadable",
+                     f"the id is {len(external_id)} characters long, over the {MAX_ID_CHARS} stored; shorten it")
     if len(text.encode("utf-8")) > max_bytes:
         return _fail(raw_key(text.encode("utf-8")), source, "too_large",
                      f"the text is over the {max_bytes / 1e6:.1f} MB limit per document")

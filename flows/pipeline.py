@@ -27,6 +27,7 @@ from flows.execution import plan_keys, run_stage_batch
 from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
 from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
+from flows.runs import repair_stale_runs
 from stages.pipeline_spec import Pipeline
 from storage import repository as repo
 from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
@@ -73,12 +74,15 @@ def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm:
     with unit_of_work(engine) as session:
         run_id = repo.create_run(session, pipeline.name, pipeline.spec.model_dump(mode="json"), llm, flow_run_id)
     good: dict[int, None] = {}
-    position = 0
+    position = records = 0
     try:
         for chunk in batched(iter_inputs(paths, max_doc_mb), REGISTER_CHUNK):
             with unit_of_work(engine) as session:
                 ids = repo.register_documents(session, [item.record for item in chunk])
                 position += repo.attach_documents(session, run_id, ids, first_position=position)
+                records += repo.attach_records(session, run_id, [
+                    (doc_id, item.record.source, item.record.external_id) for item, doc_id in zip(chunk, ids)],
+                    first_position=records)
                 failures = [
                     repo.ResultRecord(result_key=ingest_result_key(item.record.content_hash), document_id=doc_id,
                                       stage=INGEST_STAGE, field="text", stage_version="1", model_id="",
@@ -212,6 +216,9 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     logger = get_run_logger()
     url = resolve_db_url(db_url)
     built = get_pipeline(pipeline, llm, models_dir)  # validates before any document is read
+    crashed = repair_stale_runs(engine_for(url))
+    if crashed:
+        logger.warning("closed %d stale run(s) as crashed: %s", len(crashed), ", ".join(map(str, crashed)))
     sizes = stage_batch_sizes(built, batch_size, stage_batch_size)
     started = time.perf_counter()
     run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb,

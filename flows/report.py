@@ -30,8 +30,15 @@ def run_report(engine: Engine, run: str | int | None = "last") -> RunReport:
         documents = repo.documents_by_id(session, [link.document_id for link in links])
         rows = repo.results_by_key(session, {key for link in links for key in (link.result_keys or {}).values()})
         totals: dict[str, StageTotals] = {}
-        out_docs = [_result_row(link, documents[link.document_id], rows, run_id, totals) for link in links]
-        return RunReport(run=_run_info(run_row), documents=out_docs, totals=totals)
+        by_document = {link.document_id: _result_row(link, documents[link.document_id], rows, run_id, totals)
+                       for link in links}
+        records = repo.run_records(session, run_id)
+        if not records:  # a run stored before records were kept: one row per document
+            return RunReport(run=_run_info(run_row), documents=list(by_document.values()), totals=totals)
+        # one row per input record, under its own id and source; identical texts share their results
+        out_rows = [by_document[record.document_id].model_copy(update={
+            "external_id": record.external_id, "source": record.source}) for record in records]
+        return RunReport(run=_run_info(run_row), documents=out_rows, totals=totals)
 
 
 def _run_info(run_row: PipelineRunRow) -> RunInfo:

@@ -115,11 +115,14 @@ class LabelScore(BaseModel):
 
 
 class ResultRow(BaseModel):
-    """One document of a run: status, every stored output (contract fields plus provenance), failures,
-    and the summary, entities and labels picked out of the outputs."""
+    """One input record of a run: status, every stored output (contract fields plus provenance), failures,
+    and the summary, entities and labels picked out of the outputs. ``id`` is the document's: records with
+    identical texts share it (and its results), each under its own ``external_id`` and ``source``."""
 
     id: int
+    #: the record's own id (``id`` field or column of a .jsonl/.csv input), when it has one
     external_id: str | None
+    #: ``file`` or ``file:line``
     source: str
     content_hash: str
     status: str

@@ -164,7 +164,8 @@ class TrainedClassifier:
     """A loaded classifier artifact: :meth:`predict` texts in batches."""
 
     def __init__(self, card: ModelCard, folder: Path, featurizer: Featurizer, labels: Sequence[str],
-                 coef: np.ndarray, intercept: np.ndarray, config: Mapping[str, Any]) -> None:
+                 coef: np.ndarray, intercept: np.ndarray, config: Mapping[str, Any],
+                 members: Sequence[TrainedClassifier] = ()) -> None:
         self.card = card
         self.folder = folder
         self.featurizer = featurizer
@@ -172,6 +173,8 @@ class TrainedClassifier:
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.config = dict(config)
+        #: further models of an ensemble (same labels); their probabilities are averaged with this one's
+        self.members = list(members)
 
     @property
     def name(self) -> str:
@@ -190,7 +193,10 @@ class TrainedClassifier:
         """``(len(texts), len(labels))`` probabilities, columns in :attr:`labels` order."""
         if not texts:
             return np.zeros((0, len(self.labels)))
-        return probabilities(self.decision_function(texts, embeddings), len(self.labels))
+        proba = probabilities(self.decision_function(texts, embeddings), len(self.labels))
+        for member in self.members:  # each member embeds with its own encoder
+            proba = proba + member.predict_proba(texts)
+        return proba / (1 + len(self.members))
 
     def predict(self, texts: Sequence[str]) -> list[Classification]:
         """One :class:`Classification` per text, in input order (all texts featurized at once)."""
@@ -224,9 +230,14 @@ def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_si
     Raises :class:`specialists.artifacts.UnknownArtifactError` listing the available classifiers
     when there is none of that name.
     """
+    card, folder = load_card(split_name(name), models_dir, kind=KIND)
+    return _load_files(card, folder, folder, batch_size)
+
+
+def _load_files(card: ModelCard, artifact: Path, folder: Path, batch_size: int) -> TrainedClassifier:
+    """The classifier whose files are in ``folder`` (the artifact's own or one of its ensemble members')."""
     from specialists.encoder import SentenceEncoder, shared_encoder
 
-    card, folder = load_card(split_name(name), models_dir, kind=KIND)
     files = read_classifier_files(folder)
     encoder: Any = None
     weight = files.embedding_weight
@@ -242,7 +253,18 @@ def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_si
     if coef.shape[1] != featurizer.n_features:
         raise ValueError(f"classifier artifact {folder} is inconsistent: head expects {coef.shape[1]} "
                          f"features, featurizer gives {featurizer.n_features}")
-    return TrainedClassifier(card, folder, featurizer, files.labels, coef, intercept, files.config)
+    members = []
+    for member in files.members:
+        member_folder = (artifact / member).resolve()
+        if member_folder.parent != artifact.resolve() or not member_folder.is_dir():
+            raise ValueError(f"classifier artifact {artifact} names an ensemble member {member!r} that is not "
+                             f"a folder directly inside it")
+        loaded = _load_files(card, artifact, member_folder, batch_size)
+        if loaded.labels != files.labels:
+            raise ValueError(f"classifier artifact {artifact}: member {member!r} has labels {loaded.labels}, "
+                             f"the main model {files.labels}")
+        members.append(loaded)
+    return TrainedClassifier(card, folder, featurizer, files.labels, coef, intercept, files.config, members)
 
 
 class ClassifierOptions(StageOptions):

@@ -8,6 +8,8 @@ This module is the only one that knows the file names and the layout (no pickle 
         vocab.json             one list of terms per TF-IDF block (position = column)
         head.safetensors       coef (n_out x n_features), intercept, idf.<block>
         encoder/               only after fine-tuning: model.safetensors, config, tokenizer
+        member.1/              only for a two-member ensemble: the same files (and encoder/) of a
+                               second model whose probabilities are averaged with the main one's
 
 :func:`write_classifier_files` writes ``classifier.json``, ``vocab.json`` and ``head.safetensors``;
 :func:`read_classifier_files` reads them back (refusing another :data:`FORMAT_VERSION`) as a
@@ -37,6 +39,8 @@ HEAD_FILE = "head.safetensors"
 ENCODER_DIR = "encoder"
 #: ``encoder`` in ``classifier.json`` when the head sits on the stock MiniLM
 STOCK_ENCODER = "stock"
+#: the folder of an ensemble's extra member; ``classifier.json`` lists such folders under ``members``
+MEMBER_DIR = "member.1"
 #: ``preprocess`` step of ``classifier.json``: texts go through ``specialists.classifier.normalize_text``
 UNICODE_ESCAPES = "unicode_escapes"
 
@@ -73,6 +77,11 @@ class ClassifierFiles:
         return UNICODE_ESCAPES in self.config.get("preprocess", [])
 
     @property
+    def members(self) -> list[str]:
+        """Folders (relative to the artifact) of further models whose probabilities are averaged with this one's."""
+        return [str(m) for m in self.config.get("members", [])]
+
+    @property
     def lexicon(self) -> str | None:
         lexicon: str | None = self.config.get("lexicon")
         return lexicon
@@ -85,8 +94,10 @@ class ClassifierFiles:
 def write_classifier_files(folder: Path, *, labels: Sequence[str], blocks: Sequence[Mapping[str, Any]],
                            vocabularies: Sequence[Sequence[str]], idfs: Sequence[np.ndarray],
                            embedding_weight: float, coef: np.ndarray, intercept: np.ndarray, fine_tuned: bool,
-                           lexicon: str | None = None, lexicon_weight: float = 0.0) -> None:
-    """Write classifier.json, vocab.json and head.safetensors into ``folder``."""
+                           lexicon: str | None = None, lexicon_weight: float = 0.0,
+                           members: Sequence[str] = ()) -> None:
+    """Write classifier.json, vocab.json and head.safetensors into ``folder`` (``members``: see
+    :attr:`ClassifierFiles.members`)."""
     from safetensors.numpy import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,6 +107,8 @@ def write_classifier_files(folder: Path, *, labels: Sequence[str], blocks: Seque
               "head": "logistic_regression", "binary": coef.shape[0] == 1}
     if lexicon:
         config.update(lexicon=lexicon, lexicon_weight=lexicon_weight)
+    if members:
+        config["members"] = list(members)
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     (folder / VOCAB_FILE).write_text(json.dumps([list(v) for v in vocabularies], ensure_ascii=False),
                                      encoding="utf-8")

@@ -2,11 +2,21 @@
 
 ``resolve_db_url`` applies the precedence ``--db`` > ``TANDEM_DB_URL`` > ``sqlite:///tandem.db``.
 ``create_db_engine`` builds an engine and brings the schema to the latest Alembic revision.
+
+Passwords never travel with a URL that is shown, logged or passed as a Prefect parameter:
+:func:`hide_password` moves a URL's password into this process's environment (``TANDEM_DB_PASSWORD``,
+inherited by the processes it starts) and returns the URL with ``***`` in its place; connecting to such a
+URL (:func:`create_db_engine`) puts the password back. :func:`redact` strips it from any message.
+
+Concurrent writers: SQLite transactions start with ``BEGIN IMMEDIATE`` (a writer waits for the other,
+up to ``busy_timeout``, instead of failing with "database is locked" when its read snapshot is stale);
+migrations on PostgreSQL hold an advisory lock, so two processes creating the schema at once take turns.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,16 +25,62 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_URL = "sqlite:///tandem.db"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: where a hidden database password is kept (this process and the processes it starts)
+PASSWORD_ENV = "TANDEM_DB_PASSWORD"
+HIDDEN = "***"
+#: any constant: the PostgreSQL advisory lock migrations take
+_MIGRATION_LOCK = 727_001
+
+
+class DatabaseConfigError(ValueError):
+    """A database URL that cannot be used (a hidden password with nothing to fill it in)."""
 
 
 def resolve_db_url(url: str | None = None) -> str:
     return url or os.environ.get("TANDEM_DB_URL") or DEFAULT_DB_URL
+
+
+def hide_password(url: str) -> str:
+    """``url`` with its password replaced by ``***``; the password goes to ``$TANDEM_DB_PASSWORD`` so that
+    :func:`create_db_engine` (here or in a child process) can connect. A URL without one is returned as is."""
+    parsed = make_url(url)
+    if parsed.password is None or parsed.password == HIDDEN:
+        return url
+    os.environ[PASSWORD_ENV] = str(parsed.password)
+    return parsed.render_as_string(hide_password=True)
+
+
+def connect_url(url: str) -> URL:
+    """The URL to connect with: a hidden password (``***``) is filled in from ``$TANDEM_DB_PASSWORD``."""
+    parsed = make_url(url)
+    if parsed.password == HIDDEN:
+        password = os.environ.get(PASSWORD_ENV)
+        if not password:
+            raise DatabaseConfigError(f"the password of {parsed.render_as_string(hide_password=True)} is hidden "
+                                      f"(***); set {PASSWORD_ENV} in the environment of the process that connects")
+        parsed = parsed.set(password=password)
+    return parsed
+
+
+def redact(message: str, url: str | None = None) -> str:
+    """``message`` without the password of ``url`` nor the one in ``$TANDEM_DB_PASSWORD``."""
+    secrets = {os.environ.get(PASSWORD_ENV) or ""}
+    if url:
+        try:
+            secrets.add(str(make_url(url).password or ""))
+        except Exception:  # noqa: BLE001 - an unparseable URL has nothing to hide from its parse
+            pass
+    for secret in sorted(secrets - {"", HIDDEN}, key=len, reverse=True):
+        # a password of a few characters would mask every word it occurs in: only where it stands alone
+        pattern = re.escape(secret) if len(secret) >= 6 else rf"(?<![\w]){re.escape(secret)}(?![\w])"
+        message = re.sub(pattern, HIDDEN, message)
+    return message
 
 
 def describe_db(url: str) -> str:
@@ -36,6 +92,7 @@ def describe_db(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN is off: _sqlite_begin emits it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -43,11 +100,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
-        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=True))
     return config
 
 
@@ -55,13 +116,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` (idempotent)."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":  # two processes creating the schema at once take turns
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def create_db_engine(url: str | None = None, *, migrate_schema: bool = True) -> Engine:
-    url = resolve_db_url(url)
-    parsed = make_url(url)
+    parsed = connect_url(resolve_db_url(url))
     kwargs: dict[str, Any] = {"future": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
@@ -69,9 +131,10 @@ def create_db_engine(url: str | None = None, *, migrate_schema: bool = True) -> 
             Path(parsed.database).resolve().parent.mkdir(parents=True, exist_ok=True)
     else:
         kwargs["pool_pre_ping"] = True
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     if migrate_schema:
         migrate(engine)
     return engine

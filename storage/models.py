@@ -58,6 +58,11 @@ class PipelineRunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stats: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    #: the machine and process running it, and when it last stored a batch: a ``running`` run whose process
+    #: is gone (or silent for long) is stale, shown and repaired as ``crashed``
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RunDocumentRow(Base):
@@ -73,6 +78,23 @@ class RunDocumentRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | ok | failed
     #: output field -> result key of this document's results in this run ("ingest" for read failures)
     result_keys: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
+
+
+class RunRecordRow(Base):
+    """Every input record a run read (its own id, source and line), pointing to its document: records with
+    identical texts share one document and its results, yet each stays addressable."""
+
+    __tablename__ = "run_records"
+    __table_args__ = (UniqueConstraint("run_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: ``file`` or ``file:line``
+    source: Mapped[str] = mapped_column(Text)
+    #: the record's own id (``id`` field or column), when it has one
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 class StageResultRow(Base):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from stages.contracts import (
@@ -27,6 +32,7 @@ from storage.models import (
     LabelRow,
     PipelineRunRow,
     RunDocumentRow,
+    RunRecordRow,
     StageResultRow,
     SummaryRow,
     utcnow,
@@ -91,14 +97,22 @@ def register_documents(session: Session, records: Sequence[DocumentRecord]) -> l
         now = utcnow()
         rows = [{"content_hash": r.content_hash, "source": r.source, "external_id": r.external_id, "text": r.text,
                  "char_count": len(r.text or ""), "metadata": r.metadata, "created_at": now} for r in new.values()]
-        _insert_many(session, DocumentRow, rows)  # Core: column names ("metadata")
+        _insert_many(session, DocumentRow, rows, skip_conflicts_on="content_hash")  # a concurrent run may win
         existing.update(_pairs(session, DocumentRow.content_hash, DocumentRow.id, list(new)))
     return [existing[r.content_hash] for r in records]
 
 
-def _insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """A Core ``executemany`` INSERT into ``model``'s table (rows keyed by column name)."""
-    session.execute(insert(cast(Table, model.__table__)), rows)
+def _insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]],
+                 skip_conflicts_on: str | None = None) -> None:
+    """A Core ``executemany`` INSERT into ``model``'s table (rows keyed by column name). ``skip_conflicts_on``:
+    a unique column; a row whose value is already stored (by a concurrent run) is skipped, not an error."""
+    table = cast(Table, model.__table__)
+    dialect = session.get_bind().dialect.name
+    if skip_conflicts_on and dialect in ("sqlite", "postgresql"):
+        dialect_insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=[skip_conflicts_on]), rows)
+        return
+    session.execute(insert(table), rows)
 
 
 def _pairs(session: Session, key_column: Any, value_column: Any, keys: Iterable[Any]) -> dict[Any, Any]:
@@ -135,10 +149,107 @@ def count_rows(session: Session, model: type[Any]) -> int:
 # -- runs ------------------------------------------------------------------------------------------
 def create_run(session: Session, pipeline: str, spec: dict[str, Any], llm: str | None,
                flow_run_id: str | None = None) -> int:
-    run = PipelineRunRow(pipeline=pipeline, spec=spec, llm=llm, flow_run_id=flow_run_id)
+    """Open a ``running`` run owned by this process (host and pid, for :func:`stale_runs`)."""
+    run = PipelineRunRow(pipeline=pipeline, spec=spec, llm=llm, flow_run_id=flow_run_id, host=socket.gethostname(),
+                         pid=os.getpid(), heartbeat_at=utcnow())
     session.add(run)
     session.flush()
     return run.id
+
+
+def touch_run(session: Session, run_id: int) -> None:
+    """The run is alive: it has just stored a batch."""
+    session.execute(update(PipelineRunRow).where(PipelineRunRow.id == run_id).values(heartbeat_at=utcnow()))
+
+
+def attach_records(session: Session, run_id: int, records: Sequence[tuple[int, str, str | None]],
+                   first_position: int = 0) -> int:
+    """Store the input records ``(document id, source, own id)`` a run read (a source already stored for the
+    run, e.g. by a retried task, is skipped); returns how many were stored."""
+    wanted = {source: (doc_id, source, external_id) for doc_id, source, external_id in records}
+    already: set[str] = set()
+    for chunk in _in_chunks(wanted):
+        already.update(session.scalars(select(RunRecordRow.source).where(
+            RunRecordRow.run_id == run_id, RunRecordRow.source.in_(chunk))))
+    rows = [{"run_id": run_id, "document_id": doc_id, "position": first_position + offset, "source": source,
+             "external_id": (external_id or None) and external_id[:255]}
+            for offset, (doc_id, source, external_id) in enumerate(r for r in wanted.values() if r[1] not in already)]
+    if rows:
+        _insert_many(session, RunRecordRow, rows)
+    return len(rows)
+
+
+def run_records(session: Session, run_id: int) -> list[RunRecordRow]:
+    """The input records of a run, in input order (empty for runs stored before records were kept)."""
+    return list(session.scalars(
+        select(RunRecordRow).where(RunRecordRow.run_id == run_id).order_by(RunRecordRow.position)))
+
+
+@dataclass(frozen=True)
+class RunListing:
+    """A run as ``tandem runs`` shows it: the row and its documents' counts by status."""
+
+    run: PipelineRunRow
+    records: int
+    documents: int
+    ok: int
+    failed: int
+    pending: int
+
+
+def list_runs(session: Session, limit: int = 20) -> list[RunListing]:
+    """The newest ``limit`` runs, newest first, with their counts."""
+    runs = list(session.scalars(select(PipelineRunRow).order_by(PipelineRunRow.id.desc()).limit(limit)))
+    ids = [run.id for run in runs]
+    counts: dict[int, dict[str, int]] = {run_id: {} for run_id in ids}
+    query = (select(RunDocumentRow.run_id, RunDocumentRow.status, func.count())
+             .where(RunDocumentRow.run_id.in_(ids)).group_by(RunDocumentRow.run_id, RunDocumentRow.status))
+    for run_id, status, number in session.execute(query).tuples():
+        counts[run_id][status] = int(number)
+    per_run = select(RunRecordRow.run_id, func.count()).where(RunRecordRow.run_id.in_(ids)).group_by(RunRecordRow.run_id)
+    records = {run_id: number for run_id, number in session.execute(per_run).tuples()}
+    return [RunListing(run=run, records=int(records.get(run.id, 0)), documents=sum(counts[run.id].values()),
+                       ok=counts[run.id].get("ok", 0), failed=counts[run.id].get("failed", 0),
+                       pending=counts[run.id].get("pending", 0)) for run in runs]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def stale_runs(session: Session, silent_for: timedelta = timedelta(hours=6),
+               now: datetime | None = None) -> list[PipelineRunRow]:
+    """``running`` runs that cannot be running: their process on this machine is gone, or (another machine,
+    or no owner recorded) they have stored nothing for ``silent_for``."""
+    now = now or utcnow()
+    here = socket.gethostname()
+    stale = []
+    for run in session.scalars(select(PipelineRunRow).where(PipelineRunRow.status == "running")):
+        if run.host == here and run.pid is not None:
+            if run.pid != os.getpid() and not _process_alive(run.pid):
+                stale.append(run)
+            continue
+        last = run.heartbeat_at or run.started_at
+        if last.tzinfo is None:  # SQLite hands back naive datetimes
+            last = last.replace(tzinfo=now.tzinfo)
+        if now - last > silent_for:
+            stale.append(run)
+    return stale
+
+
+def mark_crashed(session: Session, runs: Sequence[PipelineRunRow], reason: str) -> None:
+    """Close stale runs as ``crashed``; their unfinished documents stay ``pending`` (a rerun picks them up)."""
+    for run in runs:
+        run.status = "crashed"
+        run.finished_at = utcnow()
+        run.stats = {**(run.stats or {}), "crashed": reason}
+    session.flush()
 
 
 def attach_documents(session: Session, run_id: int, document_ids: Sequence[int], first_position: int = 0) -> int:
@@ -248,11 +359,15 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
         "prompt_tokens": r.usage.prompt_tokens, "completion_tokens": r.usage.completion_tokens,
         "llm_calls": r.usage.llm_calls, "created_at": now,
     } for r in unique]
-    # Core executemany (not ORM bulk, not RETURNING, which SQLite runs row by row): the fast path on both databases
-    _insert_many(session, StageResultRow, rows)
-    ids = _pairs(session, StageResultRow.result_key, StageResultRow.id, keys)
+    # Core executemany (not ORM bulk, not RETURNING, which SQLite runs row by row): the fast path on both databases.
+    # A key a concurrent run stored meanwhile is skipped (same key, same result): its typed rows are that run's.
+    _insert_many(session, StageResultRow, rows, skip_conflicts_on="result_key")
+    ids = _own_ids(session, keys, now)
     children: dict[type[Any], list[dict[str, Any]]] = {EntityRow: [], LabelRow: [], SummaryRow: []}
-    for result_id, record in zip((ids[k] for k in keys), unique, strict=True):
+    for record in unique:
+        result_id = ids.get(record.result_key)
+        if result_id is None:
+            continue
         output, base = record.output, {"result_id": result_id, "document_id": record.document_id}
         if isinstance(output, Entities):
             children[EntityRow] += [{**base, "start": e.start, "end": e.end, "label": e.label, "text": e.text}
@@ -266,6 +381,18 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
     for model, child_rows in children.items():
         if child_rows:
             _insert_many(session, model, child_rows)
+
+
+def _own_ids(session: Session, keys: Sequence[str], created_at: datetime) -> dict[str, int]:
+    """Result key → id of the rows among ``keys`` this transaction inserted (stamped ``created_at``)."""
+    found: dict[str, int] = {}
+    for chunk in _in_chunks(keys):
+        query = select(StageResultRow.result_key, StageResultRow.id, StageResultRow.created_at).where(
+            StageResultRow.result_key.in_(chunk))
+        for key, result_id, stamp in session.execute(query).tuples():
+            if (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)) == created_at:  # SQLite: naive UTC
+                found[key] = result_id
+    return found
 
 
 def output_of(row: StageResultRow) -> StageOutput | None:

@@ -22,7 +22,9 @@ artifact's files); with the defaults every choice below is made from the data, b
 6. ``refit=True`` (default): learn again from every row, held-out part included, with the recipe chosen
    above (fine-tuning too, when what is left of its time budget allows a run as long as the first), so the
    saved model is the one cross-validation measures; save everything without pickle and write
-   ``model_card.json`` (its metrics are those of step 5: a slightly pessimistic estimate).
+   ``model_card.json`` (its metrics are those of step 5: a slightly pessimistic estimate). ``ensemble=True``
+   (default): when the encoder was fine-tuned again, the model of step 5 is kept as a second member whose
+   probabilities are averaged with the refit model's (two fine-tuned encoders: twice the inference cost).
 
 The steps live in :mod:`~specialists.training.classify_data` (1, 2),
 :mod:`~specialists.training.classify_sources` (1), :mod:`~specialists.training.classify_head` (3) and
@@ -42,7 +44,15 @@ import numpy as np
 
 from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card, staged_folder
 from specialists.classifier import TrainedClassifier, normalize_text
-from specialists.classifier_artifact import ENCODER_DIR, KIND, write_classifier_files
+from specialists.classifier_artifact import (
+    CONFIG_FILE,
+    ENCODER_DIR,
+    HEAD_FILE,
+    KIND,
+    MEMBER_DIR,
+    VOCAB_FILE,
+    write_classifier_files,
+)
 from specialists.lexicon import LEXICONS, check_lexicon
 from specialists.training.classify_data import read_labelled, stratified_split
 from specialists.training.classify_finetune import finetune_encoder
@@ -93,7 +103,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                      label_col: str = "label", finetune: bool | str = "auto", heldout: float = 0.15, seed: int = 0,
                      progress: Progress | None = None, *, features: str = "auto", C: float | None = None,
                      epochs: int = 3, finetune_seconds: float = 900.0, lexicon: str | None = "auto",
-                     source_col: str | None = "source", refit: bool = True,
+                     source_col: str | None = "source", refit: bool = True, ensemble: bool = True,
                      on_step: Callable[[int, int], None] | None = None) -> ModelCard:
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
@@ -105,7 +115,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     ``finetune``: ``auto`` (see the module docstring), ``yes``/True or ``no``/False; fine-tuning runs
     ``epochs`` epochs cut to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``source_col``: the
     column naming each row's source, used when the file has it (required when it is not ``source``).
-    ``refit``: after the held-out part is scored, learn again from every row (step 6 above).
+    ``refit``: after the held-out part is scored, learn again from every row (step 6 above); ``ensemble``:
+    when that refit fine-tunes the encoder again, keep the first model too and average the two (step 6).
     ``on_step(step, steps)`` follows the fine-tuning steps.
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
@@ -219,7 +230,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         blocks, weight = blocks_for(chosen_features)
 
         def fit_and_write(texts: list[str], row_labels: list[str], row_sources: list[str], encoder: Any,
-                          row_embeddings: np.ndarray | None) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
+                          row_embeddings: np.ndarray | None,
+                          members: tuple[str, ...] = ()) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
             """The chosen head fitted on ``texts`` and written to the artifact folder."""
             featurizer, vocabularies, idfs = fit_featurizer(texts, blocks, weight, encoder, chosen_lexicon)
             labels, coef, intercept = fit_head(
@@ -227,7 +239,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                 row_weights=plan.row_weights(row_sources) if plan is not None else None)
             write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
                                    embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
-                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
+                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight,
+                                   members=members)
             return featurizer, labels, coef, intercept
 
         featurizer, labels, coef, intercept = fit_and_write(train_texts, train_labels, train_sources, encoder,
@@ -249,6 +262,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
                 f"macro recall {metrics['macro_recall']:.4f} ({metrics['docs_per_s']} docs/s)")
         refit_note = "no held-out part" if not held_texts else "not asked for"
+        members: tuple[str, ...] = ()
         if held_texts and refit:
             # the held-out part has been scored: the saved model learns from every row, with the recipe chosen
             all_texts, all_labels = train_texts + held_texts, train_labels + held_labels
@@ -260,20 +274,29 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                               f"{spent:.0f} s")
             else:
                 refit_note = "encoder and head" if fine_tuned else "head"
-            say(f"refitting on all {len(all_texts)} rows ({refit_note})")
             if finetune_stats is not None and refit_note == "encoder and head":
+                if ensemble:
+                    # the model scored above stays, as the ensemble's second member
+                    refit_note += "; ensemble with the model scored on the held-out part"
+                    (tmp / MEMBER_DIR).mkdir()
+                    for file in (CONFIG_FILE, VOCAB_FILE, HEAD_FILE, ENCODER_DIR):
+                        (tmp / file).rename(tmp / MEMBER_DIR / file)
+                    members = (MEMBER_DIR,)
+                say(f"refitting on all {len(all_texts)} rows ({refit_note})")
                 refit_dir = tmp / f"{ENCODER_DIR}.refit"
                 finetune_stats["refit"] = fine_tune(all_texts, all_labels, all_sources, refit_dir, left)
-                shutil.rmtree(tmp / ENCODER_DIR)
+                shutil.rmtree(tmp / ENCODER_DIR, ignore_errors=True)
                 refit_dir.rename(tmp / ENCODER_DIR)
                 encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
+            else:
+                say(f"refitting on all {len(all_texts)} rows ({refit_note})")
             all_emb = embed_rows(encoder, all_texts, all_sources, fine_tuned) if weight > 0 else None
-            fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb)
+            fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb, members)
         params: dict[str, Any] = {
             "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
             "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,
             "finetune_reason": finetune_reason, "heldout": heldout,
-            "refit_on_all_rows": refit_note, "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": selection,
+            "refit_on_all_rows": refit_note, "ensemble_models": 1 + len(members), "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": selection,
             "label_counts": dict(sorted(counts.items())), "sources": plan.as_params() if plan is not None else None,
             "train_seconds": round(time.perf_counter() - started, 1),
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from flows.compare_store import ComparisonNotFoundError, load_comparison, save_comparison
 from specialists.comparison.cost import CostModel
@@ -13,16 +13,17 @@ from specialists.comparison.report import ComparisonReport, SystemReport
 from stages.contracts import Classification, Usage
 from storage import repository as repo
 from storage.db import create_db_engine, migrate, unit_of_work
-from storage.models import ComparisonSystemRow, DocumentRow, StageResultRow
+from storage.models import ComparisonSystemRow, DocumentRow, PipelineRunRow, StageResultRow
 
 
-def test_a_0001_database_upgrades_to_0002_with_its_rows(tmp_path: Path) -> None:
+def test_a_0001_database_upgrades_to_head_with_its_rows(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_db_engine(url, migrate_schema=False)
     migrate(old, "0001")
     assert "comparisons" not in inspect(old).get_table_names()
     with unit_of_work(old) as session:  # the 0001 tables, written with the 0001 columns only
-        run_id = repo.create_run(session, "default", {"stages": ["classify.spam"]}, None)
+        run_id = session.execute(insert(PipelineRunRow).values(  # only the columns 0001 has
+            pipeline="default", spec={"stages": ["classify.spam"]}).returning(PipelineRunRow.id)).scalar_one()
         [doc_id] = repo.register_documents(session, [repo.DocumentRecord("h1", "a.txt", "Win a prize now")])
         repo.save_results(session, [repo.ResultRecord(
             result_key="k1", document_id=doc_id, stage="classify.spam", field="spam", stage_version="1",
