@@ -120,6 +120,9 @@ def run(
         pipeline_fn = pipeline_flow(runner, workers, dask_address)
     except ValueError as exc:
         fail(str(exc))
+    from flows.server import start_temporary_api
+
+    start_temporary_api()  # without a server: one command at a time starts Prefect's temporary one
     with progress_bars():
         summary = pipeline_fn(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
                               batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,

@@ -13,9 +13,11 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,8 @@ _SNIFF_BYTES = 1 << 16
 MAX_JSON_DEPTH = 100
 #: the length of the documents.external_id column
 MAX_ID_CHARS = 255
+#: what no database stores in a text: a NUL (PostgreSQL) or a lone surrogate (not UTF-8, e.g. from ``"\\ud800"``)
+_UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
 INGEST_STAGE = "ingest"
 
 
@@ -90,11 +94,6 @@ def expand_paths(paths: Sequence[str | Path], suffixes: Sequence[str] = SUPPORTE
     return list(dict.fromkeys(files))
 
 
-def _source(path: Path) -> str:
-    """``path`` as text any database stores: bytes of the file name that are not UTF-8 become ``\\xNN``."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
 def _decode(data: bytes, source: str, final: bool = True) -> str | IngestItem:
     """``data`` as text, or why it is not; ``final=False``: the start of a longer file (a character cut at its
     end is fine; the rest is checked as it is read)."""
@@ -129,7 +128,7 @@ def _too_large(path: Path, source: str, max_bytes: int) -> IngestItem:
 def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Iterator[IngestItem]:
     """The documents of one file, one at a time: tables (``.jsonl``, ``.csv``, ``.tsv``) are streamed row by
     row, so a large file is never held in memory whole."""
-    source = _source(path)
+    source = os.fsencode(path).decode("utf-8", "backslashreplace")  # a name's bytes that are not UTF-8 as \xNN
     suffix = path.suffix.lower()
     try:
         if suffix in (".txt", ".md") and path.stat().st_size > max_bytes:
@@ -165,18 +164,18 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
 
 
 def _unstorable(values: Iterable[object]) -> tuple[FailureKind, str] | None:
-    """Why ``values`` (a record's text, id, metadata) cannot be stored, or None: no database takes a lone
-    surrogate, PostgreSQL takes no NUL character and no NaN in JSON, and deep nesting breaks json.dumps."""
+    """Why ``values`` (a record's text, id, metadata) cannot be stored (see :data:`MAX_JSON_DEPTH` too), or None."""
     stack = [(value, 0) for value in values]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return "unreadable", f"it nests lists or objects over {MAX_JSON_DEPTH} levels deep; flatten it"
-        if isinstance(value, str) and "\x00" in value:
+        found = _UNSTORABLE_CHAR.search(value) if isinstance(value, str) else None
+        if found and found.group() == "\x00":
             return "binary", "it holds a NUL character (U+0000), which text never does; remove it"
-        if isinstance(value, str) and not _is_utf8(value):
-            return "encoding", ("it holds a lone surrogate (a JSON escape such as \\ud800 without its pair), "
-                                "which is not valid Unicode; fix or remove that escape")
+        if found:
+            return "encoding", (f"it holds a lone surrogate ({found.group()!r}, e.g. a JSON escape \\ud800 without its "
+                                "pair), which is not valid Unicode; fix or remove that escape")
         if isinstance(value, float) and not math.isfinite(value):
             return "unreadable", f"it holds {value}, which JSON databases refuse; use null or a number"
         if isinstance(value, dict):
@@ -186,25 +185,16 @@ def _unstorable(values: Iterable[object]) -> tuple[FailureKind, str] | None:
     return None
 
 
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
              metadata: dict[str, object]) -> IngestItem:
     if not isinstance(text, str):
         digest = raw_key(f"{source}|{text!r}".encode())
         return _fail(digest, source, "unreadable", f"field 'text' must be a string, got {type(text).__name__}")
     if not text.strip():
-        return _fail(raw_key(f"{source}|empty".encode()), source, "empty",
-                     "the text is empty")
-    problem = _unstorable([text, external_id, metadata])
-    if problem:
-        return _fail(raw_key(f"{source}|unstorable".encode()), source, problem[0], f"the record cannot be stored: {problem[1]}")
+        return _fail(raw_key(f"{source}|empty".encode()), source, "empty", "the text is empty")
+    if problem := _unstorable([text, external_id, metadata]):
+        return _fail(raw_key(f"{source}|unstorable".encode()), source, problem[0],
+                     f"the record cannot be stored: {problem[1]}")
     if external_id is not None and len(external_id) > MAX_ID_CHARS:
         return _fail(raw_key(f"{source}|id".encode()), source, "unreadable",
                      f"the id is {len(external_id)} characters long, over the {MAX_ID_CHARS} stored; shorten it")
@@ -216,35 +206,65 @@ def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
 
 def _read_jsonl(lines: Iterable[str], source: str, max_bytes: int) -> Iterator[IngestItem]:
     for number, line in enumerate(lines, start=1):
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield _fail(raw_key(where.encode() + line.encode()), where, "unreadable",
-                        f"line {number} is not valid JSON: {exc.msg}")
-            continue
-        if not isinstance(obj, dict) or "text" not in obj:
-            yield _fail(raw_key(where.encode() + line.encode()), where, "unreadable",
-                        f"line {number} has no 'text' field")
-            continue
-        external_id = str(obj["id"]) if obj.get("id") is not None else None
-        metadata = {k: v for k, v in obj.items() if k not in ("text", "id")}
-        yield _checked(obj["text"], where, max_bytes, external_id, metadata)
+        if line.strip():
+            yield _jsonl_item(line.rstrip("\r\n"), f"{source}:{number}", number, max_bytes)
+
+
+def _jsonl_item(line: str, where: str, number: int, max_bytes: int) -> IngestItem:
+    def bad(kind: FailureKind, message: str) -> IngestItem:
+        return _fail(raw_key(where.encode() + line.encode()), where, kind, f"line {number} {message}")
+
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return bad("unreadable", f"is not valid JSON: {exc.msg}")
+    except RecursionError:  # e.g. 100,000 nested lists
+        return bad("unreadable", "nests lists or objects too deeply to be read; flatten it")
+    except ValueError as exc:  # a number of over 4,300 digits
+        return bad("unreadable", f"is not usable JSON ({str(exc).split(';')[0]}); write such numbers as strings")
+    if not isinstance(obj, dict) or "text" not in obj:
+        return bad("unreadable", "has no 'text' field")
+    if problem := _unstorable([obj]):  # before str(id): a deeply nested id would break it
+        return bad(problem[0], f"cannot be stored: {problem[1]}")
+    external_id = str(obj["id"]) if obj.get("id") is not None else None
+    metadata = {k: v for k, v in obj.items() if k not in ("text", "id")}
+    return _checked(obj["text"], where, max_bytes, external_id, metadata)
 
 
 def _read_csv(lines: Iterable[str], source: str, max_bytes: int, delimiter: str = ",") -> Iterator[IngestItem]:
+    # a field may be as long as a document (the csv module stops at 131,072 characters); only ever raised
+    csv.field_size_limit(max(csv.field_size_limit(), max_bytes + 1))
     reader = csv.DictReader(lines, delimiter=delimiter)
-    if reader.fieldnames is None or "text" not in reader.fieldnames:
-        yield _fail(raw_key(f"{source}|{reader.fieldnames}".encode()), source, "unreadable",
-                    f"{'TSV' if delimiter == chr(9) else 'CSV'} has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        yield _table_error(exc, source, reader.reader.line_num, max_bytes)
         return
-    for number, row in enumerate(reader, start=2):
-        external_id = row.get("id") or None
+    if fieldnames is None or "text" not in fieldnames:
+        yield _fail(raw_key(f"{source}|{fieldnames}".encode()), source, "unreadable",
+                    f"{'TSV' if delimiter == chr(9) else 'CSV'} has no 'text' column (columns: {', '.join(fieldnames or []) or 'none'})")
+        return
+    for number in itertools.count(2):
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the rows after it are still read
+            yield _table_error(exc, f"{source}:{number}", reader.reader.line_num, max_bytes)
+            continue
         metadata = {k: v for k, v in row.items() if k not in ("text", "id") and k is not None}
-        yield _checked(row.get("text") or "", f"{source}:{number}", max_bytes, external_id, metadata)
+        yield _checked(row.get("text") or "", f"{source}:{number}", max_bytes, row.get("id") or None, metadata)
+    if number == 2:
+        yield _fail(raw_key(f"{source}|no rows".encode()), source, "empty", "the table has a header but no rows")
+
+
+def _table_error(exc: csv.Error, where: str, line: int, max_bytes: int) -> IngestItem:
+    digest = raw_key(f"{where}|{line}|{exc}".encode())
+    if "field larger than field limit" in str(exc):
+        return _fail(digest, where, "too_large", f"near line {line} a field is over the {max_bytes / 1e6:.1f} MB "
+                     "limit per document (an unclosed quote makes the rest of the file one field: check the "
+                     "quoting, or raise the limit with --max-doc-mb)")
+    return _fail(digest, where, "unreadable", f"near line {line} the table cannot be parsed ({exc}); check its quoting")
 
 
 def iter_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB,

@@ -165,3 +165,29 @@ def stop_server() -> ServerInfo | None:
     _state_file().unlink(missing_ok=True)
     return info
 
+
+
+def start_temporary_api() -> None:
+    """When no Prefect API is configured, start Prefect's temporary API server now, one command at a time.
+
+    Every command without a server shares one Prefect home (``$PREFECT_HOME``, default ``~/.prefect``) and
+    its SQLite database; two commands starting their temporary servers at the same moment could both create
+    or migrate that database. An exclusive file lock in the Prefect home makes the second wait for the first
+    one's start (a few seconds), then both run side by side. The flow reuses the server started here.
+    """
+    import fcntl
+
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    home = Path(str(PREFECT_HOME.value())).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".tandem-start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            SubprocessASGIServer().start()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -7,6 +7,12 @@ else ``TANDEM_MODELS_DIR``, else ``./models``.
 Names: :func:`artifact_name` reads the artifact out of a specialist name (``classify.spam`` →
 ``spam``), :func:`check_name` vets it. Folders are written beside their final place and swapped in
 (:func:`staged_folder`, :func:`replace_folder`), so a crash never leaves half an artifact.
+
+Safety at load (:func:`load_card`): the name must be a plain name (never a path); the artifact folder must
+not be a symlink out of the models folder, nor hold one that leads out of the artifact; and the card's
+``files`` (the sha256 of every file, recorded by :func:`save_card`) must match the folder: a file changed
+or missing since training is refused (:class:`TamperedArtifactError`). Cards written before
+``files`` existed load without that check.
 """
 
 from __future__ import annotations
@@ -31,6 +37,14 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 class UnknownArtifactError(LookupError):
     pass
+
+
+class UnsafeArtifactError(ValueError):
+    """An artifact that reaches outside its folder through a symbolic link."""
+
+
+class TamperedArtifactError(ValueError):
+    """An artifact whose files no longer match the sha256 sums its model card recorded at training."""
 
 
 class Distillation(BaseModel):
@@ -71,6 +85,9 @@ class ModelCard(BaseModel):
     n_heldout: int = 0
     #: set for a student trained on a teacher's labels (``tandem distill``); None for ``tandem train``
     distillation: Distillation | None = None
+    #: sha256 of every file of the artifact but the card (path relative to the folder, with ``/``), written by
+    #: :func:`save_card` and checked by :func:`load_card`; None on cards written before it existed (not checked)
+    files: dict[str, str] | None = None
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -79,8 +96,11 @@ def models_dir(override: str | Path | None = None) -> Path:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
-        raise ValueError(f"invalid artifact name {name!r}: use letters, digits, '.', '_' or '-'")
+    """``name`` when it is a plain artifact name; a ValueError for anything that could be read as a path
+    (separators, ``..``, an absolute path, a NUL byte or a newline)."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"invalid artifact name {name!r}: an artifact name is not a path; use up to 64 letters, "
+                         "digits, '.', '_' or '-', starting with a letter or digit")
     return name
 
 
@@ -107,16 +127,83 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _entries(folder: Path) -> list[Path]:
+    """Every file, folder and link under ``folder``, relative to it; symbolic links are not followed."""
+    found: list[Path] = []
+    for parent, dirs, files in os.walk(folder, followlinks=False):
+        base = Path(parent).relative_to(folder)
+        found.extend(base / entry for entry in sorted(dirs + files))
+    return found
+
+
+def _recorded(relative: Path) -> bool:
+    """Whether the card records this file: all but the card itself and hidden leftovers (``.spacy.old``,
+    temporary folders of :func:`staged_folder`), which no loader reads."""
+    return relative != Path(CARD_FILE) and not any(part.startswith(".") for part in relative.parts)
+
+
+def artifact_files(folder: Path) -> dict[str, str]:
+    """``relative path → sha256`` of the files of ``folder`` a card records (see :attr:`ModelCard.files`)."""
+    return {rel.as_posix(): file_sha256(folder / rel) for rel in _entries(folder)
+            if _recorded(rel) and (folder / rel).is_file()}
+
+
 def save_card(card: ModelCard, folder: Path) -> Path:
+    """Write ``card`` into ``folder`` once the artifact's files are all there: their sha256 sums are recorded
+    in ``card.files`` (set on ``card`` itself, so the caller's card is the one saved)."""
     folder.mkdir(parents=True, exist_ok=True)
+    card.files = artifact_files(folder)
     path = folder / CARD_FILE
     path.write_text(json.dumps(card.model_dump(mode="json"), indent=2) + "\n")
     return path
 
 
-def load_card(name: str, directory: str | Path | None = None, kind: str | None = None) -> tuple[ModelCard, Path]:
-    """The card and folder of artifact ``name``; a clear error when it does not exist."""
+def check_links(folder: Path, root: Path) -> None:
+    """Refuse an artifact ``folder`` that is a symlink out of the models folder ``root``, or that holds a
+    symlink leading out of the artifact (:class:`UnsafeArtifactError`, naming the link)."""
+    real_root = root.resolve()
+    real = folder.resolve()
+    if real == real_root or not real.is_relative_to(real_root):
+        raise UnsafeArtifactError(f"{folder} is a symbolic link to {real}, outside the models folder {real_root}; "
+                                  "an artifact must live in the models folder: copy it there or retrain it")
+    for rel in _entries(folder):
+        path = folder / rel
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(real):
+                raise UnsafeArtifactError(f"{path} is a symbolic link to {target}, outside the artifact folder "
+                                          f"{real}; an artifact must hold its own files: copy them in or retrain")
+
+
+def verify_files(card: ModelCard, folder: Path) -> None:
+    """Refuse (:class:`TamperedArtifactError`, naming the file) an artifact whose files differ from the sha256
+    sums of ``card.files``: a file changed or missing since training (a file added later is never read by a
+    loader: it is left alone). No check when the card predates ``files`` (None)."""
+    if card.files is None:
+        return
+    real = folder.resolve()
+    advice = "the artifact was modified after training — retrain it or restore the file"
+    for rel in card.files:
+        path = folder / rel
+        if Path(rel).is_absolute() or not path.resolve().is_relative_to(real):
+            raise TamperedArtifactError(f"{folder / CARD_FILE} lists {rel!r}, a file outside the artifact; {advice}")
+        if not path.is_file():
+            raise TamperedArtifactError(f"{path}: listed in {CARD_FILE} but missing; {advice}")
+    for rel, expected in card.files.items():  # the cheap checks first, then the hashes
+        if file_sha256(folder / rel) != expected:
+            raise TamperedArtifactError(f"{folder / rel}: its sha256 differs from the one in {CARD_FILE}; {advice}")
+
+
+def load_card(name: str, directory: str | Path | None = None, kind: str | None = None,
+              verify: bool = True) -> tuple[ModelCard, Path]:
+    """The card and folder of artifact ``name``; a clear error when it does not exist, when ``name`` is not a
+    plain name (ValueError), when the artifact reaches outside its folder by a symlink
+    (:class:`UnsafeArtifactError`) or when its files differ from those its card recorded
+    (:class:`TamperedArtifactError`; ``verify=False`` skips hashing the files: for reading the card alone, e.g.
+    a stage's model id, never before loading weights)."""
     folder = artifact_dir(name, directory)
+    if folder.is_symlink() or folder.exists():
+        check_links(folder, models_dir(directory))
     card_path = folder / CARD_FILE
     if not card_path.is_file():
         known = list_artifacts(directory, kind)
@@ -126,6 +213,8 @@ def load_card(name: str, directory: str | Path | None = None, kind: str | None =
     card = ModelCard.model_validate_json(card_path.read_text())
     if kind is not None and card.kind != kind:
         raise UnknownArtifactError(f"artifact {name!r} is a {card.kind} model, not {kind}")
+    if verify:
+        verify_files(card, folder)
     return card, folder
 
 

@@ -311,7 +311,7 @@ class ClassifierStage(Stage[Classification]):
 
     def model_id(self) -> str:
         if self._model_id is None:
-            card, _ = load_card(self.artifact, self.models_dir, kind=KIND)
+            card, _ = load_card(self.artifact, self.models_dir, kind=KIND, verify=False)  # the card only
             self._model_id = classifier_model_id(card)
         return self._model_id
 

@@ -97,7 +97,7 @@ def register_documents(session: Session, records: Sequence[DocumentRecord]) -> l
         now = utcnow()
         rows = [{"content_hash": r.content_hash, "source": r.source, "external_id": r.external_id, "text": r.text,
                  "char_count": len(r.text or ""), "metadata": r.metadata, "created_at": now} for r in new.values()]
-        _insert_many(session, DocumentRow, rows, skip_conflicts_on="content_hash")  # a concurrent run may win
+        _insert_many(session, DocumentRow, _storable(session, rows), skip_conflicts_on="content_hash")  # a concurrent run may win
         existing.update(_pairs(session, DocumentRow.content_hash, DocumentRow.id, list(new)))
     return [existing[r.content_hash] for r in records]
 
@@ -113,6 +113,23 @@ def _insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]],
         session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=[skip_conflicts_on]), rows)
         return
     session.execute(insert(table), rows)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _storable(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PostgreSQL refuses NUL characters in text and JSONB: there they are stored as U+FFFD (SQLite keeps them)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return rows
+    return [_without_nul(row) if "\\x00" in repr(row) else row for row in rows]
 
 
 def _pairs(session: Session, key_column: Any, value_column: Any, keys: Iterable[Any]) -> dict[Any, Any]:
@@ -359,6 +376,7 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
         "prompt_tokens": r.usage.prompt_tokens, "completion_tokens": r.usage.completion_tokens,
         "llm_calls": r.usage.llm_calls, "created_at": now,
     } for r in unique]
+    rows = _storable(session, rows)
     # Core executemany (not ORM bulk, not RETURNING, which SQLite runs row by row): the fast path on both databases.
     # A key a concurrent run stored meanwhile is skipped (same key, same result): its typed rows are that run's.
     _insert_many(session, StageResultRow, rows, skip_conflicts_on="result_key")

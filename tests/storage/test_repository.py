@@ -96,3 +96,18 @@ def test_runs_and_url_resolution(sqlite_url: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("TANDEM_DB_URL")
     assert resolve_db_url(None) == "sqlite:///tandem.db"
     assert describe_db("postgresql://u:secret@h/db") == "postgresql://u:***@h/db"
+
+
+def test_nul_characters_are_storable_on_every_database(db_url: str) -> None:
+    """PostgreSQL refuses NUL in text and JSONB: a document or an LLM answer holding one is still stored."""
+    from storage.db import create_db_engine, unit_of_work
+
+    engine = create_db_engine(db_url)
+    with unit_of_work(engine) as session:
+        [doc_id] = repo.register_documents(session, [repo.DocumentRecord("n1", "a.jsonl:1", "bad\x00text")])
+        repo.save_results(session, [repo.ResultRecord(
+            result_key="kn", document_id=doc_id, stage="classify.llm", field="label", stage_version="1",
+            model_id="m", prompt_version="", failure=StageFailure(stage="classify.llm", kind="invalid_answer",
+                                                                  message="bad\x00answer", raw_answer="x\x00y"))])
+    with unit_of_work(engine) as session:
+        assert repo.results_by_key(session, ["kn"])["kn"].raw_answer in ("x\x00y", "x\ufffdy")

@@ -31,8 +31,19 @@ class InvalidAnswer(ValueError):
     """The model's answer does not satisfy the stage's contract (the message says why)."""
 
 
+def _single_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; a key given twice is refused: which value wins differs between
+    parsers, so such an answer could be read one way here and another way by whoever checks it."""
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise InvalidAnswer(f"the answer gives {key!r} twice")
+        value[key] = item
+    return value
+
+
 def _strict_json(text: str) -> Any:
-    return json.loads(text, strict=False)
+    return json.loads(text, strict=False, object_pairs_hook=_single_keys)
 
 
 #: the inside of the first *closed* ``` fence (langchain's fence pattern runs to the end of the answer)
@@ -52,7 +63,8 @@ def json_object(answer: str) -> dict[str, Any]:
     * an unfenced object inside prose ("Sure! Here it is: {...} Hope that helps."): the outermost ``{...}``
       is tried last.
 
-    The first of these readings that is a JSON object wins.
+    The first of these readings that is a JSON object wins. An object that gives a key twice is refused, and so
+    is JSON that ``json.loads`` will not build (nested too deeply, an integer of thousands of digits).
     """
     text = answer.strip()
     if not text:
@@ -65,17 +77,26 @@ def json_object(answer: str) -> dict[str, Any]:
     if 0 <= start < end:
         candidates.append(text[start:end + 1])
     not_objects: list[str] = []
+    unreadable = ""
     for candidate in candidates:
         try:
             value = parse_json_markdown(candidate, parser=_strict_json)
+        except InvalidAnswer:
+            raise
         except json.JSONDecodeError:
+            continue
+        except RecursionError:
+            unreadable = unreadable or "the answer's JSON is nested too deeply to read"
+            continue
+        except ValueError as exc:  # e.g. an integer longer than Python converts
+            unreadable = unreadable or f"the answer's JSON cannot be read: {str(exc).split(':')[0]}"
             continue
         if isinstance(value, dict):
             return value
         not_objects.append(type(value).__name__)
     if not_objects:
         raise InvalidAnswer(f"the answer is JSON but not an object: {not_objects[0]}")
-    raise InvalidAnswer("the answer is not a complete JSON object")
+    raise InvalidAnswer(unreadable or "the answer is not a complete JSON object")
 
 
 def load_answer(answer: str | Mapping[str, Any], model: type[M]) -> M:
