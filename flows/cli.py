@@ -121,7 +121,9 @@ def run(
     except ValueError as exc:
         fail(str(exc))
     from flows.server import start_temporary_api
+    from stages.secrets import install_log_redaction
 
+    install_log_redaction()  # Prefect's handlers exist now: no secret reaches a log or the API
     start_temporary_api()  # without a server: one command at a time starts Prefect's temporary one
     with progress_bars():
         summary = pipeline_fn(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,

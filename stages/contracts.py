@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class StageOutput(BaseModel):
@@ -112,6 +112,14 @@ class StageFailure(BaseModel):
     kind: FailureKind
     message: str
     raw_answer: str | None = None
+
+    @field_validator("message", "raw_answer")
+    @classmethod
+    def _no_secrets(cls, value: str | None) -> str | None:
+        """An LLM server's error may quote the key it refused: secrets never reach a stored failure."""
+        from stages.secrets import redact_secrets
+
+        return redact_secrets(value) if value else value
 
 
 class Usage(BaseModel):

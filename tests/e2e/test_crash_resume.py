@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.reliability import check_store, cli_env, start_run, tandem_command, two_stage_spec, write_corpus
+from tests.e2e.reliability import (
+    check_store,
+    cli_env,
+    start_run,
+    tandem_command,
+    two_stage_spec,
+    write_corpus,
+)
 
 pytestmark = pytest.mark.slow
 
