@@ -98,7 +98,6 @@ def run(
 
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
-    url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
     every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
         parse_llm_spec(llm)
@@ -111,6 +110,7 @@ def run(
         fail(f"{type(exc).__name__}: {exc}")
     if not files:
         fail(f"no input files (.txt, .md, .jsonl, .csv) found in {', '.join(map(str, paths))}")
+    url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
     err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
               + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
 

@@ -50,6 +50,17 @@ class BackendSpec:
         return f"{self.kind}:{self.model}" + (f"@{self.base_url}" if self.base_url else "")
 
 
+def _refuse_credentials(spec: str, url: str) -> None:
+    """The spec is a flow parameter, shown in the UI: a URL carrying a credential is refused."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    query = {key.lower() for key in parse_qs(parts.query)}
+    if parts.password or parts.username or query & {"key", "api_key", "apikey", "token", "access_token"}:
+        raise LLMConfigError(f"--llm {parts._replace(netloc=parts.hostname or '', query='').geturl()!r}: the URL "
+                             "carries a credential; put API keys in the environment (OPENAI_API_KEY), not in the spec")
+
+
 def parse_llm_spec(spec: str | None) -> BackendSpec:
     spec = (spec or os.environ.get("TANDEM_LLM") or DEFAULT_LLM).strip()
     kind, _, rest = spec.partition(":")
@@ -63,6 +74,7 @@ def parse_llm_spec(spec: str | None) -> BackendSpec:
         model, _, url = rest.partition("@")
         if not model:
             raise LLMConfigError(f"--llm {spec!r}: expected '{kind}:<model>@<base_url>'")
+        _refuse_credentials(spec, url)
         if kind == "openai" and not url:
             url = os.environ.get("OPENAI_BASE_URL", "")
             if not url:

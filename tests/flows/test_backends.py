@@ -109,3 +109,13 @@ def test_malformed_backend_specs_exit_2(spec: str, tmp_path: Path, monkeypatch: 
     result = runner.invoke(app, ["run", str(tmp_path / "a.txt"), "--llm", spec, "--db",
                                  f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2 and "--llm" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["http://u:s3cretvalue@host/v1", "http://host/v1?api_key=s3cretvalue",
+                                 "http://tok3n@host/v1"])
+def test_an_llm_url_carrying_a_credential_is_refused_without_showing_it(url: str) -> None:
+    from stages.llm.backends import LLMConfigError, parse_llm_spec
+
+    with pytest.raises(LLMConfigError, match="carries a credential") as caught:
+        parse_llm_spec(f"openai:m@{url}")
+    assert "s3cret" not in str(caught.value) and "tok3n" not in str(caught.value)
