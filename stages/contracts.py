@@ -29,6 +29,26 @@ class RawText(TextLike):
     """The document's text as read from its source (the field ``text``)."""
 
 
+class PageText(BaseModel):
+    """Where one page sits in a document's text (``text[start:end]``; pages are separated by a form feed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    page: int = Field(ge=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    ocr: bool = Field(False, description="read by OCR (no text layer) rather than taken from the text layer")
+    confidence: float | None = Field(None, ge=0.0, le=1.0, description="OCR's mean word confidence on the page")
+
+
+class OcrText(RawText):
+    """A document's text with every page readable: the text layer where there is one, OCR elsewhere
+    (``ocr.tesseract``). Pages are separated by a form feed (``\\f``), as in the raw text."""
+
+    pages: list[PageText] = Field(default_factory=list)
+    engine: str = ""
+
+
 class CleanText(TextLike):
     """Text after cleanup. ``kept_input`` is true when the text came back exactly as it went in: the document
     was left alone (estimated OCR noise under the floor) or no correction won; ``reason`` says which."""
@@ -59,6 +79,8 @@ class Entity(BaseModel):
     score: float | None = Field(default=None, ge=0.0, le=1.0, exclude_if=lambda value: value is None,
                                 description="the model's confidence in this entity, when it gives one "
                                 "(ner.spacy with entity_scores: the beam-search probability)")
+    #: the page (from 1) of a paged document (PDF, scan): pages are separated by form feeds in the text read
+    page: int | None = Field(default=None, ge=1, exclude_if=lambda value: value is None)
 
 
 class Entities(StageOutput):
@@ -185,6 +207,6 @@ class DocState(BaseModel):
 
 #: Output types by their class name, so stored JSON can be turned back into models.
 OUTPUT_TYPES: dict[str, type[StageOutput]] = {
-    cls.__name__: cls for cls in (RawText, CleanText, Summary, Entities, Classification, RoutedEntities,
+    cls.__name__: cls for cls in (RawText, OcrText, CleanText, Summary, Entities, Classification, RoutedEntities,
                                   RoutedClassification)
 }

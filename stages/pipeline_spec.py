@@ -60,6 +60,7 @@ BUILTIN_PIPELINES: dict[str, list[str | dict[str, Any]]] = {
     "default": ["cleanup", "summarize", "ner.spacy"],
     "ner": [{"stage": "ner.spacy", "input": "text"}],
     "clean": ["cleanup"],
+    "scanned": ["ocr.tesseract", {"stage": "cleanup", "input": "ocr"}, "summarize", "ner.spacy"],
 }
 
 

@@ -205,7 +205,9 @@ _BOILERPLATE = [
         r"^(?:the\s+)?table\s+of\s+contents\b",
         r"^(?:short\s+title|table\s+of\s+contents|short\s+title;?\s*table\s+of\s+contents"
         r"|short\s+title,?\s*etc|contents)\.?$",
-        r"^(?:sec(?:tion|\.)?\s*[0-9]+[a-z]?\.\s*[^.]{0,120}\.\s*){2,}$",  # a run of TOC entries
+        # a run of TOC entries; the heading starts after the spaces (``\s*[^.]{0,120}`` could split them in
+        # many ways: exponential backtracking on "sec 1.          a. " repeated)
+        r"^(?:sec(?:tion|\.)?\s*[0-9]+[a-z]?\.\s*(?:[^.\s][^.]{0,119})?\.\s*){2,}$",
         r"^sec(?:tion|\.)\s*[0-9]+[a-z]?\.\s*[A-Z][^.]{0,120}\.?$",      # one TOC entry
         r"^in\s+witness\s+whereof\b",
         r"^\[?signature",

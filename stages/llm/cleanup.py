@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from stages.base import BatchResult
+from stages.base import BatchResult, encoding_problem
 from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
 from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
@@ -120,7 +120,9 @@ class CleanupStage(LlmStage[CleanText]):
         return self._corrector
 
     def _load(self) -> None:
-        self.corrector.lexicon.candidates("warm", 1)  # read the dictionaries now, not inside the first document
+        lexicon = self.corrector.lexicon  # read the dictionaries and index them now, not inside the first document
+        lexicon.candidates("warm", 1)
+        lexicon.skeletons.lookup("warm", 1)
         if self.options.llm_calls:
             super()._load()
 
@@ -129,6 +131,8 @@ class CleanupStage(LlmStage[CleanText]):
 
     def clean_one(self, state: DocState) -> tuple[CleanText | StageFailure, Usage]:
         text = state.text_of(self.input_field)
+        if problem := encoding_problem(text):
+            return self.failure("encoding", problem), Usage()
         if self.options.deterministic:
             text = deterministic_cleanup(text)
         if not text.strip():

@@ -16,7 +16,10 @@ Stay-away rules:
 * documents of ``long_words`` words or more, whose estimate rests on more evidence, are left alone only
   under ``long_min_noise``;
 * capitalised words (names) need ``name_margin`` more evidence and are never split in two (``Easton`` is
-  not ``East on``); words with digits are never touched.
+  not ``East on``); words with digits are never touched;
+* a token of over :data:`MAX_WORD_CHARS` characters is no word (a URL, a hash, a line of symbols): it is left
+  as it is and not counted (looking up its candidates, or its cuts into two words, would take time quadratic
+  in its length).
 
 Two adjacent tokens, not both dictionary words, are glued into one word (``undei standing`` →
 ``understanding``) when it beats both the tokens as they are and their best separate readings (``wo aro`` is
@@ -45,6 +48,8 @@ _TOKEN = re.compile(r"\S+")
 _PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)
 _LETTER = re.compile(r"[A-Za-z]")
 SKELETON_FUZZY = 7
+#: longer tokens are not words (the longest in the dictionary has 28 letters; two run together, misread)
+MAX_WORD_CHARS = 60
 _GARBAGE = re.compile(r"[^A-Za-z'\-]")
 #: a lone capital (or the ``1`` OCR reads for one) followed by a lower-case fragment: a split word
 _CAPITAL_READS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ1")
@@ -253,7 +258,7 @@ class OcrCorrector:
         after_hyphen = False
         for match in _TOKEN.finditer(text):
             token = match.group(0)
-            parts = _PARTS.match(token)
+            parts = _PARTS.match(token) if len(token) <= MAX_WORD_CHARS else None
             broken, after_hyphen = after_hyphen, token.endswith("-")
             if parts is None or not parts.group(2):
                 continue

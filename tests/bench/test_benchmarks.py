@@ -22,6 +22,7 @@ KEYS = {
     "memory": {"peak_rss_mb"},
     "dask": {"ratio", "docs_s_1", "docs_s_2"},
     "llm_sharing": {"ratio", "unshared_ratio", "alone_flow_s", "llm_calls"},
+    "ocr": {"ratio", "cer_ocr", "cer_cleanup", "worse_by_1pt", "ocr_pages_s"},
 }
 
 
@@ -29,6 +30,13 @@ KEYS = {
 def test_benchmark_quick_mode_reports_its_figures(name: str, tmp_path: Path) -> None:
     if name == "dask":
         pytest.importorskip("prefect_dask")
+    if name == "ocr":
+        import shutil
+
+        if shutil.which("tesseract") is None:
+            pytest.skip("Tesseract is not installed")
+        if not (REPO.parent / "shared" / "datasets" / "ocr_overproof").is_dir():
+            pytest.skip("the shared overProof data is absent")
     env = {**os.environ, "TANDEM_HOME": str(tmp_path / "home")}
     env.pop("PREFECT_API_URL", None)
     done = subprocess.run([sys.executable, str(REPO / "bench" / f"{name}.py"), "--quick"], cwd=tmp_path, env=env,

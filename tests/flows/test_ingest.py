@@ -12,7 +12,7 @@ def write_mixed(folder: Path) -> None:
     (folder / "c.jsonl").write_text(json.dumps({"id": "j1", "text": "Third.", "lang": "en"}) + "\n\n"
                                     + json.dumps({"text": "Fourth."}) + "\n")
     (folder / "d.csv").write_text('id,text,court\nc1,"Fifth, with a comma.",CA\nc2,Sixth.,NY\n')
-    (folder / "ignored.pdf").write_bytes(b"%PDF")
+    (folder / "ignored.doc").write_bytes(b"%PDF")
 
 
 def test_mixed_folder_gives_one_document_per_text(tmp_path: Path) -> None:
@@ -49,6 +49,6 @@ def test_bad_inputs_become_failures_with_reasons(tmp_path: Path) -> None:
 def test_paths_are_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         expand_paths([tmp_path / "missing"])
-    (tmp_path / "x.pdf").write_bytes(b"%PDF")
-    with pytest.raises(InputError, match="unsupported file type .pdf"):
-        expand_paths([tmp_path / "x.pdf"])
+    (tmp_path / "x.doc").write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="unsupported file type .doc"):
+        expand_paths([tmp_path / "x.doc"])

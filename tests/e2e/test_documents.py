@@ -1,0 +1,53 @@
+"""Real documents in: the sample PDF (text layer), scanned PDF page and Word file of ``examples/documents`` through
+the ``scanned`` pipeline (real Tesseract, real spaCy, a fake LLM) and the default one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.execution import SCAN_MESSAGE
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+DOCUMENTS = Path(__file__).resolve().parents[2] / "examples" / "documents"
+FAKE_LLM = "fake:A short summary of the document."
+
+
+def _records(url: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    shown = runner.invoke(app, ["results", "--db", url, "--format", "json"])
+    return {Path(r["source"]).name: r for r in json.loads(shown.stdout)["documents"]}
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
+def test_the_sample_documents_through_the_scanned_pipeline(tmp_path: Path, prefect_harness: None) -> None:
+    url = f"sqlite:///{tmp_path / 'docs.db'}"
+    done = runner.invoke(app, ["run", str(DOCUMENTS), "--pipeline", "scanned", "--llm", FAKE_LLM, "--db", url,
+                               "--format", "none"])
+    assert done.exit_code == 0, done.stderr
+    records = _records(url)
+    assert set(records) == {"grant_agreement.pdf", "scanned_letter.pdf", "harbour_minutes.docx"}
+    assert all(r["status"] == "ok" for r in records.values())
+    grant = {e["text"]: e["page"] for e in records["grant_agreement.pdf"]["entities"]}
+    assert grant["Maria\nGonzalez"] == 1 and grant["Daniel Okafor"] == 2  # the page of each entity
+    letter = records["scanned_letter.pdf"]
+    assert letter["outputs"]["ocr"]["pages"][0]["ocr"] is True and letter["outputs"]["ocr"]["pages"][0]["confidence"]
+    assert {"Henry Wallace", "Lisbon"} <= {e["text"] for e in letter["entities"]}
+    assert all(e["page"] == 1 for e in letter["entities"])
+    assert {"Sarah Whitfield", "Lucy Chen"} <= {e["text"] for e in records["harbour_minutes.docx"]["entities"]}
+
+
+def test_the_default_pipeline_reads_text_layers_and_points_scans_to_ocr(tmp_path: Path,
+                                                                        prefect_harness: None) -> None:
+    url = f"sqlite:///{tmp_path / 'docs.db'}"
+    done = runner.invoke(app, ["run", str(DOCUMENTS), "--llm", FAKE_LLM, "--db", url, "--format", "none"])
+    assert done.exit_code == 3, done.stderr  # the scan needs OCR: recorded as failed, the rest goes on
+    records = _records(url)
+    assert records["grant_agreement.pdf"]["status"] == "ok" and records["harbour_minutes.docx"]["status"] == "ok"
+    failure = records["scanned_letter.pdf"]["failures"][0]  # the later stages had nothing to read
+    assert (failure["stage"], failure["kind"], failure["message"]) == ("cleanup", "empty", SCAN_MESSAGE)
