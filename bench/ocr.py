@@ -25,9 +25,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
-
-from prepare_overproof import articles  # noqa: E402 - the bench folder is not a package; before corpus, which
+import prepare_overproof  # noqa: E402,I001 - the bench folder is not a package; imported before corpus, which
 from corpus import emit  # noqa: E402 - takes this folder off the path (bench/dask.py must not shadow dask)
+
+articles = prepare_overproof.articles
 
 PAGE = (2480, 3508)  # A4 at 300 dpi
 MARGIN, FONT_PX, LINE_PX = 220, 40, 56
