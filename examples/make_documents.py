@@ -48,6 +48,7 @@ def born_digital_pdf(path: Path) -> None:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime(2026, 3, 3, tzinfo=UTC))  # the same file every time
     pdf.set_auto_page_break(auto=True, margin=20)
     for title, body in MEMO_PAGES:
         pdf.add_page()
@@ -80,7 +81,8 @@ def scanned_pdf(path: Path, seed: int = 0) -> None:
         px, py = rng.randrange(width), rng.randrange(height)
         pixels[px, py] = rng.choice((0, 60, 120, 255))
     page = page.filter(ImageFilter.GaussianBlur(0.8))
-    page.save(path, "PDF", resolution=300.0)
+    stamp = datetime(1980, 1, 1, tzinfo=UTC).timetuple()  # the same file every time
+    page.save(path, "PDF", resolution=300.0, creationDate=stamp, modDate=stamp)
 
 
 def word_file(path: Path) -> None:
