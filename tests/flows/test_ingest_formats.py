@@ -279,7 +279,9 @@ def test_image_over_the_pixel_limit_below_pillows(tmp_path: Path) -> None:
     assert MAX_IMAGE_PIXELS == 50_000_000
 
 
-def test_hostile_files_fail_quickly_while_good_files_are_read(tmp_path: Path) -> None:
+def hostile_folder(tmp_path: Path) -> Path:
+    """Good PDF, Word, HTML and PNG files beside an encrypted, a corrupt and a truncated PDF, a zip bomb disguised
+    as .docx, a 30,000 × 30,000 image and a PDF of 2,000 pages."""
     started = time.perf_counter()
     good = [text_pdf(tmp_path / "good.pdf", [PAGE_ONE, PAGE_TWO]), word_file(tmp_path / "good.docx"),
             html_page(tmp_path / "good.html")]
@@ -297,7 +299,21 @@ def test_hostile_files_fail_quickly_while_good_files_are_read(tmp_path: Path) ->
         pdf.text(5, 10, f"w{number}")
     pdf.output(str(tmp_path / "many.pdf"))
     assert time.perf_counter() - started < 20, "writing the samples took too long"
+    return tmp_path
 
+
+HOSTILE_FAILURES = {
+    "encrypted.pdf": ("unreadable", "the PDF is encrypted (password-protected): decrypt it first"),
+    "corrupt.pdf": ("unreadable", "the PDF cannot be opened: Failed to load document (PDFium: Data format error)."),
+    "truncated.pdf": ("unreadable", "the PDF cannot be opened: Failed to load document (PDFium: Data format error)."),
+    "bomb.docx": ("too_large", "the Word file unpacks to 210 MB, over the 100 MB limit (a zip bomb?)"),
+    "huge.png": ("too_large", "the image is 900,000,000 pixels, over the 50,000,000-pixel limit; scale it down"),
+    "many.pdf": ("too_large", f"the PDF has 2,000 pages, over the {MAX_PDF_PAGES}-page limit; split it"),
+}
+
+
+def test_hostile_files_fail_quickly_while_good_files_are_read(tmp_path: Path) -> None:
+    hostile_folder(tmp_path)
     seconds: dict[str, float] = {}
     items: dict[str, IngestItem] = {}
     stream = iter_inputs([tmp_path])
@@ -312,14 +328,7 @@ def test_hostile_files_fail_quickly_while_good_files_are_read(tmp_path: Path) ->
     assert {name for name, item in items.items() if item.failure is None} == {
         "good.pdf", "good.docx", "good.html", "good.png"}
     failures = {name: (item.failure.kind, item.failure.message) for name, item in items.items() if item.failure}
-    assert failures == {
-        "encrypted.pdf": ("unreadable", "the PDF is encrypted (password-protected): decrypt it first"),
-        "corrupt.pdf": ("unreadable", "the PDF cannot be opened: Failed to load document (PDFium: Data format error)."),
-        "truncated.pdf": ("unreadable", "the PDF cannot be opened: Failed to load document (PDFium: Data format error)."),
-        "bomb.docx": ("too_large", "the Word file unpacks to 210 MB, over the 100 MB limit (a zip bomb?)"),
-        "huge.png": ("too_large", "the image is 900,000,000 pixels, over the 50,000,000-pixel limit; scale it down"),
-        "many.pdf": ("too_large", f"the PDF has 2,000 pages, over the {MAX_PDF_PAGES}-page limit; split it"),
-    }
+    assert failures == HOSTILE_FAILURES
     assert all(item.record.text is None for item in items.values() if item.failure)
 
 
