@@ -16,7 +16,7 @@ import fcntl
 import os
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
@@ -67,10 +67,10 @@ def default_threads(cpu_count: int | None = None, load: float | None = None) -> 
     return max(1, min(cores - int(load + 0.5), MAX_THREADS))
 
 
-@lru_cache(maxsize=4)
-def machine_lock_path() -> Path | None:
-    """The file whose ``flock`` gives embedded-LLM generations their turn on this machine (None: turned off)."""
-    if os.environ.get("TANDEM_LLM_SHARED", "1") == "0":
+def machine_lock_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file whose ``flock`` gives embedded-LLM generations their turn on this machine (None: turned off by
+    ``TANDEM_LLM_SHARED=0`` in ``environ``, default this process's environment)."""
+    if (os.environ if environ is None else environ).get("TANDEM_LLM_SHARED", "1").strip() == "0":
         return None
     return Path(tempfile.gettempdir()) / f"tandem-llm-{os.getuid()}.lock"
 
@@ -90,6 +90,7 @@ def machine_turn() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@lru_cache(maxsize=4)
 def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
     from llama_cpp import Llama
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-import pytest
-
 from stages.llm.embedded import machine_lock_path, machine_turn
 
 
@@ -28,8 +26,6 @@ def test_two_processes_take_turns() -> None:
     assert b_start >= a_end - 0.01  # the second began after the first ended
 
 
-def test_the_turn_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TANDEM_LLM_SHARED", "0")
-    assert machine_lock_path() is None
-    with machine_turn():
-        pass
+def test_the_turn_can_be_turned_off() -> None:
+    assert machine_lock_path({"TANDEM_LLM_SHARED": "0"}) is None
+    assert machine_lock_path({}) is not None and machine_lock_path({"TANDEM_LLM_SHARED": "1"}) is not None
