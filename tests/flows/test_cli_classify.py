@@ -149,6 +149,16 @@ def test_train_default_features_with_minilm(tmp_path: Path) -> None:
     assert config["embedding_weight"] > 0 and config["encoder"] == "stock"
 
 
+@pytest.mark.slow
+def test_no_ensemble_keeps_one_fine_tuned_model(tmp_path: Path) -> None:
+    _runner, _app, models, result = train_tiny(tmp_path, "--finetune", "--epochs", "1", "--features", "embedding",
+                                               "--lexicon", "none", "--no-ensemble", "--json")
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    assert card["params"]["ensemble_models"] == 1 and card["params"]["refit_on_all_rows"] == "encoder and head"
+    assert not (Path(models) / "tiny" / "member.1").exists()
+
+
 def test_mixed_sources_are_reported_and_a_named_source_column_is_required(tmp_path: Path) -> None:
     from tests.specialists.test_classify_sources import mixed_rows, write_mixed
 
