@@ -104,23 +104,37 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
             todo.append((doc_id, DocState(document=document, fields=fields)))
             continue
         stats.skipped += 1
-    scans = {doc_id for doc_id, state in todo if "text" in stage.reads and _unread_scan(state.document)}
-    if scans and stage.name != "ocr.tesseract":
-        todo = [(doc_id, state) for doc_id, state in todo if doc_id not in scans]
-    scan_records = [repo.ResultRecord(
-        result_key=plans[documents[doc_id].content_hash][out_field], document_id=doc_id, stage=stage.stage_id,
-        field=out_field, stage_version=stage.version, model_id=stage_fingerprint(stage)["model"],
-        prompt_version=stage.prompt_version, failure=stage.failure("empty", SCAN_MESSAGE), run_id=run_id)
-        for doc_id in sorted(scans)] if scans and stage.name != "ocr.tesseract" else []
-    stats.failed += len(scan_records)
-    stats.failures.extend(DocumentFailure(document=documents[record.document_id].source, kind="empty",
-                                          message=SCAN_MESSAGE) for record in scan_records)
-    if not todo:
-        if scan_records:
-            with unit_of_work(engine) as session:
-                repo.save_results(session, scan_records, replaces={k for k in own_keys if k in stored})
+    if not todo:  # everything reused or skipped: nothing to compute, nothing to store
         return stats
+    fingerprint = stage_fingerprint(stage)
+    # a stage reading ``text`` is not run on a scan whose pages await OCR: it is recorded with a pointer to OCR
+    reads_raw_text = "text" in stage.reads and stage.name != "ocr.tesseract"
+    scans = {doc_id for doc_id, state in todo if reads_raw_text and _unread_scan(state.document)}
+    todo = [(doc_id, state) for doc_id, state in todo if doc_id not in scans]
+    records = [repo.ResultRecord(
+        result_key=plans[documents[doc_id].content_hash][out_field], document_id=doc_id, stage=stage.stage_id,
+        field=out_field, stage_version=stage.version, model_id=fingerprint["model"],
+        prompt_version=stage.prompt_version, failure=stage.failure("empty", SCAN_MESSAGE), run_id=run_id)
+        for doc_id in sorted(scans)]
+    stats.failed += len(records)
+    stats.failures.extend(DocumentFailure(document=documents[doc_id].source, kind="empty", message=SCAN_MESSAGE)
+                          for doc_id in sorted(scans))
+    if todo:
+        records += _run_stage(stage, todo, plans, fingerprint, run_id, stats)
+    with unit_of_work(engine) as session:
+        # only keys found stored (failures being replaced) can need a DELETE first; a key a concurrent run
+        # stored meanwhile is skipped (same key: the same result)
+        repo.save_results(session, records, replaces={k for k in own_keys if k in stored})
+        if run_id is not None:
+            repo.touch_run(session, run_id)
+    return stats
 
+
+def _run_stage(stage: Stage[Any], todo: list[tuple[int, DocState]], plans: dict[str, dict[str, str]],
+               fingerprint: dict[str, Any], run_id: int | None, stats: StageStats) -> list[repo.ResultRecord]:
+    """Load and run ``stage`` on the documents of ``todo``: one result record each (a failure when the stage
+    raised or forgot one), counted in ``stats``."""
+    out_field = stage.writes[0]
     loading = time.perf_counter()
     load_stage(stage)
     stats.load_ms = (time.perf_counter() - loading) * 1000.0
@@ -134,9 +148,7 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
             result.add_failure(state.key, stage.failure("model_error", f"{type(exc).__name__}: {exc}"))
     elapsed_ms = (time.perf_counter() - start) * 1000.0
     per_doc_ms = elapsed_ms / len(states)
-
-    records: list[repo.ResultRecord] = scan_records
-    fingerprint = stage_fingerprint(stage)
+    records: list[repo.ResultRecord] = []
     for doc_id, state in todo:
         usage = result.usage.get(state.key) or Usage()
         if not usage.latency_ms:
@@ -145,11 +157,10 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
         failure = result.failures.get(state.key)
         if output is None and failure is None:
             failure = stage.failure("model_error", "the stage returned no result for this document")
-        record = repo.ResultRecord(
+        records.append(repo.ResultRecord(
             result_key=plans[state.key][out_field], document_id=doc_id, stage=stage.stage_id, field=out_field,
             stage_version=stage.version, model_id=fingerprint["model"], prompt_version=stage.prompt_version,
-            output=output if failure is None else None, failure=failure, usage=usage, run_id=run_id)
-        records.append(record)
+            output=output if failure is None else None, failure=failure, usage=usage, run_id=run_id))
         stats.usage = stats.usage + usage
         if failure is not None:
             stats.failed += 1
@@ -158,10 +169,4 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
         else:
             stats.processed += 1
     stats.latency_ms = elapsed_ms
-    with unit_of_work(engine) as session:
-        # only keys found stored (failures being replaced) can need a DELETE first; a key a concurrent run
-        # stored meanwhile is skipped (same key: the same result)
-        repo.save_results(session, records, replaces={k for k in own_keys if k in stored})
-        if run_id is not None:
-            repo.touch_run(session, run_id)
-    return stats
+    return records
