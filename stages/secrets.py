@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Iterable
 
 SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_PASSWORD", "_SECRET")
 MIN_SECRET_CHARS = 6
@@ -25,11 +27,17 @@ def secret_values() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def redact_secrets(text: str) -> str:
-    """``text`` with every secret of the environment replaced by ``***``."""
-    for secret in secret_values():
-        if secret in text:
+def redact_secrets(text: str, also: Iterable[str] = ()) -> str:
+    """``text`` with every secret of the environment, and those of ``also`` (e.g. the password of a URL at hand),
+    replaced by ``***``. A secret of ``also`` shorter than :data:`MIN_SECRET_CHARS` is masked only where it
+    stands alone (it would mask every word it occurs in)."""
+    for secret in sorted(set(secret_values()) | (set(also) - {"", MASK}), key=len, reverse=True):
+        if secret not in text:
+            continue
+        if len(secret) >= MIN_SECRET_CHARS:
             text = text.replace(secret, MASK)
+        else:
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", MASK, text)
     return text
 
 

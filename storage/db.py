@@ -16,7 +16,6 @@ migrations on PostgreSQL hold an advisory lock, so two processes creating the sc
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -69,18 +68,17 @@ def connect_url(url: str) -> URL:
 
 
 def redact(message: str, url: str | None = None) -> str:
-    """``message`` without the password of ``url`` nor the one in ``$TANDEM_DB_PASSWORD``."""
-    secrets = {os.environ.get(PASSWORD_ENV) or ""}
+    """``message`` without the password of ``url`` nor the one in ``$TANDEM_DB_PASSWORD`` (however short), nor
+    any other secret of the environment (:func:`stages.secrets.redact_secrets`)."""
+    from stages.secrets import redact_secrets
+
+    passwords = [os.environ.get(PASSWORD_ENV) or ""]
     if url:
         try:
-            secrets.add(str(make_url(url).password or ""))
+            passwords.append(str(make_url(url).password or ""))
         except Exception:  # noqa: BLE001 - an unparseable URL has nothing to hide from its parse
             pass
-    for secret in sorted(secrets - {"", HIDDEN}, key=len, reverse=True):
-        # a password of a few characters would mask every word it occurs in: only where it stands alone
-        pattern = re.escape(secret) if len(secret) >= 6 else rf"(?<![\w]){re.escape(secret)}(?![\w])"
-        message = re.sub(pattern, HIDDEN, message)
-    return message
+    return redact_secrets(message, also=passwords)
 
 
 def describe_db(url: str) -> str:
