@@ -147,6 +147,15 @@ class Stage(ABC, Generic[Out]):
     def failure(self, kind: FailureKind, message: str, raw_answer: str | None = None) -> StageFailure:
         return StageFailure(stage=self.stage_id, kind=kind, message=message, raw_answer=raw_answer)
 
+    def read_input(self, state: DocState, result: BatchResult[Out]) -> str | None:
+        """The text of the input field, or None with an ``upstream_failed`` failure recorded in ``result`` (the
+        field is missing or not text); blank text is returned as is."""
+        try:
+            return state.text_of(self.input_field)
+        except (KeyError, TypeError) as exc:
+            result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
+            return None
+
     def input_texts(self, batch: Sequence[DocState], result: BatchResult[Out],
                     empty_message: str) -> list[tuple[str, str]]:
         """``(key, text)`` of each document whose input field reads as non-blank text; the others are
@@ -154,10 +163,8 @@ class Stage(ABC, Generic[Out]):
         lone surrogate: see :func:`encoding_problem`)."""
         texts: list[tuple[str, str]] = []
         for state in batch:
-            try:
-                text = state.text_of(self.input_field)
-            except (KeyError, TypeError) as exc:
-                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
+            text = self.read_input(state, result)
+            if text is None:
                 continue
             if not text.strip():
                 result.add_failure(state.key, self.failure("empty", empty_message))

@@ -151,10 +151,8 @@ class TesseractStage(Stage[OcrText]):
     def run(self, batch: Sequence[DocState]) -> BatchResult[OcrText]:
         result: BatchResult[OcrText] = BatchResult()
         for state in batch:
-            try:
-                text = state.text_of(self.input_field)
-            except (KeyError, TypeError) as exc:
-                result.add_failure(state.key, self.failure("upstream_failed", f"cannot read {self.input_field!r}: {exc}"))
+            text = self.read_input(state, result)  # blank text too: a scan's pages await this stage
+            if text is None:
                 continue
             with timed() as elapsed:
                 output = self._read(state, text)
