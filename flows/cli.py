@@ -91,6 +91,9 @@ def run(
         show_default=False)] = None,
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
+    from flows.temporary_api import launch
+
+    api = launch()  # without a Prefect server: its temporary one starts now, beside this command's own start
     from flows.ingest import InputError, expand_paths
     from flows.pipeline import get_pipeline, stage_batch_sizes
     from stages.llm.backends import LLMConfigError, parse_llm_spec
@@ -121,12 +124,16 @@ def run(
         pipeline_fn = pipeline_flow(runner, workers, dask_address)
     except ValueError as exc:
         fail(str(exc))
-    from flows.server import start_temporary_api
+    from flows.execution import preload_stages
+    from flows.server import start_temporary_api, without_flow_heartbeats
     from stages.secrets import install_log_redaction
 
     install_log_redaction()  # Prefect's handlers exist now: no secret reaches a log or the API
-    start_temporary_api()  # without a server: one command at a time starts Prefect's temporary one
-    with progress_bars():
+    if api is not None and runner == "local":
+        preload_stages(built)  # while the temporary API starts on the other core
+    if api is None or api.use() is None:
+        start_temporary_api()  # e.g. a Prefect profile names a server; else it is running already
+    with progress_bars(), without_flow_heartbeats():
         summary = pipeline_fn(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
                               batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,
                               stage_batch_size=per_stage or None, parallel=runner != "local")

