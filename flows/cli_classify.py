@@ -63,9 +63,8 @@ def train_classify_command(
         "--refit/--no-refit", help="After scoring the held-out part, learn again from every row (the saved model "
         "then uses all the data; the card's metrics come from the model before).")] = True,
     ensemble: Annotated[bool, typer.Option(
-        "--ensemble/--no-ensemble", help="When the refit fine-tunes the encoder again, fine-tune it with a second "
-        "seed too (as the time budget allows), keep the model scored on the held-out part and average the three "
-        "(better on unseen data, a third of the speed).")] = True,
+        "--ensemble/--no-ensemble", help="When the refit fine-tunes the encoder again, keep the model scored on the "
+        "held-out part too and average the two (better on unseen data, half the speed).")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (split, cross-validation, fine-tuning).")] = 0,
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,

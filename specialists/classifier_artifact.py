@@ -8,8 +8,8 @@ This module is the only one that knows the file names and the layout (no pickle 
         vocab.json             one list of terms per TF-IDF block (position = column)
         head.safetensors       coef (n_out x n_features), intercept, idf.<block>
         encoder/               only after fine-tuning: model.safetensors, config, tokenizer
-        member.1/, member.2/   only for an ensemble: the same files (and encoder/) of further
-                               models whose probabilities are averaged with the main one's
+        member.1/              only for a two-member ensemble: the same files (and encoder/) of a
+                               second model whose probabilities are averaged with the main one's
 
 :func:`write_classifier_files` writes ``classifier.json``, ``vocab.json`` and ``head.safetensors``;
 :func:`read_classifier_files` reads them back (refusing another :data:`FORMAT_VERSION`) as a
@@ -39,14 +39,8 @@ HEAD_FILE = "head.safetensors"
 ENCODER_DIR = "encoder"
 #: ``encoder`` in ``classifier.json`` when the head sits on the stock MiniLM
 STOCK_ENCODER = "stock"
-
-
-def member_dir(index: int) -> str:
-    """The folder of an ensemble's extra member ``index`` (1, 2, ...); ``classifier.json`` lists such
-    folders under ``members``."""
-    return f"member.{index}"
-
-
+#: the folder of an ensemble's extra member; ``classifier.json`` lists such folders under ``members``
+MEMBER_DIR = "member.1"
 #: ``preprocess`` step of ``classifier.json``: texts go through ``specialists.classifier.normalize_text``
 UNICODE_ESCAPES = "unicode_escapes"
 
@@ -123,14 +117,6 @@ def write_classifier_files(folder: Path, *, labels: Sequence[str], blocks: Seque
     for i, idf in enumerate(idfs):
         tensors[f"idf.{i}"] = np.ascontiguousarray(idf, dtype=np.float32)
     save_file(tensors, str(folder / HEAD_FILE))
-
-
-def list_members(folder: Path, members: Sequence[str]) -> None:
-    """Name ``members`` (folders inside ``folder``) as the ensemble's extra models in ``folder``'s config."""
-    path = folder / CONFIG_FILE
-    config = json.loads(path.read_text(encoding="utf-8"))
-    config["members"] = list(members)
-    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 def read_classifier_config(folder: Path) -> dict[str, Any]:

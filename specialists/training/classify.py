@@ -23,9 +23,8 @@ artifact's files); with the defaults every choice below is made from the data, b
    above (fine-tuning too, when what is left of its time budget allows a run as long as the first), so the
    saved model is the one cross-validation measures; save everything without pickle and write
    ``model_card.json`` (its metrics are those of step 5: a slightly pessimistic estimate). ``ensemble=True``
-   (default): when the encoder is fine-tuned again, it is fine-tuned :data:`ENSEMBLE_REFITS` times on every
-   row (other seeds) while the budget allows, and the model of step 5 is kept too: the members'
-   probabilities are averaged (three fine-tuned encoders: three times the inference cost).
+   (default): when the encoder was fine-tuned again, the model of step 5 is kept as a second member whose
+   probabilities are averaged with the refit model's (two fine-tuned encoders: twice the inference cost).
 
 The steps live in :mod:`~specialists.training.classify_data` (1, 2),
 :mod:`~specialists.training.classify_sources` (1), :mod:`~specialists.training.classify_head` (3) and
@@ -50,9 +49,8 @@ from specialists.classifier_artifact import (
     ENCODER_DIR,
     HEAD_FILE,
     KIND,
+    MEMBER_DIR,
     VOCAB_FILE,
-    list_members,
-    member_dir,
     write_classifier_files,
 )
 from specialists.lexicon import LEXICONS, check_lexicon
@@ -76,9 +74,6 @@ from specialists.training.classify_sources import SourcePlan, choose_partial_wei
 #: ``read_labelled`` is re-exported for callers of the one-module layout (``specialists.evaluation``)
 __all__ = ["Progress", "read_labelled", "train_classifier"]
 
-#: with ``ensemble=True``, the encoder is fine-tuned on every row this many times (seeds ``seed``, ``seed + 1``,
-#: ...) while the time budget allows; with the model scored on the held-out part, three members by default
-ENSEMBLE_REFITS = 2
 #: ``finetune="auto"`` fine-tunes when the frozen encoder's best head scores below this macro recall ...
 AUTO_FINETUNE_BELOW = 0.9
 #: ... and the training part has at most this many rows (about 30 minutes on 2 cores)
@@ -121,8 +116,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     ``epochs`` epochs cut to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``source_col``: the
     column naming each row's source, used when the file has it (required when it is not ``source``).
     ``refit``: after the held-out part is scored, learn again from every row (step 6 above); ``ensemble``:
-    when that refit fine-tunes the encoder again, do it with more seeds, keep the first model too and average
-    them (step 6).
+    when that refit fine-tunes the encoder again, keep the first model too and average the two (step 6).
     ``on_step(step, steps)`` follows the fine-tuning steps.
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
@@ -176,14 +170,14 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         return embeddings
 
     def fine_tune(texts: list[str], labels: list[str], row_sources: list[str], out: Path,
-                  seconds: float, run_seed: int = seed) -> dict[str, Any]:
+                  seconds: float) -> dict[str, Any]:
         weights = plan.row_weights(row_sources) if plan is not None else [1.0] * len(texts)
         keep = [i for i, w in enumerate(weights) if w > 0]
         allowed = plan.allowed_labels(row_sources) if plan is not None else None
         say(f"fine-tuning MiniLM on {len(keep)} texts ({epochs} epochs, budget {seconds:.0f} s)")
         return finetune_encoder(
             [texts[i] for i in keep], [labels[i] for i in keep], out, epochs=epochs,
-            max_seconds=seconds, seed=run_seed, progress=progress, row_weights=[weights[i] for i in keep],
+            max_seconds=seconds, seed=seed, progress=progress, row_weights=[weights[i] for i in keep],
             allowed=[allowed[i] for i in keep] if allowed is not None else None, on_step=on_step)
 
     def choose_head(encoder: Any, fine_tuned: bool) -> tuple[Candidate, dict[str, float], np.ndarray | None]:
@@ -236,7 +230,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         blocks, weight = blocks_for(chosen_features)
 
         def fit_and_write(texts: list[str], row_labels: list[str], row_sources: list[str], encoder: Any,
-                          row_embeddings: np.ndarray | None) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
+                          row_embeddings: np.ndarray | None,
+                          members: tuple[str, ...] = ()) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
             """The chosen head fitted on ``texts`` and written to the artifact folder."""
             featurizer, vocabularies, idfs = fit_featurizer(texts, blocks, weight, encoder, chosen_lexicon)
             labels, coef, intercept = fit_head(
@@ -244,7 +239,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                 row_weights=plan.row_weights(row_sources) if plan is not None else None)
             write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
                                    embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
-                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight)
+                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight,
+                                   members=members)
             return featurizer, labels, coef, intercept
 
         featurizer, labels, coef, intercept = fit_and_write(train_texts, train_labels, train_sources, encoder,
@@ -266,7 +262,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
             say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
                 f"macro recall {metrics['macro_recall']:.4f} ({metrics['docs_per_s']} docs/s)")
         refit_note = "no held-out part" if not held_texts else "not asked for"
-        members: list[str] = []
+        members: tuple[str, ...] = ()
         if held_texts and refit:
             # the held-out part has been scored: the saved model learns from every row, with the recipe chosen
             all_texts, all_labels = train_texts + held_texts, train_labels + held_labels
@@ -280,39 +276,22 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
                 refit_note = "encoder and head" if fine_tuned else "head"
             if finetune_stats is not None and refit_note == "encoder and head":
                 if ensemble:
-                    # the model scored above stays, as one of the ensemble's members
-                    members.append(member_dir(1))
-                    (tmp / members[0]).mkdir()
+                    # the model scored above stays, as the ensemble's second member
+                    refit_note += "; ensemble with the model scored on the held-out part"
+                    (tmp / MEMBER_DIR).mkdir()
                     for file in (CONFIG_FILE, VOCAB_FILE, HEAD_FILE, ENCODER_DIR):
-                        (tmp / file).rename(tmp / members[0] / file)
-                refits: list[dict[str, Any]] = []
-                for k in range(ENSEMBLE_REFITS if ensemble else 1):
-                    if k and left < spent * 1.2:
-                        say(f"no further ensemble member: the fine-tuning budget has {left:.0f} s left")
-                        break
-                    if k:  # the previous refit model becomes a member
-                        members.append(member_dir(len(members) + 1))
-                        (tmp / members[-1]).mkdir()
-                        for file in (CONFIG_FILE, VOCAB_FILE, HEAD_FILE, ENCODER_DIR):
-                            (tmp / file).rename(tmp / members[-1] / file)
-                    say(f"refitting on all {len(all_texts)} rows (encoder and head, seed {seed + k})")
-                    shutil.rmtree(tmp / ENCODER_DIR, ignore_errors=True)  # without an ensemble: the first model's
-                    refits.append(fine_tune(all_texts, all_labels, all_sources, tmp / ENCODER_DIR, left, seed + k))
-                    left -= refits[-1]["seconds"]
-                    encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
-                    all_emb = embed_rows(encoder, all_texts, all_sources, True) if weight > 0 else None
-                    fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb)
-                finetune_stats["refit"] = refits[0]
-                if len(refits) > 1:
-                    finetune_stats["refit_more"] = refits[1:]
-                if members:
-                    list_members(tmp, members)
-                    refit_note += (f"; ensemble of {1 + len(members)} models (the one scored on the held-out part, "
-                                   f"{len(refits)} fine-tuned on every row)")
+                        (tmp / file).rename(tmp / MEMBER_DIR / file)
+                    members = (MEMBER_DIR,)
+                say(f"refitting on all {len(all_texts)} rows ({refit_note})")
+                refit_dir = tmp / f"{ENCODER_DIR}.refit"
+                finetune_stats["refit"] = fine_tune(all_texts, all_labels, all_sources, refit_dir, left)
+                shutil.rmtree(tmp / ENCODER_DIR, ignore_errors=True)
+                refit_dir.rename(tmp / ENCODER_DIR)
+                encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
             else:
                 say(f"refitting on all {len(all_texts)} rows ({refit_note})")
-                all_emb = embed_rows(encoder, all_texts, all_sources, fine_tuned) if weight > 0 else None
-                fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb)
+            all_emb = embed_rows(encoder, all_texts, all_sources, fine_tuned) if weight > 0 else None
+            fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb, members)
         params: dict[str, Any] = {
             "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
             "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,

@@ -248,20 +248,16 @@ def test_hybrid_with_finetuned_minilm(tmp_path: Path) -> None:
     models = tmp_path / "models"
     card = train_classifier(data, "ft", models_dir=models, finetune=True, epochs=1, features="hybrid", C=10.0)
     assert card.base_model.endswith("+finetuned") and card.params["finetune_stats"]["steps"] >= 1
-    # fine-tuned again on every row with two seeds; the model scored on the held-out part stays as a member
-    assert card.params["refit_on_all_rows"].startswith("encoder and head; ensemble of 3")
-    assert card.params["finetune_stats"]["refit"]["steps"] >= 1 and card.params["ensemble_models"] == 3
-    assert card.params["finetune_stats"]["refit_more"][0]["steps"] >= 1
-    for encoder in (models / "ft" / "encoder", models / "ft" / "member.1" / "encoder",
-                    models / "ft" / "member.2" / "encoder"):
+    # fine-tuned again on every row; the model scored on the held-out part stays as a second member
+    assert card.params["refit_on_all_rows"].startswith("encoder and head; ensemble")
+    assert card.params["finetune_stats"]["refit"]["steps"] >= 1 and card.params["ensemble_models"] == 2
+    for encoder in (models / "ft" / "encoder", models / "ft" / "member.1" / "encoder"):
         assert (encoder / "model.safetensors").is_file() and (encoder / "config.json").is_file()
     assert not list((models / "ft").rglob("*.bin")) and not list((models / "ft").rglob("*.pkl"))
     clf = load_classifier("ft", models)
-    assert clf.featurizer.embedding_weight > 0 and len(clf.members) == 2
-    assert "members" not in json.loads((models / "ft" / "member.2" / "classifier.json").read_text())
+    assert clf.featurizer.embedding_weight > 0 and len(clf.members) == 1
     texts = ["WIN a FREE prize now, call 555", "can you pick up milk on the way home"]
-    averaged = (sum(m.predict_proba(texts) for m in clf.members)
-                + probabilities(clf.decision_function(texts), 2)) / 3
+    averaged = (clf.members[0].predict_proba(texts) + probabilities(clf.decision_function(texts), 2)) / 2
     assert np.allclose(clf.predict_proba(texts), averaged)
     out = clf.predict(["WIN a FREE prize now, call 555", "can you pick up milk on the way home"])
     assert [o.label for o in out] == ["spam", "ham"]
