@@ -35,17 +35,40 @@ def result_key(content_hash: str, fingerprint: dict[str, Any], input_keys: dict[
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class KeyMaker:
+    """:func:`result_key` for one stage's fingerprint, many documents: the JSON around the document's hash and
+    input keys is serialised once (the same text, so the same keys, as :func:`result_key`)."""
+
+    def __init__(self, fingerprint: dict[str, Any]) -> None:
+        if {"doc", "inputs"} & fingerprint.keys():
+            raise ValueError("a stage fingerprint cannot name 'doc' or 'inputs'")
+        names = sorted(fingerprint)
+
+        def part(keys: list[str]) -> str:
+            return json.dumps({k: fingerprint[k] for k in keys}, sort_keys=True, default=str)[1:-1]
+
+        before, middle, after = ([k for k in names if k < "doc"], [k for k in names if "doc" < k < "inputs"],
+                                 [k for k in names if k > "inputs"])
+        self._head = "{" + (part(before) + ", " if before else "") + '"doc": '
+        self._middle = (", " + part(middle) if middle else "") + ', "inputs": '
+        self._tail = (", " + part(after) if after else "") + "}"
+
+    def __call__(self, content_hash: str, input_keys: dict[str, str]) -> str:
+        payload = (self._head + json.dumps(content_hash) + self._middle
+                   + json.dumps(dict(sorted(input_keys.items()))) + self._tail)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def plan_keys(pipeline: Pipeline, content_hashes: Sequence[str], upto: int | None = None) -> dict[str, dict[str, str]]:
     """For each document: output field -> result key, for every stage of the pipeline (or its first
     ``upto + 1`` stages: a stage's key depends only on the stages before it)."""
     stages = pipeline.stages if upto is None else pipeline.stages[:upto + 1]
-    fingerprints = [stage_fingerprint(stage) for stage in stages]
+    makers = [KeyMaker(stage_fingerprint(stage)) for stage in stages]
     plans: dict[str, dict[str, str]] = {}
     for content_hash in content_hashes:
         keys = {"text": content_hash}
-        for stage, fingerprint in zip(stages, fingerprints):
-            inputs = {name: keys[name] for name in stage.reads}
-            keys[stage.writes[0]] = result_key(content_hash, fingerprint, inputs)
+        for stage, make_key in zip(stages, makers):
+            keys[stage.writes[0]] = make_key(content_hash, {name: keys[name] for name in stage.reads})
         del keys["text"]
         plans[content_hash] = keys
     return plans

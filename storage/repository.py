@@ -10,7 +10,7 @@ from dataclasses import field as dc_field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -315,15 +315,19 @@ def run_links(session: Session, run_id: int) -> list[RunDocumentRow]:
 
 
 def set_document_outcomes(session: Session, run_id: int, outcomes: Mapping[int, DocumentOutcome]) -> None:
-    """Give documents of the run (by document id) their final status and result keys."""
-    for chunk in _in_chunks(outcomes):
-        links = session.scalars(select(RunDocumentRow).where(
-            RunDocumentRow.run_id == run_id, RunDocumentRow.document_id.in_(chunk)))
-        for link in links:
-            outcome = outcomes[link.document_id]
-            link.status = outcome.status
-            link.result_keys = dict(outcome.result_keys)
+    """Give documents of the run (by document id) their final status and result keys (one UPDATE statement
+    executed for many rows)."""
+    if not outcomes:
+        return
+    table: Table = RunDocumentRow.__table__  # type: ignore[assignment]
+    statement = (update(table)
+                 .where(table.c.run_id == bindparam("run"), table.c.document_id == bindparam("doc"))
+                 .values(status=bindparam("new_status"),
+                         result_keys=bindparam("new_keys", type_=table.c.result_keys.type)))
     session.flush()
+    session.connection().execute(statement, [
+        {"run": run_id, "doc": doc_id, "new_status": outcome.status, "new_keys": dict(outcome.result_keys)}
+        for doc_id, outcome in outcomes.items()])
 
 
 def result_statuses(session: Session, keys: Iterable[str]) -> dict[str, str]:

@@ -139,3 +139,31 @@ def test_a_stage_that_raises_fails_each_document(tmp_path: Path, fake_stages: Sc
     pipeline.stages[1].run = explode  # type: ignore[method-assign]
     stats = run_all(engine, pipeline, ids)
     assert stats[1].failed == 1 and "RuntimeError: bug" in stats[1].failures[0].message
+
+
+@pytest.mark.parametrize("fingerprint", [
+    {"stage": "ner.spacy", "version": "2", "model": "en_core_web_sm", "prompt": "", "config": {"b": [1, 2], "a": None}},
+    {"stage": "x", "version": "1", "model": "m", "prompt": "p1", "config": {}, "attempts": 3, "zeta": {"k": "ü"}},
+    {"a": 1, "e": 2},
+])
+def test_key_maker_gives_result_keys_byte_for_byte(fingerprint: dict[str, Any]) -> None:
+    """Stored results are found by their keys: the fast key maker must never change one."""
+    from flows.execution import KeyMaker, result_key
+
+    make = KeyMaker(fingerprint)
+    for content_hash, inputs in [("abc", {}), ("0" * 64, {"text": "0" * 64}), ("h", {"z": "1", "clean": "k"})]:
+        assert make(content_hash, inputs) == result_key(content_hash, fingerprint, inputs)
+
+
+def test_built_in_pipelines_keep_their_result_keys() -> None:
+    from flows.execution import result_key, stage_fingerprint
+    from stages.pipeline_spec import BUILTIN_PIPELINES
+
+    for name in BUILTIN_PIPELINES:
+        pipeline = Pipeline.load(name)
+        plans = plan_keys(pipeline, ["d" * 64])
+        keys = {"text": "d" * 64}
+        for stage in pipeline.stages:
+            keys[stage.writes[0]] = result_key("d" * 64, stage_fingerprint(stage),
+                                               {field: keys[field] for field in stage.reads})
+        assert plans["d" * 64] == {k: v for k, v in keys.items() if k != "text"}, name
