@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from flows.reports import DocumentFailure, StageStats
+from flows.writer import writer_for
 from stages.base import BatchResult, Stage
 from stages.contracts import DocState, Document, StageOutput, Usage
 from stages.pipeline_spec import Pipeline
@@ -106,6 +107,9 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
     stage = pipeline.stages[stage_index]
     out_field = stage.writes[0]
     stats = StageStats(stage=stage.stage_id, documents=len(document_ids))
+    writer = writer_for(run_id)
+    if writer is not None and any(name != "text" for name in stage.reads):
+        writer.wait()  # the upstream results this batch reads may still be on their way to the database
     with unit_of_work(engine) as session:
         documents = repo.documents_by_id(session, document_ids)
         plans = plan_keys(pipeline, [documents[i].content_hash for i in document_ids], upto=stage_index)
@@ -154,12 +158,20 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
                           for doc_id in sorted(scans))
     if todo:
         records += _run_stage(stage, todo, plans, fingerprint, run_id, stats)
-    with unit_of_work(engine) as session:
-        # only keys found stored (failures being replaced) can need a DELETE first; a key a concurrent run
-        # stored meanwhile is skipped (same key: the same result)
-        repo.save_results(session, records, replaces={k for k in own_keys if k in stored})
-        if run_id is not None:
-            repo.touch_run(session, run_id)
+    replaces = {k for k in own_keys if k in stored}
+
+    def store() -> None:
+        with unit_of_work(engine) as session:
+            # only keys found stored (failures being replaced) can need a DELETE first; a key a concurrent run
+            # stored meanwhile is skipped (same key: the same result)
+            repo.save_results(session, records, replaces=replaces)
+            if run_id is not None:
+                repo.touch_run(session, run_id)
+
+    if writer is None:
+        store()
+    else:  # stored while the next batch runs (see flows.writer)
+        writer.submit(store)
     return stats
 
 

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -28,6 +29,7 @@ from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, it
 from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
 from flows.runs import repair_stale_runs
+from flows.writer import background_writes
 from stages.pipeline_spec import Pipeline
 from storage import repository as repo
 from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
@@ -233,27 +235,29 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     for stage in built.stages:
         report_progress(stage.stage_id, 0, len(doc_ids))
     submitted: list[tuple[int, int, PrefectFuture[StageStats]]] = []
-    for chunk in batched(doc_ids, max(sizes)):
-        upstream: list[PrefectFuture[StageStats]] = []
-        for index, stage in enumerate(built.stages):
-            current: list[PrefectFuture[StageStats]] = []
-            for batch in batched(chunk, sizes[index]):
-                numbers[index] += 1
-                args: dict[str, Any] = {
-                    "db_url": url, "pipeline_source": pipeline, "llm": llm, "models_dir": models_dir,
-                    "stage_index": index, "stage_name": stage.stage_id,
-                    "batch_label": f"batch {numbers[index]}/{totals[index]}", "document_ids": list(batch),
-                    "run_id": run_id}
-                if not parallel:  # one batch after the other, in this process
-                    all_stats.append(stage_batch_task(**args))
-                    done[index] += len(batch)
-                    report_progress(stage.stage_id, done[index], len(doc_ids))
-                    continue
-                # on a distributed runner a stage's batches wait only for the previous stage's on the same chunk
-                future = stage_batch_task.submit(**args, wait_for=upstream)
-                current.append(future)
-                submitted.append((index, len(batch), future))
-            upstream = current
+    # in this process, each batch's results are stored while the next batch runs (see flows.writer)
+    with background_writes(run_id) if not parallel else nullcontext():
+        for chunk in batched(doc_ids, max(sizes)):
+            upstream: list[PrefectFuture[StageStats]] = []
+            for index, stage in enumerate(built.stages):
+                current: list[PrefectFuture[StageStats]] = []
+                for batch in batched(chunk, sizes[index]):
+                    numbers[index] += 1
+                    args: dict[str, Any] = {
+                        "db_url": url, "pipeline_source": pipeline, "llm": llm, "models_dir": models_dir,
+                        "stage_index": index, "stage_name": stage.stage_id,
+                        "batch_label": f"batch {numbers[index]}/{totals[index]}", "document_ids": list(batch),
+                        "run_id": run_id}
+                    if not parallel:  # one batch after the other, in this process
+                        all_stats.append(stage_batch_task(**args))
+                        done[index] += len(batch)
+                        report_progress(stage.stage_id, done[index], len(doc_ids))
+                        continue
+                    # on a distributed runner a stage's batches wait only for the previous stage's on the same chunk
+                    future = stage_batch_task.submit(**args, wait_for=upstream)
+                    current.append(future)
+                    submitted.append((index, len(batch), future))
+                upstream = current
     for index, size, future in submitted:
         all_stats.append(future.result())
         done[index] += size
