@@ -20,7 +20,11 @@ def test_writes_run_in_order_off_the_calling_thread() -> None:
     with background_writes(7) as writer:
         assert writer_for(7) is writer and writer_for(8) is None and writer_for(None) is None
         for i in range(5):
-            writer.submit(lambda i=i: (time.sleep(0.01), done.append((i, threading.current_thread().name))))
+            def write(i: int = i) -> None:
+                time.sleep(0.01)
+                done.append((i, threading.current_thread().name))
+
+            writer.submit(write)
     assert [i for i, _ in done] == [0, 1, 2, 3, 4]
     assert all(name != caller for _, name in done)
     assert writer_for(7) is None  # unregistered, every write waited for
