@@ -29,6 +29,7 @@ from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, it
 from flows.progress import report_progress
 from flows.reports import DocumentFailure, RunSummary, StageStats
 from flows.runs import repair_stale_runs
+from flows.warmup import warm_up_dask_workers
 from flows.writer import background_writes
 from stages.pipeline_spec import Pipeline
 from storage import repository as repo
@@ -222,6 +223,8 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     if crashed:
         logger.warning("closed %d stale run(s) as crashed: %s", len(crashed), ", ".join(map(str, crashed)))
     sizes = stage_batch_sizes(built, batch_size, stage_batch_size)
+    if parallel:  # the workers load their models while the documents are registered here
+        warm_up_dask_workers(pipeline, llm, models_dir)
     started = time.perf_counter()
     run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb,
                                          str(flow_run.id) if flow_run.id else None)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from storage.db import create_db_engine, unit_of_work
-from storage.models import DocumentRow, EntityRow, StageResultRow, SummaryRow
+from storage.models import DocumentRow, EntityRow, PipelineRunRow, StageResultRow, SummaryRow
 
 pytest.importorskip("prefect_dask")
 pytestmark = pytest.mark.slow
@@ -61,3 +61,10 @@ def test_dask_runner_stores_the_same_rows_as_the_default_runner(tmp_path: Path, 
     local = stored(urls["local"])
     assert len(local["results"]) == 2 * 40 + 1 and len(local["entities"]) >= 80
     assert stored(urls["dask"]) == local and stored(urls["cluster"]) == local
+    # every worker loaded its models before its first batch (the warm-up, during registration)
+    for name in ("dask", "cluster"):
+        engine = create_db_engine(urls[name])
+        with unit_of_work(engine) as session:
+            stats = session.scalars(select(PipelineRunRow.stats)).one()
+        engine.dispose()
+        assert stats["timings"]["load_s"] < 0.05, (name, stats["timings"])
