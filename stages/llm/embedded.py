@@ -12,6 +12,7 @@ their LLM calls, each at full speed, instead of fighting over the cores (``TANDE
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import tempfile
@@ -86,6 +87,10 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
     _locks.setdefault(path, threading.Lock())
     return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
 
+
+# the cached models are closed at exit while llama.cpp's bindings still exist (otherwise their __del__ runs
+# during interpreter teardown and prints "Exception ignored in: Llama.__del__")
+atexit.register(_load_llama.cache_clear)
 
 @lru_cache(maxsize=1)
 def _threads_of_this_process() -> int:
