@@ -108,8 +108,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
     ``features``: ``auto`` (cross-validated: the cheapest of tfidf / embedding / hybrid within
-    :data:`~specialists.training.classify_head.SELECTION_TOLERANCE` macro recall of the best; tfidf is not
-    a candidate after fine-tuning), ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse
+    :data:`~specialists.training.classify_head.SELECTION_TOLERANCE` macro recall of the best; after
+    fine-tuning the embedding head only), ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse
     regularisation (cross-validated over :data:`~specialists.training.classify_head.C_GRID` when None).
     ``lexicon``: ``auto`` (with and without each lexicon, cross-validated), ``none``/None, or ``vader``.
     ``finetune``: ``auto`` (see the module docstring), ``yes``/True or ``no``/False; fine-tuning runs
@@ -182,7 +182,10 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
 
     def choose_head(encoder: Any, fine_tuned: bool) -> tuple[Candidate, dict[str, float], np.ndarray | None]:
         if features == "auto":
-            feature_sets = ["hybrid", "embedding"] if fine_tuned else ["tfidf", "hybrid", "embedding"]
+            # after fine-tuning, the training rows' embeddings come from an encoder fitted to those rows: a
+            # cross-validation on them cannot tell whether TF-IDF blocks beside them help, only the embedding
+            # head (with or without the lexicon, C cross-validated) is a candidate
+            feature_sets = ["embedding"] if fine_tuned else ["tfidf", "hybrid", "embedding"]
         else:
             feature_sets = [features]
         candidates: list[Candidate] = [(f, c, lex) for f in feature_sets for c in ((C,) if C else C_GRID[f])
