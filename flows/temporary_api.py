@@ -24,10 +24,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import IO
+
+from flows.server import healthy
 
 #: seconds to wait for the server to answer (Prefect's default for its own temporary server is 20 s)
 START_TIMEOUT = 60.0
@@ -59,8 +59,12 @@ class TemporaryApi:
         atexit.register(self.stop)
 
     @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
+        return f"{self.address}/api"
 
     def _spawn(self) -> None:
         spec = importlib.util.find_spec("prefect")
@@ -92,12 +96,8 @@ class TemporaryApi:
                     self._spawn()
                 elif status is not None:
                     raise RuntimeError(f"Prefect's temporary API server exited with status {status}")
-                try:
-                    with urllib.request.urlopen(f"{self.api_url}/health", timeout=1.0) as response:
-                        if response.status == 200:
-                            return self.api_url
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
+                if healthy(self.address):
+                    return self.api_url
                 time.sleep(0.05)
             raise RuntimeError(f"Prefect's temporary API server did not answer within {timeout:.0f} s")
         finally:

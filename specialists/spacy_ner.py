@@ -55,12 +55,12 @@ def model_needs_torch(model: str) -> bool:
     return "torch" in text or "transformer" in text
 
 
-def import_spacy(model: str) -> Any:
-    """``import spacy`` for loading ``model``. spaCy's thinc imports PyTorch when it is installed (about a
-    second, for nothing unless the pipeline has a PyTorch layer): for a pipeline without one, spaCy is
-    imported with PyTorch hidden (thinc then runs without its PyTorch wrappers; PyTorch itself stays
-    importable for the other stages)."""
-    if "spacy" in sys.modules or "torch" in sys.modules or model_needs_torch(model):
+def import_spacy(needs_torch: bool) -> Any:
+    """``import spacy`` for loading a pipeline (``needs_torch``: see :func:`model_needs_torch`). spaCy's thinc
+    imports PyTorch when it is installed (about a second, for nothing unless the pipeline has a PyTorch
+    layer): for a pipeline without one, spaCy is imported with PyTorch hidden (thinc then runs without its
+    PyTorch wrappers; PyTorch itself stays importable for the other stages)."""
+    if "spacy" in sys.modules or "torch" in sys.modules or needs_torch:
         import spacy
 
         return spacy
@@ -73,21 +73,23 @@ def import_spacy(model: str) -> Any:
     return spacy
 
 
-def check_thinc_torch(model: str) -> None:
-    """A clear error when ``model`` needs PyTorch but spaCy was imported without it in this process."""
+def check_thinc_torch(model: str, needs_torch: bool) -> None:
+    """A clear error when ``model`` needs PyTorch (``needs_torch``) but spaCy was imported without it in this
+    process."""
     compat = sys.modules.get("thinc.compat")
-    if compat is not None and not getattr(compat, "has_torch", True) and importlib.util.find_spec("torch"):
-        if model_needs_torch(model):
-            raise RuntimeError(f"spaCy pipeline {model!r} uses PyTorch, but spaCy was imported without it in "
-                               "this process (for an earlier pipeline without PyTorch layers): run it in a "
-                               "pipeline of its own")
+    if needs_torch and compat is not None and not getattr(compat, "has_torch", True) and \
+            importlib.util.find_spec("torch"):
+        raise RuntimeError(f"spaCy pipeline {model!r} uses PyTorch, but spaCy was imported without it in "
+                           "this process (for an earlier pipeline without PyTorch layers): run it in a "
+                           "pipeline of its own")
 
 
 @lru_cache(maxsize=4)
 def load_spacy(model: str) -> Any:
     """Load a spaCy pipeline (package name or folder) once per process, NER components only."""
-    spacy = import_spacy(model)
-    check_thinc_torch(model)
+    needs_torch = model_needs_torch(model)  # its config.cfg read once
+    spacy = import_spacy(needs_torch)
+    check_thinc_torch(model, needs_torch)
     nlp = spacy.load(model)
     keep = [name for name in nlp.pipe_names if name in NER_PIPES]
     nlp.select_pipes(enable=keep)

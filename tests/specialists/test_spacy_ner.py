@@ -51,5 +51,5 @@ def test_a_torch_pipeline_after_a_torch_free_import_fails_clearly(tmp_path: Path
     (transformer / "config.cfg").write_text('[model]\n@architectures = "spacy-transformers.TransformerModel.v3"\n')
     monkeypatch.setitem(sys.modules, "thinc.compat", types.SimpleNamespace(has_torch=False))
     with pytest.raises(RuntimeError, match="uses PyTorch"):
-        check_thinc_torch(str(transformer))
-    check_thinc_torch(STOCK_MODEL)  # a pipeline without PyTorch layers is fine
+        check_thinc_torch(str(transformer), model_needs_torch(str(transformer)))
+    check_thinc_torch(STOCK_MODEL, model_needs_torch(STOCK_MODEL))  # a pipeline without PyTorch layers is fine
