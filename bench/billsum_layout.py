@@ -1,13 +1,43 @@
-"""Re-wrap preprocessed BillSum bills into the official BillSum ``text`` layout.
+"""Re-wrap preprocessed BillSum bills into the official BillSum ``text`` layout, independently.
 
 The shared bills (``<SECTION-HEADER>`` markers, one line per bill) become what users of the
-official dataset see: ``SECTION 1. SHORT TITLE.`` / ``SEC. N. HEADING.`` headings in capitals,
-inline paragraph headings as ``(a) Findings.--``, the sentences after a lead-in ending in ``:``
-as ``(1)``, ``(2)`` items on their own indented lines, ``\u0060\u0060quotes''`` and hard wrapping at
-about 70 columns with indentation. Deterministic; the summaries are copied unchanged.
+official dataset see::
+
+    SECTION 1. SHORT TITLE.
+
+        This Act may be cited as the ``Clean Harbors Act''.
+
+    SEC. 2. DEFINITIONS.
+
+        In this Act:
+                (1) Controlled substance.--The term ``controlled
+            substance'' has the meaning given ...
+                (2) State.--The term ``State'' means:
+                        (A) Each of the several States.
+
+        (a) In General.--The Administrator shall ...
+
+Subsections ``(a)`` open at 4 spaces, paragraphs ``(1)`` at 12, subparagraphs ``(A)`` at 20 and
+clauses ``(i)`` at 28; wrapped lines hang 4 spaces to the left of the first (8 under a paragraph),
+section text opens at 4 and wraps to column 0. Lines are hard-wrapped at 70 columns; quotes are
+TeX quotes. Deterministic; the summaries are copied unchanged.
+
+This module imports nothing from ``specialists``: its sentence, heading and nesting rules are its own,
+deliberately simple ones, so that a summarizer evaluated on its output is not graded on a layout
+built by the very code it tests.
+
+* Sentences end at ``.``/``?``/``!`` (and closing quotes) followed by a space and an upper-case
+  letter or an opening quote, unless the word is in a short list of abbreviations; ``: `` before an
+  upper-case letter also ends a lead-in.
+* A heading is a sentence of at most 10 words ending in ``.`` with no verb of a short list, not
+  opening with an article (``A State.`` is an item). A run of headings nests (``(b) Part D.--`` then ``(1) In general.--``); the last one is printed as
+  ``Heading.--Text`` with the sentence after it.
+* The sentences after a lead-in ending in ``:`` are items one level deeper; inside such a list a
+  heading is a sibling item (``(1) Controlled substance.--The term ...``) and plain sentences after a
+  lead-in inside an item are its ``(A)`` items.
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/billsum_official.jsonl
-    python bench/billsum_layout.py IN OUT --start 100 --stop 200   # a slice (bills 100-199)
+    python bench/billsum_layout.py IN OUT --start 150 --stop 200   # a slice (bills 150-199)
 
 Write the output outside the repository (``/tmp``): dataset text is never committed.
 """
@@ -17,18 +47,51 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import textwrap
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from specialists.legal.candidates import looks_like_heading  # noqa: E402
-from specialists.legal.segment import BILLSUM_MARKER, split_sentences  # noqa: E402
-
+MARKER = "<SECTION-HEADER>"
 WIDTH = 70
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+#: first-line indent of each level: 0 section text, 1 subsection (a), 2 paragraph (1), 3 (A), 4 (i)
+INDENT = (4, 4, 12, 20, 28)
+#: abbreviations (lower case, without the final period) after which a period never ends a sentence
+_ABBREV = frozenset("u.s u.s.c stat no nos sec secs mr mrs ms dr inc co corp jr sr st e.g i.e "
+                    "pub l cf v vs et seq etc".split())
+_VERBS = re.compile(r"\b(?:shall|is|are|was|were|be|been|may|means|has|have|had|will|must|does|do)\b")
+_SENTENCE_END = re.compile(r"(?<=[.?!])([\"')]*)\s+(?=[\"(]?[A-Z])")
+_LEAD_IN = re.compile(r"(?<=:)\s+(?=\"?[A-Z])")
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
+#: list items, not headings, open with these ("A State or a political subdivision.")
+_NOT_FIRST = frozenset("a an the each any such all no".split())
+_SMALL = frozenset("a an and as at by for from in of on or the to with".split())
+
+
+def sentences_of(text: str) -> list[str]:
+    """Sentences of ``text`` by the simple rules in the module docstring (lead-ins end at ``:``)."""
+    out: list[str] = []
+    start = 0
+    text = " ".join(text.split())
+    for match in _SENTENCE_END.finditer(text):
+        words = text[start:match.start()].split()
+        last = words[-1].lower().strip("(\"'.") if words else ""
+        if last in _ABBREV or re.fullmatch(r"[a-z]", last):
+            continue
+        out.append(text[start:match.end(1)])
+        start = match.end()
+    out.append(text[start:])
+    pieces: list[str] = []
+    for sentence in out:
+        parts = _LEAD_IN.split(sentence)
+        pieces.extend(p.strip() for p in parts[:-1] if len(p.split()) <= 40)
+        pieces.append(" ".join(p.strip() for p in parts[-1:]))
+    return [p for p in pieces if p]
+
+
+def is_heading(sentence: str) -> bool:
+    """A short sentence without a verb: ``In general.``, ``Controlled substance.``, ``Fiscal year 2006.``"""
+    words = sentence.split()
+    return (1 <= len(words) <= 10 and words[0].lower() not in _NOT_FIRST and sentence.endswith(".") and sentence[:1].isupper()
+            and not _VERBS.search(sentence.lower()) and not re.search(r"[:;,\"]", sentence))
 
 
 def tex_quotes(text: str) -> str:
@@ -43,78 +106,146 @@ def tex_quotes(text: str) -> str:
     return "".join(out)
 
 
-def _wrap(text: str, indent: int, hang: int = 0) -> str:
-    return textwrap.fill(tex_quotes(text), WIDTH, initial_indent=" " * indent,
-                         subsequent_indent=" " * max(0, indent - 4 + hang),
-                         break_long_words=False, break_on_hyphens=False)
+def _title_case(heading: str) -> str:
+    words = heading.split()
+    return " ".join(w if (i and w.lower() in _SMALL) or not w[:1].isalpha() else w[:1].upper() + w[1:]
+                    for i, w in enumerate(words))
 
 
-def _section_body(body: str) -> list[str]:
-    """Paragraphs of a section body: ``(a) Heading.--`` subsections and ``(1)`` list items."""
-    sentences = []
-    for sentence in split_sentences(body):
-        # "Congress finds the following: Immigration is ..." -> a lead-in and its first item
-        head, sep, rest = sentence.partition(": ")
-        if sep and rest[:1].isupper() and len(head.split()) <= 25:
-            sentences.extend([head + ":", rest])
+def marker(level: int, number: int) -> str:
+    """``(a)``, ``(1)``, ``(A)``, ``(i)`` for the ``number``-th (0-based) item of ``level`` 1-4."""
+    if level == 1:
+        return f"({chr(ord('a') + number % 26)})"
+    if level == 2:
+        return f"({number + 1})"
+    if level == 3:
+        return f"({chr(ord('A') + number % 26)})"
+    return f"({_ROMAN[number % len(_ROMAN)]})"
+
+
+class _Block:
+    """One printed paragraph: its level (0 section text, 1-4 items), ``.--`` heading and sentences."""
+
+    def __init__(self, level: int, heading: str = "", text: list[str] | None = None) -> None:
+        self.level = level
+        self.heading = heading
+        self.text = text or []
+
+
+class _Nesting:
+    """The open items of one section: the current level and the stack of open list levels."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self.level = 0
+        self.lists: list[int] = []
+
+    def open(self, level: int, heading: str = "", text: str = "") -> None:
+        self.blocks.append(_Block(level, heading, [text] if text else []))
+        self.level = level
+
+    def headings(self, run: list[str], text: str) -> None:
+        """A run of headings, then the sentence that follows them."""
+        if len(run) == 1 and self.lists:
+            while len(self.lists) > 1:
+                self.lists.pop()  # a heading after (A) items is the next item of the outer list
+            start = self.lists[-1]
+        elif len(run) == 1:
+            start = max(self.level, 1)
         else:
-            sentences.append(sentence)
-    paragraphs: list[str] = []
-    sub = 0
-    item = 0
-    in_list = False
-    pending_heading = ""
+            self.lists.clear()
+            start = max(1, self.level - 1)
+        for offset, heading in enumerate(run):
+            level = min(4, start + offset)
+            self.open(level, heading, text if offset == len(run) - 1 else "")
+
+    def sentence(self, text: str) -> None:
+        if self.lists and self.lists[-1] > self.level:
+            self.open(self.lists[-1], text=text)  # the first item after a lead-in
+        elif self.lists and self.level == self.lists[-1] and self.blocks[-1].text:
+            self.open(self.level, text=text)  # each sentence of a list is an item
+        elif self.blocks and self.level > 0:
+            self.blocks[-1].text.append(text)
+        else:
+            self.open(0, text=text)
+
+    def lead_in(self, text: str) -> None:
+        """After a sentence ending in ``:``, the next sentences are items one level deeper."""
+        if text.endswith(":") and self.level < 4:
+            self.lists.append(max(self.level, 1) + 1)
+
+
+def _nest(sentences: list[str]) -> list[_Block]:
+    state = _Nesting()
+    run: list[str] = []
     for sentence in sentences:
-        words = sentence.split()
-        if len(words) <= 6 and sentence.endswith(".") and looks_like_heading(sentence):
-            pending_heading = sentence
-            in_list = False
+        if is_heading(sentence):
+            run.append(sentence)
             continue
-        if pending_heading:
-            label = _LETTERS[sub % 26]
-            sub += 1
-            paragraphs.append(_wrap(f"({label}) {pending_heading[:-1]}.--{sentence}", 4))
-            pending_heading = ""
-            in_list = sentence.endswith(":")
-            item = 0
-            continue
-        if in_list:
-            item += 1
-            paragraphs.append(_wrap(f"({item}) {sentence}", 8))
-            continue
-        paragraphs.append(_wrap(sentence, 4))
-        if sentence.endswith(":"):
-            in_list, item = True, 0
-    if pending_heading:
-        paragraphs.append(_wrap(pending_heading, 4))
-    return paragraphs
+        if run:
+            state.headings(run, sentence)
+            run = []
+        else:
+            state.sentence(sentence)
+        state.lead_in(sentence)
+    if run:
+        state.headings(run, "")
+    return state.blocks
+
+
+def _render(blocks: list[_Block]) -> list[str]:
+    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order."""
+    counters = [0] * 5
+    out: list[str] = []
+    for block in blocks:
+        indent = INDENT[block.level]
+        body = " ".join(block.text)
+        if block.level == 0:
+            label = ""
+        else:
+            label = marker(block.level, counters[block.level]) + " "
+            counters[block.level] += 1
+            for deeper in range(block.level + 1, 5):
+                counters[deeper] = 0
+        if block.heading:
+            heading = _title_case(block.heading) if block.level == 1 else block.heading
+            body = f"{heading[:-1]}.--{body}"
+        paragraph = textwrap.fill(tex_quotes(label + body), WIDTH, initial_indent=" " * indent,
+                                  subsequent_indent=" " * (indent - 4), break_long_words=False,
+                                  break_on_hyphens=False)
+        # subsections and section text are separated by a blank line, items of a list are not
+        out.append(("\n" if block.level <= 1 and out else "") + paragraph)
+    return out
+
+
+def _section(number: int, part: str) -> str:
+    match = re.match(r"([^.]{1,300}?)\.\s+", part + " ")
+    heading, body = ("", part)
+    if match and any(ch.isalpha() for ch in match.group(1)) and match.group(1).upper() == match.group(1):
+        heading, body = match.group(1).strip(), part[match.end():]
+    label = "SECTION 1." if number == 1 else f"SEC. {number}."
+    title = textwrap.fill(f"{label} {heading.upper()}." if heading else label, WIDTH,
+                          subsequent_indent=" " * 12, break_long_words=False, break_on_hyphens=False)
+    lines = _render(_nest(sentences_of(body)))
+    return title + ("\n\n" + "\n".join(lines) if lines else "")
 
 
 def official_layout(source: str) -> str:
-    """One preprocessed bill in the official layout."""
-    if BILLSUM_MARKER not in source:
-        return source
-    parts = source.split(BILLSUM_MARKER)
+    """One preprocessed bill in the official layout (text without markers: wrapped section text)."""
+    parts = source.split(MARKER)
     blocks: list[str] = []
     if parts[0].strip():
-        blocks.extend(_section_body(parts[0]))
+        blocks.append("\n".join(_render(_nest(sentences_of(parts[0])))))
     number = 0
     for part in parts[1:]:
-        part = part.strip()
-        if not part:
-            continue
-        number += 1
-        match = re.match(r"([^.]{1,300}?)\.\s+", part + " ")
-        heading, body = (match.group(1), part[match.end():]) if match and match.group(1).isupper() else ("", part)
-        label = "SECTION 1." if number == 1 else f"SEC. {number}."
-        blocks.append(textwrap.fill(f"{label} {heading.upper()}." if heading else label, WIDTH,
-                                    subsequent_indent="            "))
-        blocks.extend(_section_body(body))
+        if part.strip():
+            number += 1
+            blocks.append(_section(number, part.strip()))
     return "\n\n".join(blocks) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("source", type=Path, help="preprocessed BillSum JSONL (fields source, summary)")
     parser.add_argument("output", type=Path, help="where to write the re-wrapped JSONL (outside the repo)")
     parser.add_argument("--start", type=int, default=0, help="first bill (0-based)")

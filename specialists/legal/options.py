@@ -8,6 +8,8 @@ pure functions (:func:`~specialists.legal.candidates.prepare`,
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from stages.options import StageOptions
@@ -28,12 +30,15 @@ class LeadOptions(StageOptions):
 
 
 class LegalOptions(LeadOptions):
+    scorer: Literal["learned", "heuristic"] = Field(
+        "heuristic", description="sentence scores: the shipped logistic model (specialists/data/legal_scorer.json) "
+        "or the hand-set weights of specialists.legal.score (the default: higher in cross-validation)")
     diversity: float = Field(0.3, ge=0.0, le=1.0, description="MMR trade-off between score and redundancy")
     include_title: bool = Field(True, description="open with the Act's short title")
     truncate: bool = Field(False, description="cut the sentence that overflows the budget instead of skipping it")
     min_words: int = Field(6, ge=1, description="shorter sentences are not candidates")
-    max_candidates: int = Field(20, ge=1, description="candidate sentences per document: the first of every section")
-    encode_words: int = Field(12, ge=1, description="sentences are cut to this many words before the encoder")
+    max_candidates: int = Field(30, ge=1, description="candidate sentences per document: the first of every section")
+    encode_words: int = Field(24, ge=1, description="sentences are cut to this many words before the encoder")
     compress: bool = Field(True, description="drop citation parentheticals")
     drop_headings: bool = Field(True, description="drop title-case fragments (\"Eligible Entity.\")")
     heading_words: int = Field(3, ge=1, description="section headings of at least this many words are candidates")

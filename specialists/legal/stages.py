@@ -28,8 +28,9 @@ class LegalSummarizerStage(Stage[Summary]):
     Reads a text field (default ``text``), writes ``legal_summary`` (:class:`Summary`,
     ``method="extractive"``, ``chunks`` = number of sections): the Act's short title, then the
     selected sentences in document order, one per line, at most ``max_words`` words in all.
-    Options: :class:`LegalOptions` (every field of :class:`SummarizerConfig` but ``weights``, and
-    ``quantize``), all part of the result key.
+    Options: :class:`LegalOptions` (every field of :class:`SummarizerConfig` but ``weights`` and
+    ``learned``, and ``quantize``), all part of the result key. ``scorer="learned"`` scores sentences
+    with the shipped logistic model (:mod:`specialists.legal.learned`) instead of the hand-set weights.
 
     ``quantize`` defaults to false: dynamic int8 quantization scales activations per batch
     tensor, so a sentence's embedding (and the summary) would depend on which other documents
@@ -41,7 +42,8 @@ class LegalSummarizerStage(Stage[Summary]):
 
     name: ClassVar[str] = "summarize.legal"
     preferred_batch: ClassVar[int] = 32
-    version: ClassVar[str] = "2"  # 2: official BillSum layout (hard wraps, SEC. n., TeX quotes)
+    # 2: official BillSum layout (hard wraps, SEC. n., TeX quotes); 3: 30 candidates of 24 words, ``scorer``
+    version: ClassVar[str] = "3"
     output_type = Summary
     default_input = "text"
     default_output = "legal_summary"

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from specialists.legal.candidates import PreparedDoc, clean_heading, lead_sentences, prepare
+from specialists.legal.learned import LearnedScorer, default_scorer, sentence_features
 from specialists.legal.options import DEFAULT_MAX_WORDS, DEFAULTS, LegalOptions
 from specialists.legal.score import ScoreWeights, score_sentences
 from specialists.legal.segment import word_count
@@ -38,7 +39,9 @@ class SummarizerConfig:
     the score ``weights``. Defaults are :class:`LegalOptions`' (see its field descriptions)."""
 
     max_words: int = DEFAULTS.max_words
+    scorer: str = DEFAULTS.scorer
     weights: ScoreWeights = ScoreWeights()
+    learned: LearnedScorer | None = None  # the learned scorer to use instead of the shipped one
     diversity: float = DEFAULTS.diversity
     include_title: bool = DEFAULTS.include_title
     truncate: bool = DEFAULTS.truncate
@@ -107,6 +110,16 @@ def encode_documents(docs: Sequence[PreparedDoc], encoder: Encoder,
     return out
 
 
+def candidate_scores(doc: PreparedDoc, encoded: Encoded, config: SummarizerConfig) -> np.ndarray:
+    """One score per candidate: the learned scorer's probabilities, or the hand-set weights'."""
+    if config.scorer == "learned":
+        model = config.learned or default_scorer()
+        return model.score(sentence_features(doc, encoded.sentences, encoded.headings, encoded.title))
+    if config.scorer != "heuristic":
+        raise ValueError(f"unknown scorer {config.scorer!r} (learned or heuristic)")
+    return score_sentences(doc, encoded.sentences, encoded.headings, encoded.title, config.weights)
+
+
 def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerConfig) -> str:
     """Score, select and fit one prepared document; sentences in original order, one per line."""
     budget = config.max_words
@@ -115,7 +128,7 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
         lines.append(doc.title)
         budget -= word_count(doc.title)
     if doc.candidates and budget > 0:
-        scores = score_sentences(doc, encoded.sentences, encoded.headings, encoded.title, config.weights)
+        scores = candidate_scores(doc, encoded, config)
         words = [c.words for c in doc.candidates]
         picked = mmr_select(scores, encoded.sentences, words, budget, diversity=config.diversity,
                             strict=not config.truncate)

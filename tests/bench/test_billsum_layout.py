@@ -1,0 +1,105 @@
+"""bench/billsum_layout.py: the official BillSum layout, built without the summarizer's own code.
+
+Hand-made bills in the preprocessed form (no dataset text); checks the layout properties (section
+headings, indentation of ``(a)``/``(1)``/``(A)`` items, hanging indents, ``.--`` headings, TeX quotes,
+70 columns), determinism, and that the module imports nothing from ``specialists``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "bench" / "billsum_layout.py"
+
+PREPROCESSED = (
+    '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Safe Harbors Act of 2031". '
+    "<SECTION-HEADER> DEFINITIONS. In this Act: Controlled substance. The term \"controlled substance\" "
+    "has the meaning given that term in section 102 of the Controlled Substances Act (21 U.S.C. 802). "
+    'Eligible entity. The term "eligible entity" means: A State or a political subdivision of a State. '
+    "A port authority that operates a harbor in the United States. "
+    'Secretary. The term "Secretary" means the Secretary of Commerce. '
+    "<SECTION-HEADER> GRANTS FOR THE REMOVAL OF CONTAMINATED SEDIMENT FROM HARBORS AND PORTS. "
+    "In general. The Secretary shall award grants to eligible entities for the removal of contaminated "
+    "sediment from harbors. Amount. A grant under subsection (a) may not exceed $2,000,000 in any "
+    "fiscal year. The Secretary may waive the limit for a harbor of national importance."
+)
+
+
+def _module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("billsum_layout_under_test", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_imports_nothing_from_specialists() -> None:
+    tree = ast.parse(SCRIPT.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+    assert names and not [n for n in names if n.split(".")[0] in {"specialists", "tandem", "stages", "flows"}]
+    # and running it loads no project package
+    code = (f"import importlib.util, sys; s = importlib.util.spec_from_file_location('m', {str(SCRIPT)!r}); "
+            "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); "
+            "print(sorted(k for k in sys.modules if k.split('.')[0] in ('specialists', 'stages', 'tandem')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+    assert out.stdout.strip() == "[]"
+
+
+def test_section_headings_and_quotes() -> None:
+    text = _module().official_layout(PREPROCESSED)
+    assert text.startswith("SECTION 1. SHORT TITLE.\n\n    This Act may be cited as the ``Safe Harbors Act of")
+    assert "2031''." in text
+    assert "\nSEC. 2. DEFINITIONS.\n\n    In this Act:\n" in text
+    # a long section heading wraps with a 12-space indent
+    assert re.search(r"\nSEC\. 3\. GRANTS FOR THE REMOVAL OF CONTAMINATED SEDIMENT FROM [A-Z]*\n {12}[A-Z ]*PORTS\.\n",
+                     text)
+    assert '"' not in text
+
+
+def test_items_nest_with_hanging_indents() -> None:
+    lines = _module().official_layout(PREPROCESSED).splitlines()
+    first = next(i for i, line in enumerate(lines) if "(1) Controlled substance.--The term ``controlled" in line)
+    assert lines[first].startswith(" " * 12 + "(1)")
+    assert lines[first + 1].startswith(" " * 8) and not lines[first + 1].startswith(" " * 9)  # hangs 4 left
+    assert any(line.startswith(" " * 12 + "(2) Eligible entity.--The term ``eligible entity'' means:")
+               for line in lines)
+    nested = [line for line in lines if line.startswith(" " * 20 + "(")]
+    assert [line.strip()[:3] for line in nested] == ["(A)", "(B)"]
+    assert any(line.startswith(" " * 12 + "(3) Secretary.--") for line in lines)  # back to the outer list
+    assert any(line.startswith("    (a) In General.--The Secretary shall award") for line in lines)
+    assert any(line.startswith("    (b) Amount.--A grant under subsection (a)") for line in lines)
+    assert max(len(line) for line in lines) <= 70
+
+
+def test_deterministic_and_simple_rules() -> None:
+    module = _module()
+    assert module.official_layout(PREPROCESSED) == module.official_layout(PREPROCESSED)
+    assert module.sentences_of("See 42 U.S.C. 1395. The Secretary shall act. In this Act: A State.") == [
+        "See 42 U.S.C. 1395.", "The Secretary shall act.", "In this Act:", "A State."]
+    assert module.is_heading("In general.") and module.is_heading("Controlled substance.")
+    assert not module.is_heading("The Secretary shall act.")
+    assert [module.marker(level, 1) for level in (1, 2, 3, 4)] == ["(b)", "(2)", "(B)", "(ii)"]
+
+
+def test_cli_writes_a_slice(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"source": PREPROCESSED, "summary": f"s{i}"}) + "\n" for i in range(3)),
+                      encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert _module().main([str(source), str(out), "--start", "1"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["summary"] for r in rows] == ["s1", "s2"]
+    assert rows[0]["source"].startswith("SECTION 1. SHORT TITLE.")
