@@ -27,7 +27,8 @@ Modules, one job each:
 * :mod:`~specialists.legal.candidates`: a document's candidate sentences (:class:`PreparedDoc`)
   and the lead baseline's sentences;
 * :mod:`~specialists.legal.score` and :mod:`~specialists.legal.select`: scoring, MMR selection,
-  the word budget;
+  the word budget; :mod:`~specialists.legal.learned`: the learned scorer's features and weights,
+  :mod:`~specialists.legal.train_scorer`: its oracle labels, training and cross-validation;
 * :mod:`~specialists.legal.options`: the stages' options (:class:`LeadOptions`,
   :class:`LegalOptions`), the one place where every default is written;
 * :mod:`~specialists.legal.summarizer`: batched encoding and the two summarizers as functions
@@ -36,11 +37,13 @@ Modules, one job each:
   every document of a batch in one encoder call (sentences cut to ``encode_words`` words);
   :class:`LeadSummarizerStage` is the lead baseline at the same word budget.
 
-Weights and defaults were tuned on BillSum test bills 0-99 and checked on bills 100-199
-(``../shared/datasets/billsum/billsum_test_200.jsonl``). ``max_candidates=20`` and
-``encode_words=12`` trade 2 % of ROUGE-Lsum for twice the speed (encoding dominates the cost: MiniLM
-embeds about 60 short sentences per second on 2 cores): on those 200 bills, 1.18 x the lead
-baseline at 4.4 bills/s, against 1.20 x at 2.0 bills/s with 30 candidates of 24 words.
+The hand-set weights were tuned on BillSum test bills 0-99 (``../shared/datasets/billsum/billsum_test_200.jsonl``).
+v3 fixed bills 150-199 as the final report set before any choice and made every v3 choice on bills 0-149
+by 5-fold cross-validation by bill: 30 candidates cut to 24 words (was 20 of 12; encoding MiniLM is the
+whole cost) and the default scorer. :mod:`~specialists.legal.learned` is a logistic regression on ROUGE-Lsum
+oracle labels (:mod:`~specialists.legal.train_scorer` trains it; weights in ``specialists/data/legal_scorer.json``);
+in that CV its summaries scored below the hand-set weights', so it is opt-in (``scorer="learned"``).
+Figures and which data chose what: ``docs/benchmarks.md``.
 
 This package imports nothing at import time; :mod:`specialists.legal_summarizer` re-exports the
 public names for older callers.
