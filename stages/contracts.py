@@ -51,10 +51,15 @@ class OcrText(RawText):
 
 class CleanText(TextLike):
     """Text after cleanup. ``kept_input`` is true when the text came back exactly as it went in: the document
-    was left alone (estimated OCR noise under the floor) or no correction won; ``reason`` says which."""
+    was left alone (estimated OCR noise under the floor) or no correction won; ``reason`` says which.
+    ``path`` says which cleanup the text got (None in results stored before it existed)."""
 
     kept_input: bool = False
     reason: str | None = None
+    path: Literal["ocr", "born_digital", "mixed"] | None = Field(
+        default=None, description="'ocr': the OCR corrector (the text was read or declared as OCR output); "
+        "'born_digital': only fixes that never change a word (line endings, Unicode NFC, control characters, "
+        "trailing spaces); 'mixed': the corrector on the pages OCR read, safe fixes elsewhere")
     kept_ratio: float | None = Field(default=None, description="share of input words found in the output")
     added_ratio: float | None = Field(default=None, description="share of output words not in the input")
     chunks: int = 1

@@ -96,7 +96,9 @@ def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = Non
 def _clean(stage: Any, pairs: list[tuple[str, str]], indices: list[int], outputs: list[str | None]) -> tuple[int, int]:
     from stages.contracts import DocState, Document
 
-    batch = [DocState(document=Document.from_text(pairs[i][0], f"gold:{i}")) for i in indices]
+    # the gold's noisy side is OCR output by definition: declared so, as a user declares a file of OCR text
+    batch = [DocState(document=Document.from_text(pairs[i][0], f"gold:{i}", metadata={"ocr": True}))
+             for i in indices]
     result = stage.run(batch)
     failures = 0
     for index, state in zip(indices, batch):

@@ -26,9 +26,10 @@ from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOu
 from stages.llm.base import LlmOptions, LlmStage
 from stages.llm.calls import call_llm
 from stages.llm.prompts import CLEANUP_CHOICE
-from stages.llm.textfix import deterministic_cleanup
+from stages.llm.textfix import deterministic_cleanup, safe_fixes
 from stages.ocr.confusion import ConfusionModel
 from stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
+from stages.ocr.provenance import CorrectorMode, ocr_spans, path_of
 from stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 MODEL_FILE = "confusion.json"
@@ -57,6 +58,10 @@ class CleanupOptions(LlmOptions):
     doubt_margin: float = Field(_DEFAULTS.doubt_margin, ge=0.0, description="decisions this close (log-odds) "
                                 "are in doubt: asked to the LLM")
     llm_calls: int = Field(1, ge=0, description="most LLM questions per document about words in doubt; 0: none")
+    corrector: CorrectorMode = Field("auto", description="where the OCR corrector applies: auto, only to OCR "
+                                     "output (pages ocr.tesseract read, or documents whose metadata has ocr: "
+                                     "true); always, to every text (a file of OCR output); never. Other text "
+                                     "gets only safe fixes that never change a word")
     deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
                                 "repeated headers, whitespace); off, unchanged text stays byte for byte")
 
@@ -89,7 +94,7 @@ def choice_question(text: str, fix: Fix, width: int = 60) -> str:
 
 class CleanupStage(LlmStage[CleanText]):
     name: ClassVar[str] = "cleanup"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     output_type: ClassVar[type[StageOutput]] = CleanText
     input_type: ClassVar[type[StageOutput]] = RawText
     default_input: ClassVar[str] = "text"
@@ -133,18 +138,49 @@ class CleanupStage(LlmStage[CleanText]):
         text = state.text_of(self.input_field)
         if problem := encoding_problem(text):
             return self.failure("encoding", problem), Usage()
-        if self.options.deterministic:
-            text = deterministic_cleanup(text)
         if not text.strip():
             return self.failure("empty", "nothing to clean: the text is blank"), Usage()
-        proposal = self.corrector.propose(text)
-        if proposal.left_alone:
-            floor = "long_min_noise" if proposal.words >= self.settings.long_words else "min_noise"
-            return CleanText(text=text, kept_input=True, chunks=0, reason=(
-                f"estimated noise {proposal.noise:.3f} < {floor} {getattr(self.options, floor)}: left as it is")
-            ), Usage()
+        spans = ocr_spans(state, self.input_field, text, self.options.corrector)
+        path = path_of(spans, text)
+        usage, pieces, notes = Usage(), [], []
+        asked = changed = words = 0
+        for piece, is_ocr in _pieces(text, spans):
+            if self.options.deterministic and piece.strip():
+                piece = deterministic_cleanup(piece)
+            if not is_ocr or not piece.strip():
+                pieces.append(safe_fixes(piece))
+                continue
+            proposal = self.corrector.propose(piece)
+            words += proposal.words
+            if proposal.left_alone:
+                floor = "long_min_noise" if proposal.words >= self.settings.long_words else "min_noise"
+                notes.append(f"estimated noise {proposal.noise:.3f} < {floor} {getattr(self.options, floor)}: "
+                             "left as it is")
+                pieces.append(piece)
+                continue
+            piece_usage, piece_asked = self._ask(piece, proposal.fixes, self.options.llm_calls - asked)
+            usage, asked = usage + piece_usage, asked + piece_asked
+            changes = proposal.changes
+            changed += len(changes)
+            notes.append(f"{len(changes)} words corrected, {piece_asked} asked to the LLM, "
+                         f"estimated noise {proposal.noise:.3f}")
+            pieces.append(apply_fixes(piece, changes))
+        cleaned = "".join(pieces)
+        if not cleaned.strip():
+            return self.failure("empty", "nothing to clean: the text is blank (control characters only)"), usage
+        reason = {"born_digital": "not OCR output: safe fixes only (line endings, Unicode NFC, control characters, "
+                                  "trailing spaces), no word changed"}.get(path, "; ".join(notes))
+        if path == "mixed":
+            reason = f"OCR corrector on the OCR'd pages, safe fixes elsewhere: {reason}"
+        return CleanText(
+            text=cleaned, kept_input=cleaned == text, chunks=1 if words else 0, reason=reason, path=path,
+            kept_ratio=round(1 - changed / max(words, 1), 4) if words else None, added_ratio=0.0 if words else None,
+        ), usage
+
+    def _ask(self, text: str, fixes: list[Fix], budget: int) -> tuple[Usage, int]:
+        """Ask the LLM about the fixes in doubt (at most ``budget``); its answer can only pick a fix's option."""
         usage, asked = Usage(), 0
-        for fix in [f for f in proposal.fixes if f.doubt][:self.options.llm_calls]:
+        for fix in [f for f in fixes if f.doubt][:max(budget, 0)]:
             answer = call_llm(self.model, CLEANUP_CHOICE, {"text": choice_question(text, fix)}, backend=self.backend,
                               max_tokens=4, temperature=0.0)
             usage = usage + answer.usage
@@ -152,10 +188,18 @@ class CleanupStage(LlmStage[CleanText]):
             picked = parse_choice(answer.text, len(fix.options))
             if picked is not None:  # the LLM can only choose among the corrector's options
                 fix.choice = fix.options[picked]
-        changes = proposal.changes
-        words = max(proposal.words, 1)
-        return CleanText(
-            text=apply_fixes(text, changes), kept_input=not changes, chunks=1,
-            reason=f"{len(changes)} words corrected, {asked} asked to the LLM, estimated noise {proposal.noise:.3f}",
-            kept_ratio=round(1 - len(changes) / words, 4), added_ratio=0.0,
-        ), usage
+        return usage, asked
+
+
+def _pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at the OCR spans: (piece, is OCR output), in order, covering every character once."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start > last:
+            out.append((text[last:start], False))
+        if end > max(start, last):
+            out.append((text[max(start, last):end], True))
+        last = max(last, end)
+    if last < len(text):
+        out.append((text[last:], False))
+    return out

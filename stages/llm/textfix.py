@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # not \f: the page separator
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u00ad]\n[ \t]*([a-z])")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n{3,}")
@@ -53,8 +53,19 @@ def _page_key(line: str) -> str:
 
 
 def normalize_whitespace(text: str) -> str:
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+_TRAILING = re.compile(r"[ \t\u00a0]+(?=\n|\f|$)")
+
+
+def safe_fixes(text: str) -> str:
+    """The fixes that never change a word, for text that did not come from OCR: line endings (CRLF → LF),
+    Unicode NFC, control characters (form feeds, the page separator, are kept) and trailing spaces at line
+    ends. Indentation, quotes, hyphens and spelling are left exactly as they are."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _TRAILING.sub("", _CONTROL.sub("", text))
 
 
 def deterministic_cleanup(text: str) -> str:

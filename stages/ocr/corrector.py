@@ -43,6 +43,7 @@ from stages.ocr.lexicon import P_UNKNOWN, Lexicon
 from stages.ocr.rules import apply_shape
 from stages.ocr.segment import join_candidates, plain_split, split_candidates
 from stages.ocr.skeleton import skeleton
+from stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
 
 _TOKEN = re.compile(r"\S+")
 _PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)
@@ -55,13 +56,28 @@ _GARBAGE = re.compile(r"[^A-Za-z'\-]")
 _CAPITAL_READS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ1")
 #: a lone capital glued to the fragment after it needs this much more (its separate reading is rarely scored)
 CAPITAL_JOIN_EXTRA = 2.0
+#: a capital inside a lower-case word is a misread pair of thin letters (``shaU`` → ``shall``, ``kilHng``)
+_INNER_CAPITAL = re.compile(r"(?<=[a-z])[UHI]")
+_INNER_READINGS = {"U": ("ll", "il", "li"), "H": ("ll", "li", "il"), "I": ("l",)}
+#: log P(noisy | clean) of such a reading
+INNER_CAPITAL_LOGP = math.log(0.05)
+
+
+def inner_capital_readings(core: str) -> set[str]:
+    """Lower-case readings of ``core`` with each capital inside a lower-case word read as the thin letters it
+    usually stands for (``weU`` → ``well``, ``aH`` → ``all``, ``CoUection`` → ``collection``)."""
+    found = {core.lower()}
+    for match in reversed(list(_INNER_CAPITAL.finditer(core))):
+        found = {w[:match.start()] + reading + w[match.end():] for w in found
+                 for reading in _INNER_READINGS[match.group(0)]}
+    return found - {core.lower()} if len(found) <= 27 else set()
 
 
 @dataclass(frozen=True)
 class CorrectorSettings:
     threshold: float = -3.0         # log-odds a correction must win by over keeping a non-word (P_UNKNOWN scale)
     real_word_threshold: float = 4.0  # ... over keeping a dictionary word the model has seen misread
-    name_margin: float = 4.0        # extra log-odds for capitalised words
+    name_margin: float = 6.0        # extra log-odds for capitalised words
     recur_min: int = 3              # a non-word this frequent in a document, with no candidate there, is kept
     name_recur_min: int = 2         # ... a capitalised one (a name: "Maher", "Maher's")
     min_noise: float = 0.04         # documents with less estimated noise are left alone
@@ -73,6 +89,12 @@ class CorrectorSettings:
     join_threshold: float = 4.0     # log-odds for gluing two tokens over their best separate readings
     skeleton_bonus: float = 2.0     # log-odds for a candidate with the word's OCR skeleton (``olootorato``)
     split_penalty: float = 6.0      # log-odds against cutting a non-word into two corrected pieces (``wifonf``)
+    old_spellings: bool = True      # a regular old spelling of a dictionary word (``owne``, ``hee``) is a word
+    foreign_window: int = 3         # words on each side looked at: where under ``foreign_share`` of them are
+    foreign_share: float = 0.5      # ... words, the passage is another language or a table: left alone (0: off)
+    misread_logp: float = math.log(3e-5)  # a vowel or doubled-letter difference likelier than this is a misreading
+    quiet_page_noise: float = 0.1   # on a page with less estimated noise than this, a correction needs ...
+    quiet_page_weight: float = 1.0  # ... this × log(quiet_page_noise / noise) more log-odds
 
 
 @dataclass
@@ -86,6 +108,8 @@ class Fix:
     choice: str
     options: list[str] = field(default_factory=list)
     doubt: bool = False
+    #: log-odds by which the correction beat the margin it needed (how much evidence was to spare)
+    spare: float = math.inf
 
 
 @dataclass
@@ -161,7 +185,8 @@ class OcrCorrector:
         in_doc = Counter(w[:-2] if w.endswith("'s") else w for w in lowers)  # "Maher's" is Maher again
         fixes: list[Fix] = []
         suspicious = 0
-        joined = self._joins(text, words)
+        foreign = self._foreign(words) if s.foreign_window else set()
+        joined = self._joins(text, words, foreign)
         for i, word in enumerate(words):
             if i in joined:
                 join = joined.pop(i)
@@ -172,7 +197,7 @@ class OcrCorrector:
             prev = self._context_word(words, i - 1, fixes)
             following = lowers[i + 1] if i + 1 < len(words) and self.lexicon.known(lowers[i + 1]) else None
             garbage = bool(_GARBAGE.search(word.core))
-            fix = self._decide(word, prev, following, in_doc)
+            fix = None if i in foreign else self._decide(word, prev, following, in_doc)
             if fix is not None and (fix.choice != fix.original or garbage):
                 suspicious += 1
             elif garbage and _LETTER.search(word.core):
@@ -183,8 +208,24 @@ class OcrCorrector:
         noise = suspicious / (n + s.noise_prior_words)
         if noise < (s.long_min_noise if n >= s.long_words else s.min_noise):
             return Proposal(text, [], noise, n, left_alone=True)
+        # the less noisy the page, the likelier an unknown word is intended: more evidence needed
+        extra = s.quiet_page_weight * max(0.0, math.log(s.quiet_page_noise / max(noise, 1e-3)))
+        fixes = [f for f in fixes if f.spare >= extra]
         return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
                         left_alone=False)
+
+    def _foreign(self, words: list[_Word]) -> set[int]:
+        """Words in a passage where most neighbours are no (English) words: another language or a table,
+        not misreadings to correct into English."""
+        s = self.settings
+        known = [self._known(w.lower) or not w.core.isalpha() for w in words]
+        lowers = [w.lower.strip("'") for w in words]
+        out = set()
+        for i in range(len(words)):
+            around = known[max(0, i - s.foreign_window):i] + known[i + 1:i + 1 + s.foreign_window]
+            if (around and sum(around) < s.foreign_share * len(around)) or foreign_passage(lowers, i):
+                out.add(i)
+        return out
 
     def _shape_fixes(self, text: str, fixes: list[Fix]) -> list[Fix]:
         """Punctuation and stray symbols, by the reliable token-shape rules learned from pairs (tokens no
@@ -205,13 +246,13 @@ class OcrCorrector:
             out.append(Fix(start, end, text[start:end], new, [text[start:end], new]))
         return out
 
-    def _joins(self, text: str, words: list[_Word]) -> dict[int, Fix | None]:
+    def _joins(self, text: str, words: list[_Word], foreign: set[int]) -> dict[int, Fix | None]:
         """Words split in two by the OCR (``B inking`` → ``Banking``): index → the fix (first word) or None."""
         s, lex = self.settings, self.lexicon
         out: dict[int, Fix | None] = {}
         for i in range(len(words) - 1):
             a, b = words[i], words[i + 1]
-            if i in out or a.fragment or b.fragment or a.suffix or b.prefix or "\n" in text[a.end:b.start]:
+            if i in out or i in foreign or i + 1 in foreign or a.fragment or b.fragment or a.suffix or b.prefix or "\n" in text[a.end:b.start]:
                 continue
             capital = (len(a.core) == 1 and a.core in _CAPITAL_READS and b.core.isalpha() and b.core.islower()
                        and not (a.core in "AI" and self._known(b.lower))  # "I have", "A man"
@@ -219,7 +260,8 @@ class OcrCorrector:
             if not capital and not all(_LETTER.search(w.core) and not any(c.isdigit() or c == "." for c in w.core)
                                        for w in (a, b)):
                 continue
-            if (not capital and any(len(w.core) == 1 and not w.core.islower() for w in (a, b))) or b.suffix == ".":
+            if ((not capital and any(len(w.core) == 1 and not w.core.islower() for w in (a, b))) or b.suffix == "."
+                    or b.core == "s"):  # a lone "s" is a possessive that lost its apostrophe ("Turner s")
                 continue  # initials ("H. West", "J R Collins"), abbreviations; "B inking" is a split word
             if not capital and b.core[:1].isupper() and not a.core.isupper():
                 continue  # a capital starts a word ("Mr Rex")
@@ -249,7 +291,7 @@ class OcrCorrector:
                 original = text[a.start:b.end]
                 template = ("I" if a.core == "1" else a.core) + b.core  # a glued "1" stood for a capital
                 choice = a.prefix + _match_case(template, best) + b.suffix
-                out[i] = Fix(a.start, b.end, original, choice, [original, choice])
+                out[i] = Fix(a.start, b.end, original, choice, [original, choice], spare=score - keep - needed)
                 out[i + 1] = None
         return out
 
@@ -285,8 +327,8 @@ class OcrCorrector:
         core, lower = word.core, word.lower
         if word.fragment or len(core) < 2 or any(c.isdigit() or c == "." for c in core) or not _LETTER.search(core):
             return None
-        if core.endswith("-"):
-            return None
+        if core.endswith("-") or (len(core) <= 4 and word.suffix.startswith(".") and not self._known(lower)):
+            return None  # half a word; an abbreviation ("fcap.", "Wm.", "impl.")
         known = self._known(lower)
         confusions = self.model.word_confusions(lower)
         if known and not confusions:
@@ -301,7 +343,7 @@ class OcrCorrector:
         gain = best_score - keep
         recur_min = s.name_recur_min if core[:1].isupper() and not core.isupper() else s.recur_min
         if (not known and in_doc[lower] >= recur_min and max(confusions.values(), default=0.0) < 0.5
-                and not any(c in in_doc for c, _ in ranked[:s.max_candidates])):
+                and in_doc[best] < in_doc[lower]):
             gain = -math.inf  # consistent in this document, and not a misreading seen in training: intended
         close = len(ranked) > 1 and best_score - ranked[1][1] < s.doubt_margin
         doubt = abs(gain - needed) < s.doubt_margin or (gain >= needed and close)
@@ -309,7 +351,7 @@ class OcrCorrector:
             return None
         options = [word.prefix + core + word.suffix] + [
             word.prefix + _match_case(core, c) + word.suffix for c, _ in ranked[:s.max_candidates]]
-        fix = Fix(word.start, word.end, options[0], options[0], options, doubt)
+        fix = Fix(word.start, word.end, options[0], options[0], options, doubt, spare=gain - needed)
         return replace(fix, choice=options[1]) if gain >= needed else fix
 
     def _score(self, word: _Word, prev: str | None, following: str | None) -> tuple[float, dict[str, float], float]:
@@ -330,9 +372,16 @@ class OcrCorrector:
         else:
             keep = keep_channel + math.log(P_UNKNOWN) + lex.context_logp(None, [], following) + math.log(0.4)
             key = skeleton(lower)
+            readings = [c for c in sorted(inner_capital_readings(core)) if lex.known(c)]
+            variants: set[str] = set()
+            for clean in readings:  # a capital inside a word is a misread: its readings are the only candidates
+                scored[clean] = INNER_CAPITAL_LOGP + keep_channel + lex.context_logp(prev, [clean], following)
             # a capitalised non-word is never split in two ("Easton" is not "East on")
-            for clean in self._candidates(lower, confusions, split=not core[:1].isupper()):
+            for clean in [] if readings else self._candidates(lower, confusions, split=not core[:1].isupper()):
                 channel = self.model.channel_logp(clean, lower)
+                if (s.old_spellings and clean not in confusions and channel < s.misread_logp
+                        and spelling_variant(lower, clean)):
+                    variants.add(clean)
                 if clean in confusions:
                     channel = max(channel, math.log(confusions[clean]) + keep_channel)
                 if channel == -math.inf:
@@ -342,6 +391,8 @@ class OcrCorrector:
                     scored[clean] -= s.split_penalty
                 if len(lower) >= 5 and key == skeleton(clean):
                     scored[clean] += s.skeleton_bonus
+            if variants and max(scored, key=lambda c: scored[c]) in variants:
+                scored = {}  # the best reading is another spelling of the word, not a misreading ("kitchin")
             needed = s.threshold
         return keep, scored, needed
 
@@ -355,6 +406,10 @@ class OcrCorrector:
         lex = self.lexicon
         if lex.known(lower):
             return True
+        if self.settings.old_spellings and old_spelling_of(lower, lex.known) is not None:
+            return True  # an author's spelling of a dictionary word ("owne", "shee", "Devill"): a word
+        if "-" in lower.strip("-") and lex.known(lower.replace("-", "")):
+            return True  # a word hyphenated where a line broke ("mo-rocco", "imita-tion"): as printed
         if lower.endswith("'s") and lex.known(lower[:-2]):
             return True
         parts = [p for p in re.split(r"[-']", lower) if p]

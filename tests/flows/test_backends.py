@@ -54,7 +54,8 @@ def test_openai_backend_against_a_closed_port_fails_fast_per_document() -> None:
     docs = [DocState(document=Document.from_text(t, "t.txt")) for t in ("Hello there, friend.", "Buy cheap pills!")]
     # cleanup asks its LLM only about OCR words in doubt: "Tbe" → "The"/"Tee" in a noisy text, nothing in a clean one
     cleanup = CleanupStage(llm=spec, doubt_margin=1000.0, min_noise=0.0)
-    noisy = [DocState(document=Document.from_text(t, "t.txt")) for t in ("Tbe lnnd is sold.", "Tbe acies are ours.")]
+    noisy = [DocState(document=Document.from_text(t, "t.txt", metadata={"ocr": True}))  # declared OCR output
+             for t in ("Tbe lnnd is sold.", "Tbe acies are ours.")]
     result = cleanup.run(noisy)
     assert not result.successes and {f.kind for f in result.failures.values()} == {"llm_unreachable"}
     for stage in (LlmClassifyStage(llm=spec, labels=["spam", "ham"], input="text"),):
@@ -82,8 +83,9 @@ def test_cli_with_an_unreachable_ollama_server_records_failures_and_exits_3(
         tmp_path: Path, prefect_harness: None) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "a.txt").write_text("Tbe harbour cornmittee met on Monday to approve the new ferry schedule.")
-    (docs / "b.txt").write_text("Heavy rain closed two roads near tbe river on Tuesday rnorning.")
+    (docs / "scans.jsonl").write_text(  # OCR output, declared as such (field ocr): the corrector applies
+        '{"text": "Tbe harbour cornmittee met on Monday to approve the new ferry schedule.", "ocr": true}\n'
+        '{"text": "Heavy rain closed two roads near tbe river on Tuesday rnorning.", "ocr": true}\n')
     # cleanup asks its LLM only about words in doubt: here every decision is
     spec = tmp_path / "p.yaml"
     spec.write_text("name: p\nstages:\n  - stage: cleanup\n    options: {min_noise: 0.0, doubt_margin: 1000.0}\n")

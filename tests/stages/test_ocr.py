@@ -164,8 +164,8 @@ def test_long_documents_need_less_estimated_noise_to_be_corrected() -> None:
     corrector = OcrCorrector()
     sentence = "the man went to the market and bought some bread for his family on the way home"
     errors = ["tbe", "rnarket", "farnily", "breacl"]
-    parts = [sentence] * 7 + errors
-    long_text = " ".join(parts)  # 116 words, 4 misread: noise 4 / (116 + 40) between the two floors
+    parts = [sentence] * 7 + [f"{error} and the" for error in errors]  # misread words among words, not a run
+    long_text = " ".join(parts)  # 131 words, 4 misread: noise 4 / (131 + 40) between the two floors
     proposal = corrector.propose(long_text)
     assert proposal.words >= corrector.settings.long_words and not proposal.left_alone
     assert corrector.settings.long_min_noise <= proposal.noise < corrector.settings.min_noise

@@ -11,7 +11,7 @@ from stages.base import Stage
 
 def test_builtin_stages_come_from_entry_points_with_frozen_versioned_names() -> None:
     points = registry._entry_points()
-    for versioned in ("cleanup.v2", "summarize.v1", "ner.spacy.v1", "classify.v1", "summarize.legal.v2",
+    for versioned in ("cleanup.v3", "summarize.v1", "ner.spacy.v1", "classify.v1", "summarize.legal.v3",
                       "summarize.lead.v1", "classify.llm.v1", "ner.llm.v1", "summarize.keypoints.v1"):
         assert versioned in points, f"{versioned} is not declared in pyproject.toml"
         cls = registry.stage_class(versioned)
@@ -52,4 +52,4 @@ def test_artifact_families_take_the_artifact_from_the_name() -> None:
 
 def test_known_names_list_aliases_versions_and_artifact_patterns() -> None:
     known = registry.known_stage_names()
-    assert {"cleanup", "cleanup.v2", "ner.spacy", "classify.<artifact>", "ner.spacy:<artifact>"} <= set(known)
+    assert {"cleanup", "cleanup.v3", "ner.spacy", "classify.<artifact>", "ner.spacy:<artifact>"} <= set(known)

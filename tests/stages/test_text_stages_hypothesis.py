@@ -442,8 +442,9 @@ def test_summarize_lead_huge_text(lead: LeadSummarizerStage, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def cleanup() -> CleanupStage:
-    """The corrector alone: no LLM question (``llm_calls=0``), so no model is ever loaded."""
-    return created(CleanupStage, "cleanup", llm="fake:1", llm_calls=0)
+    """The corrector alone on every text (declared OCR output): no LLM question (``llm_calls=0``), so no model is
+    ever loaded."""
+    return created(CleanupStage, "cleanup", llm="fake:1", llm_calls=0, corrector="always")
 
 
 @pytest.fixture(scope="module")
@@ -451,7 +452,7 @@ def cleanup_asking() -> CleanupStage:
     """Deterministic fixes first, every document corrected, every decision in doubt asked to a fake LLM that
     always answers "2" (the first correction offered)."""
     return created(CleanupStage, "cleanup", llm="fake:2", llm_calls=2, deterministic=True, min_noise=0.0,
-                   long_min_noise=0.0, doubt_margin=1000.0)
+                   long_min_noise=0.0, doubt_margin=1000.0, corrector="always")
 
 
 def cleanup_expected(deterministic: bool) -> Callable[[str | None], FailureKind | None]:

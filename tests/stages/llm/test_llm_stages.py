@@ -13,6 +13,11 @@ def state(text: str, **fields: object) -> DocState:
     return DocState(document=Document.from_text(text, "t.txt"), fields=fields)  # type: ignore[arg-type]
 
 
+def ocr_state(text: str) -> DocState:
+    """A document declared as OCR output (metadata ocr: true), as a JSONL field ``ocr`` declares it."""
+    return DocState(document=Document.from_text(text, "scan.txt", metadata={"ocr": True}))
+
+
 def with_model(stage, respond):  # type: ignore[no-untyped-def]
     fake = ScriptedChatModel(respond=respond)
     stage._model = fake
@@ -31,7 +36,7 @@ NOISY = "Portions of Crown lnnd will be ofleied at auction by tbe Colonial Treas
 
 def test_cleanup_fixes_ocr_words_without_the_llm_when_none_is_in_doubt() -> None:
     stage, fake = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=0.0), lambda text: "1")
-    result = stage.run([state(NOISY)])
+    result = stage.run([ocr_state(NOISY)])
     (key, clean), = result.successes.items()
     assert clean.text == "Portions of Crown land will be offered at auction by the Colonial Treasury on Wednesday next."
     assert not clean.kept_input and not fake.calls and result.usage[key].llm_calls == 0
@@ -41,7 +46,7 @@ def test_cleanup_asks_the_llm_only_to_choose_among_the_options() -> None:
     questions: list[str] = []
     stage, fake = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0, llm_calls=2),
                              lambda text: questions.append(text) or "1")  # option 1: keep the word
-    result = stage.run([state(NOISY)])
+    result = stage.run([ocr_state(NOISY)])
     clean = next(iter(result.successes.values()))
     assert len(fake.calls) == 2 and all("[[" in q and "Options:" in q and "\n1. " in q for q in questions)
     assert clean.text.startswith("Portions of Crown lnnd will be ofleied")  # the two asked words were kept
@@ -52,8 +57,8 @@ def test_an_llm_answer_outside_the_options_changes_nothing() -> None:
     stage, _ = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0),
                           lambda text: "Here is the corrected text: The land was offered. 99")
     plain, _ = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0, llm_calls=0), str)
-    asked = next(iter(stage.run([state(NOISY)]).successes.values()))
-    alone = next(iter(plain.run([state(NOISY)]).successes.values()))
+    asked = next(iter(stage.run([ocr_state(NOISY)]).successes.values()))
+    alone = next(iter(plain.run([ocr_state(NOISY)]).successes.values()))
     assert asked.text == alone.text and len(asked.text.split()) == len(NOISY.split())
     assert parse_choice("2. offered", 3) == 1 and parse_choice("none", 3) is None and parse_choice("7", 3) is None
 
@@ -61,13 +66,13 @@ def test_an_llm_answer_outside_the_options_changes_nothing() -> None:
 def test_cleanup_leaves_clean_text_byte_for_byte_and_says_why() -> None:
     text = "Then shewed he me the connexion of the publick affairs  to-day,\nand Mephibosheth spake unto Jehoshaphat. "
     stage, fake = with_model(CleanupStage(llm="fake:x"), lambda text: "2")
-    clean = next(iter(stage.run([state(text)]).successes.values()))
+    clean = next(iter(stage.run([ocr_state(text)]).successes.values()))
     assert clean.text == text and clean.kept_input and "left as it is" in (clean.reason or "") and not fake.calls
 
 
 def test_cleanup_deterministic_option_normalises_first() -> None:
     stage, _ = with_model(CleanupStage(llm="fake:x", deterministic=True, llm_calls=0), str)
-    clean = next(iter(stage.run([state("An infor-\nmation   sheet “quoted”.")]).successes.values()))
+    clean = next(iter(stage.run([ocr_state("An infor-\nmation   sheet “quoted”.")]).successes.values()))
     assert clean.text == 'An information sheet "quoted".'
 
 
@@ -89,7 +94,7 @@ def test_cleanup_empty_and_llm_error_become_failures() -> None:
         raise ConnectionRefusedError("connection refused")
 
     stage, _ = with_model(CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0), boom)
-    result = stage.run([state("   \n "), state(NOISY)])
+    result = stage.run([ocr_state("   \n "), ocr_state(NOISY)])
     kinds = sorted(f.kind for f in result.failures.values())
     assert kinds == ["empty", "llm_unreachable"]
     assert not result.successes

@@ -335,7 +335,7 @@ NOISY = ("Portions of Crown lnnd will be ofleied at auction by tbe Colonial Trea
 
 
 def test_cleanup_only_ever_picks_among_its_own_options() -> None:
-    stage = CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0, llm_calls=5)
+    stage = CleanupStage(llm="fake:x", min_noise=0.0, doubt_margin=1000.0, llm_calls=5, corrector="always")
     proposal = stage.corrector.propose(NOISY)
     allowed = set(NOISY.split()) | {w for fix in proposal.fixes for option in fix.options for w in option.split()}
     for answer in (f"2{SQL}", TEMPLATES, "Here is the whole text rewritten: lol", "99999999999999999999999"):
