@@ -40,6 +40,12 @@ def test_the_sample_documents_through_the_scanned_pipeline(tmp_path: Path, prefe
     assert {"Henry Wallace", "Lisbon"} <= {e["text"] for e in letter["entities"]}
     assert all(e["page"] == 1 for e in letter["entities"])
     assert {"Sarah Whitfield", "Lucy Chen"} <= {e["text"] for e in records["harbour_minutes.docx"]["entities"]}
+    # the corrector ran on the page OCR read, and only there: text layers keep every word
+    assert letter["outputs"]["clean"]["path"] == "ocr"
+    for name in ("grant_agreement.pdf", "harbour_minutes.docx", "lease_agreement.txt"):
+        outputs = records[name]["outputs"]
+        assert outputs["clean"]["path"] == "born_digital", name
+        assert outputs["clean"]["text"].split() == outputs["ocr"]["text"].split(), name
 
 
 def test_the_default_pipeline_reads_text_layers_and_points_scans_to_ocr(tmp_path: Path,
@@ -49,5 +55,9 @@ def test_the_default_pipeline_reads_text_layers_and_points_scans_to_ocr(tmp_path
     assert done.exit_code == 3, done.stderr  # the scan needs OCR: recorded as failed, the rest goes on
     records = _records(url)
     assert records["grant_agreement.pdf"]["status"] == "ok" and records["harbour_minutes.docx"]["status"] == "ok"
+    for name in ("grant_agreement.pdf", "harbour_minutes.docx"):  # born-digital: not a word changed by cleanup
+        clean = records[name]["outputs"]["clean"]
+        assert clean["path"] == "born_digital" and "no word changed" in clean["reason"], name
+        assert clean["kept_input"], name  # the text layer came back as it went in
     failure = records["scanned_letter.pdf"]["failures"][0]  # the later stages had nothing to read
     assert (failure["stage"], failure["kind"], failure["message"]) == ("cleanup", "empty", SCAN_MESSAGE)
