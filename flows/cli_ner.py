@@ -50,6 +50,9 @@ def train_ner_command(
         help="Share of training documents held out for the model card's metrics (default 0.1; 0 with --dev).")]
     = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (split, shuffling, initialisation).")] = 0,
+    vectors: Annotated[str, typer.Option(
+        "--vectors", help="Static word vectors as one more input: 'glove' (GloVe 6B 50d, saved in the artifact) "
+                          "or 'none'.")] = "glove",
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,
 ) -> None:
@@ -66,7 +69,8 @@ def train_ner_command(
                                    f"({info['seconds']:.0f} s/epoch)")
 
         return train_ner(data, name, models_dir=models_dir, base=base, epochs=epochs, seed=seed,
-                         heldout=heldout, members=members, progress=on_epoch, dev=dev, patience=patience)
+                         heldout=heldout, members=members, progress=on_epoch, dev=dev, patience=patience,
+                         vectors=vectors)
 
     card = run_training(Progress(TextColumn("[bold]train ner[/] {task.description}"), BarColumn(),
                                  TextColumn("{task.completed}/{task.total} epochs"), TimeElapsedColumn(),

