@@ -58,11 +58,15 @@ DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default
 
 
 @app.callback()
-def _use_tandem_server() -> None:
-    """Before any command: use the Prefect server 'tandem server start' left running, when PREFECT_API_URL is
-    not set (Prefect reads its settings on first import, which comes later)."""
+def _before_every_command() -> None:
+    """Before any command: redact the environment's secrets from every log record of this process (whichever
+    logger or handler, Prefect's included, however late it is configured); use the Prefect server 'tandem
+    server start' left running, when PREFECT_API_URL is not set (Prefect reads its settings on first import,
+    which comes later)."""
     from flows.server import use_running_server
+    from stages.secrets import install_log_redaction
 
+    install_log_redaction()
     use_running_server()
 
 
@@ -160,19 +164,21 @@ def results(
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}")
     if comparison is not None:
-        results_comparison(open_results_db(db), comparison, output_format)
+        if comparison != "last" and not comparison.isdigit():  # a usage error before the database is opened
+            fail(f"--comparison must be a comparison id or 'last', not {comparison!r}")
+        results_comparison(open_results_db(db, read_only=True), comparison, output_format)
         return
     if run_ref != "last" and not run_ref.isdigit():
         fail(f"--run must be a run id or 'last', not {run_ref!r}")
-    _show_results(open_results_db(db), run_ref, output_format)
+    _show_results(open_results_db(db, read_only=True), run_ref, output_format)
 
 
 def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
     from flows.report import RunNotFoundError, run_report
-    from storage.db import create_db_engine
+    from storage.db import open_db_readonly
 
     try:
-        report = run_report(create_db_engine(url), run_ref)
+        report = run_report(open_db_readonly(url), run_ref)
     except RunNotFoundError as exc:
         fail(str(exc))
     if output_format == "json":

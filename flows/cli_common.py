@@ -62,17 +62,25 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_results_db(db: str | None) -> str:
+def open_results_db(db: str | None, *, read_only: bool = False) -> str:
     """The results database of ``--db`` (or ``$TANDEM_DB_URL``, or the default), checked: it opens and its schema
-    is brought up to date. Returns its URL with the password hidden (``***``; the password stays in this
+    is brought up to date, or with ``read_only`` (the read commands) it exists, opens read-only and its schema
+    is current, and nothing is created or migrated (:func:`storage.db.open_db_readonly`). Returns its URL with the password hidden (``***``; the password stays in this
     process's environment), the only form passed on to flows, parameters, logs and messages. A database that
     cannot be opened exits 2 with one line that names it (never its password)."""
-    from storage.db import create_db_engine, describe_db, hide_password, redact, resolve_db_url
+    from storage.db import (
+        create_db_engine,
+        describe_db,
+        hide_password,
+        open_db_readonly,
+        redact,
+        resolve_db_url,
+    )
 
     url = resolve_db_url(db)
     try:
         public = hide_password(url)
-        create_db_engine(public).dispose()
+        (open_db_readonly if read_only else create_db_engine)(public).dispose()
     except Exception as exc:  # noqa: BLE001 - any driver error: one clear line, exit 2
         reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, url)
         try:

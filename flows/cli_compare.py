@@ -215,12 +215,12 @@ def compare_summarize_command(
 def results_comparison(db_url: str, ref: str, output_format: str) -> None:
     """``tandem results --comparison last|ID``: a stored comparison again (table, or the --json object)."""
     from flows.compare_store import ComparisonNotFoundError, load_comparison
-    from storage.db import create_db_engine
+    from storage.db import open_db_readonly
 
     if ref != "last" and not ref.isdigit():
         fail(f"--comparison must be a comparison id or 'last', not {ref!r}")
     try:
-        report = load_comparison(create_db_engine(db_url), ref)
+        report = load_comparison(open_db_readonly(db_url), ref)
     except ComparisonNotFoundError as exc:
         fail(str(exc))
     show_comparison(report, output_format == "json")

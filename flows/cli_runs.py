@@ -23,11 +23,12 @@ def runs_command(
     pending). A run shown 'running (stale)' lost its process: --repair closes it as crashed."""
     from flows.runs import repair_stale_runs
     from storage import repository as repo
-    from storage.db import create_db_engine, unit_of_work
+    from storage.db import create_db_engine, open_db_readonly, unit_of_work
 
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}")
-    engine = create_db_engine(open_results_db(db))
+    # only --repair writes (and may upgrade the schema); listing opens the database read-only
+    engine = create_db_engine(open_results_db(db)) if repair else open_db_readonly(open_results_db(db, read_only=True))
     if repair:
         repaired = repair_stale_runs(engine)
         err.print(f"closed {len(repaired)} stale run(s) as crashed" + (f": {', '.join(map(str, repaired))}"

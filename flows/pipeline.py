@@ -32,6 +32,7 @@ from flows.runs import repair_stale_runs
 from flows.warmup import warm_up_dask_workers
 from flows.writer import background_writes
 from stages.pipeline_spec import Pipeline
+from stages.secrets import install_log_redaction
 from storage import repository as repo
 from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
 
@@ -108,6 +109,7 @@ def stage_batch_task(db_url: str, pipeline_source: str, llm: str | None, models_
                      stage_index: int, stage_name: str, batch_label: str, document_ids: list[int],
                      run_id: int) -> StageStats:
     """One stage over one batch of documents (never one task per document)."""
+    install_log_redaction()  # on a Dask worker too (idempotent, cheap)
     pipeline = get_pipeline(pipeline_source, llm, models_dir)
     return run_stage_batch(engine_for(db_url), pipeline, stage_index, document_ids, run_id)
 
@@ -216,6 +218,7 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     ``parallel``: submit the batches to the flow's task runner (set a distributed one, e.g. Dask, with
     :func:`pipeline_flow`) instead of running them one after the other in this process.
     """
+    install_log_redaction()  # also where a deployment (tandem serve) runs this flow in a process of its own
     logger = get_run_logger()
     url = resolve_db_url(db_url)
     built = get_pipeline(pipeline, llm, models_dir)  # validates before any document is read

@@ -4,8 +4,11 @@ stores, logs or shows can be passed through :func:`redact_secrets` first.
 A secret is the value of an environment variable whose name ends in ``_API_KEY``, ``_TOKEN``, ``_PASSWORD`` or
 ``_SECRET`` (``OPENAI_API_KEY``, ``TANDEM_DB_PASSWORD``, …), of at least :data:`MIN_SECRET_CHARS` characters
 (shorter values would mask ordinary words). :class:`StageFailure` messages and raw answers are redacted when
-they are made (an LLM server's error may quote the key it refused); :func:`install_log_redaction` adds the same
-filter to every log handler (Prefect's API handler included).
+they are made (an LLM server's error may quote the key it refused); :func:`install_log_redaction` redacts every
+log record of the process it runs in, when it is made (whatever logger or handler takes it, Prefect's API handler
+included, even one configured later). Tandem installs it wherever its code runs: the ``tandem`` command's
+callback (every command), the pipeline flow (also when a ``tandem serve`` deployment runs it in a process of its
+own) and each Dask worker (:class:`flows.dask_worker.RedactLogsPlugin`, and the batch tasks themselves).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_PASSWORD", "_SECRET")
 MIN_SECRET_CHARS = 6
@@ -58,11 +62,31 @@ class RedactingFilter(logging.Filter):
 _FILTER = RedactingFilter()
 
 
+def _redacting_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        _FILTER.filter(record)
+        return record
+
+    make_record.tandem_redacting = True  # type: ignore[attr-defined]
+    return make_record
+
+
+def log_redaction_installed() -> bool:
+    """Whether this process's log records are redacted when they are made."""
+    return bool(getattr(logging.getLogRecordFactory(), "tandem_redacting", False))
+
+
 def install_log_redaction() -> None:
-    """Add the redacting filter to every handler configured so far (root, Prefect's, …); idempotent."""
+    """Redact every log record of this process: the record factory takes the secrets out of each record as it is
+    made (loggers and handlers configured later included), and the filter is added to every handler configured
+    so far (root, Prefect's, …). Idempotent and cheap: call it wherever Tandem code starts."""
+    if not log_redaction_installed():
+        logging.setLogRecordFactory(_redacting_factory(logging.getLogRecordFactory()))
     loggers = [logging.getLogger()] + [logger for logger in logging.Logger.manager.loggerDict.values()
                                        if isinstance(logger, logging.Logger)]
     for logger in loggers:
         for handler in logger.handlers:
             if _FILTER not in handler.filters:
                 handler.addFilter(_FILTER)
+

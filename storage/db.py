@@ -1,7 +1,9 @@
 """Engine and session factories. Nothing is created at import: callers pass a URL.
 
 ``resolve_db_url`` applies the precedence ``--db`` > ``TANDEM_DB_URL`` > ``sqlite:///tandem.db``.
-``create_db_engine`` builds an engine and brings the schema to the latest Alembic revision.
+``create_db_engine`` builds an engine and brings the schema to the latest Alembic revision;
+``open_db_readonly`` (the read commands: ``tandem results``, ``tandem runs``) opens an existing database for
+reading only: it creates no file, no table, and runs no migration (a schema older than the code is an error).
 
 Passwords never travel with a URL that is shown, logged or passed as a Prefect parameter:
 :func:`hide_password` moves a URL's password into this process's environment (``TANDEM_DB_PASSWORD``,
@@ -16,6 +18,7 @@ migrations on PostgreSQL hold an advisory lock, so two processes creating the sc
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,6 +27,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +44,10 @@ _MIGRATION_LOCK = 727_001
 
 class DatabaseConfigError(ValueError):
     """A database URL that cannot be used (a hidden password with nothing to fill it in)."""
+
+
+class DatabaseNotReadableError(DatabaseConfigError):
+    """A database a read command cannot read as it is: missing, not Tandem's, or a schema older than the code."""
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -136,6 +145,66 @@ def create_db_engine(url: str | None = None, *, migrate_schema: bool = True) -> 
     if migrate_schema:
         migrate(engine)
     return engine
+
+
+def open_db_readonly(url: str | None = None) -> Engine:
+    """An engine that only reads an existing results database: nothing is created (no SQLite file, no table),
+    nothing is migrated. SQLite opens the file with ``mode=ro``; PostgreSQL sessions are read-only
+    (``default_transaction_read_only``). :class:`DatabaseNotReadableError` when the file does not exist, holds
+    no Tandem schema, or a schema of another revision than this code's (only commands that write upgrade it)."""
+    parsed = connect_url(resolve_db_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise DatabaseNotReadableError("an in-memory SQLite database holds no results to read")
+        path = Path(parsed.database).resolve()
+        if not path.is_file():
+            raise DatabaseNotReadableError("the file does not exist (nothing was stored there yet; read commands "
+                                           "create nothing)")
+        uri = f"{path.as_uri()}?mode=ro"
+        engine = create_engine(parsed, future=True, creator=lambda: sqlite3.connect(
+            uri, uri=True, timeout=30, check_same_thread=False))
+        event.listen(engine, "connect", _sqlite_readonly_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_deferred)
+    else:
+        connect_args = {"options": "-c default_transaction_read_only=on"} if parsed.get_backend_name() == \
+            "postgresql" else {}
+        engine = create_engine(parsed, future=True, pool_pre_ping=True, connect_args=connect_args)
+    try:
+        _check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _sqlite_readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # _sqlite_begin_deferred emits BEGIN
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _check_schema(engine: Engine) -> None:
+    """The database's Alembic revision must be this code's head (read commands never migrate)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return
+    if current is None:
+        raise DatabaseNotReadableError("it holds no Tandem results (no schema yet; 'tandem run' creates it)")
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current in known:
+        raise DatabaseNotReadableError(
+            f"its schema (revision {current}) is older than this Tandem's ({head}); read commands do not migrate: "
+            "a command that writes ('tandem run', 'tandem runs --repair') upgrades it")
+    raise DatabaseNotReadableError(f"its schema (revision {current}) is newer than this Tandem's ({head}): "
+                                   "upgrade Tandem")
 
 
 @lru_cache(maxsize=8)

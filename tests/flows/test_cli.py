@@ -155,6 +155,9 @@ def test_batch_sizes_come_from_the_stages_unless_overridden() -> None:
 
 def test_results_without_runs_and_help(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
+    missing = runner.invoke(app, ["results", "--db", url])  # a read command creates no database
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr and not (tmp_path / "x.db").exists()
+    create_db_engine(url).dispose()
     result = runner.invoke(app, ["results", "--db", url])
     assert result.exit_code == 2 and "no pipeline run" in result.stderr
     assert "--pipeline" in runner.invoke(app, ["run", "--help"]).stdout

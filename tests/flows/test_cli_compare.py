@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from storage.db import create_db_engine
 from tests.flows.command_apps import flat
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
@@ -71,13 +72,16 @@ def test_usage_errors_exit_2(tmp_path: Path, tiny_models: Path) -> None:
         (["compare", "classify", "--gold", str(gold), "--llm", FAKE_SPAM, "--chart", "out.jpg"], "must name a .png"),
         (["compare", "classify", "--gold", str(gold), "--llm", FAKE_SPAM, "--cascade"], "--cascade needs"),
         (["compare", "ner", "--gold", str(gold), "--llm", "fake:{}"], "not an IOB tag"),
-        (["results", "--comparison", "last", "--db", db], "no comparison stored yet"),
+        (["results", "--comparison", "last", "--db", db], "read commands create nothing"),  # x.db does not exist
         (["results", "--comparison", "first", "--db", db], "must be a comparison id or 'last'"),
     ]
     for args, message in cases:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert message in flat(result.output), (args, result.output)
+    create_db_engine(db).dispose()
+    empty = runner.invoke(app, ["results", "--comparison", "last", "--db", db])
+    assert empty.exit_code == 2 and "no comparison stored yet" in flat(empty.output)
 
 
 def test_classify_json_chart_stored_and_shown_again(tmp_path: Path, tiny_models: Path, prefect_harness: None,
