@@ -111,6 +111,8 @@ def run(
         parse_llm_spec(llm)
         built = get_pipeline(pipeline, llm, models_dir)  # the instance the flow will use (same process)
         stage_batch_sizes(built, every_stage, per_stage)
+        for stage in built.stages:
+            stage.check_artifacts()  # a tampered or unsafe artifact: exit 2 before any document
         files = expand_paths(paths)
     except (PipelineError, LLMConfigError, InputError, ValueError) as exc:
         fail(str(exc))

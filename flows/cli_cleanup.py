@@ -20,8 +20,10 @@ def eval_cleanup_command(
                                     "cleaned with a confusion model learned from the other folds (0: the stage "
                                     "as configured).")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the fold assignment.")] = 0,
-    model: Annotated[str | None, typer.Option("--model", help="Trained confusion model (name or path); not with "
-                                              "--cv.", show_default=False)] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Trained confusion model, by name (checked against "
+                                              "its card); not with --cv.", show_default=False)] = None,
+    model_path: Annotated[Path | None, typer.Option("--model-path", help="A confusion.json file, trusted as it is "
+                                                    "(no card, no checks); not with --cv.", show_default=False)] = None,
     models_dir: ModelsDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
@@ -30,11 +32,13 @@ def eval_cleanup_command(
 
     from specialists.evaluation.cleanup import evaluate_cleanup
 
-    if cv and model:
-        fail("--model and --cv exclude each other: with --cv each fold learns its own model")
+    if cv and (model or model_path):
+        fail("--model/--model-path and --cv exclude each other: with --cv each fold learns its own model")
     options: dict[str, Any] = {"llm_calls": 0} if no_llm else {}
     if model:
         options.update(model=model, models_dir=str(models_dir) if models_dir else None)
+    if model_path:
+        options.update(model_path=str(model_path))
     try:
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("cleanup", total=None)

@@ -12,6 +12,7 @@ A stage is a named, versioned transformation over a *batch* of documents:
   options' share of the result key, is derived from it.
 * ``model_id()`` / ``prompt_version``: which model and prompt produced a result (result key).
 * ``load()``: heavy work (model files, weights); called once per process before the first batch.
+* ``check_artifacts()``: vets the trained artifact files the stage names (``tandem run`` calls it at build).
   Construction must stay cheap so a pipeline can be built and validated without loading anything.
 * ``run(batch)``: returns a :class:`BatchResult` whose ``successes`` and ``failures`` are keyed by
   document key; every document of the batch is in exactly one of them. A bad document never raises.
@@ -138,6 +139,11 @@ class Stage(ABC, Generic[Out]):
             self._loaded = True
 
     def _load(self) -> None:  # pragma: no cover - stages without models
+        return None
+
+    def check_artifacts(self) -> None:
+        """Check the trained artifacts the stage names (name, links, hashes) before any document is read, raising
+        a clear error; stages whose artifacts are checked at load keep the default (nothing)."""
         return None
 
     @abstractmethod

@@ -76,7 +76,7 @@ def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = Non
             options = dict(stage_options)
             if cv:
                 model = ConfusionModel.fit(pair for pair, f in zip(pairs, folds) if f != fold)
-                options["model"] = str(model.save(Path(tmp) / f"fold{fold}.json"))
+                options["model_path"] = str(model.save(Path(tmp) / f"fold{fold}.json"))
             stage = CleanupStage(llm=llm, **options)
             stage.load()
             held_out = [i for i, f in enumerate(folds) if f == fold]
@@ -126,7 +126,7 @@ def _report(pairs: list[tuple[str, str]], outputs: list[str], failures: int, cal
         better += delta < 0
         per_doc.append(round(delta, 5))
     options = stage.config()
-    options.pop("model", None) if cv else None  # a temporary per-fold file
+    options.pop("model_path", None) if cv else None  # a temporary per-fold file
     return CleanupReport(
         cer_before=before_c / ref_chars, cer_after=after_c / ref_chars,
         wer_before=before_w / ref_words, wer_after=after_w / ref_words,

@@ -13,13 +13,12 @@ only pick one of the corrector's options (keeping the word is always one): it ne
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from stages.base import BatchResult, encoding_problem
 from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
@@ -30,16 +29,21 @@ from stages.llm.textfix import deterministic_cleanup, safe_fixes
 from stages.ocr.confusion import ConfusionModel
 from stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
 from stages.ocr.provenance import CorrectorMode, ocr_spans, path_of
-from stages.options import NOT_IN_KEY, PathOption, StageOptions
+from stages.options import KEY_UNLESS_NONE, NOT_IN_KEY, PathOption, StageOptions
 
 MODEL_FILE = "confusion.json"
+ARTIFACT_KIND = "cleanup"
 _DEFAULTS = CorrectorSettings()
 _NUMBER = re.compile(r"\d+")
 
 
 class CleanupOptions(LlmOptions):
-    model: str | None = Field(None, description="confusion model: a name trained with 'tandem train cleanup' (in "
-                              "models_dir) or a path to its confusion.json; default: the bundled generic prior")
+    model: str | None = Field(None, description="confusion model trained with 'tandem train cleanup', by name (in "
+                              "models_dir; checked against its model card: no symlink out, every file's sha256); "
+                              "default: the bundled generic prior")
+    model_path: PathOption | None = Field(None, description="a confusion.json file used as it is, trusted without a "
+                                          "card or checks (your own file); not with model",
+                                          json_schema_extra=KEY_UNLESS_NONE)
     models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR "
                                           "or ./models)", json_schema_extra=NOT_IN_KEY)
     threshold: float = Field(_DEFAULTS.threshold, description="log-odds a correction of a non-word must win by")
@@ -62,16 +66,36 @@ class CleanupOptions(LlmOptions):
                                      "output (pages ocr.tesseract read, or documents whose metadata has ocr: "
                                      "true); always, to every text (a file of OCR output); never. Other text "
                                      "gets only safe fixes that never change a word")
+    @field_validator("model")
+    @classmethod
+    def _a_name(cls, value: str | None) -> str | None:
+        if value is not None:
+            from specialists.artifacts import check_name
+
+            check_name(value)  # a path is refused: use model_path for a file of your own
+        return value
+
+    @model_validator(mode="after")
+    def _one_model(self) -> CleanupOptions:
+        if self.model and self.model_path:
+            raise ValueError("give model (a trained name) or model_path (a file), not both")
+        return self
+
     deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
                                 "repeated headers, whitespace); off, unchanged text stays byte for byte")
 
 
-def resolve_model_path(model: str, models_dir: str | None = None) -> Path:
-    """``model`` as a path to a confusion JSON (or a folder holding one), else a trained name in ``models_dir``."""
-    path = Path(model)
-    if path.suffix == ".json" or path.is_dir() or os.sep in model:
-        return path / MODEL_FILE if path.is_dir() else path
-    return Path(models_dir or os.environ.get("TANDEM_MODELS_DIR") or "models") / model / MODEL_FILE
+def load_confusion_model(options: CleanupOptions) -> ConfusionModel:
+    """The confusion model the options name: a trained artifact through the artifact checks (name, links,
+    hashes), a trusted file (``model_path``), or the bundled generic prior."""
+    from specialists.artifacts import load_card  # the one artifact loader, shared with the specialists
+
+    if options.model:
+        _card, folder = load_card(options.model, options.models_dir, kind=ARTIFACT_KIND)
+        return ConfusionModel.load(folder / MODEL_FILE)
+    if options.model_path:
+        return ConfusionModel.load(Path(options.model_path))
+    return ConfusionModel.prior()
 
 
 def parse_choice(answer: str, n_options: int) -> int | None:
@@ -118,11 +142,11 @@ class CleanupStage(LlmStage[CleanText]):
     @property
     def corrector(self) -> OcrCorrector:
         if self._corrector is None:
-            opts = self.options
-            model = (ConfusionModel.load(resolve_model_path(opts.model, opts.models_dir)) if opts.model
-                     else ConfusionModel.prior())
-            self._corrector = OcrCorrector(model, self.settings)
+            self._corrector = OcrCorrector(load_confusion_model(self.options), self.settings)
         return self._corrector
+
+    def check_artifacts(self) -> None:
+        self.corrector  # noqa: B018 - loads (and checks) the trained model now: a bad one fails before any document
 
     def _load(self) -> None:
         lexicon = self.corrector.lexicon  # read the dictionaries and index them now, not inside the first document

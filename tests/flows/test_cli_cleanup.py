@@ -48,7 +48,7 @@ def test_eval_cleanup_cross_validates_by_document(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["cv"] == 2 and report["docs"] == 4 and report["llm"] == "none" and report["llm_calls"] == 0
     assert report["cer_after"] <= report["cer_before"] and 0.0 <= report["unchanged"] <= 1.0
-    assert "model" not in report["options"]  # each fold's own temporary model
+    assert "model_path" not in report["options"] and report["options"]["model"] is None  # per-fold temporary files
 
 
 def test_folds_are_seeded_and_balanced() -> None:

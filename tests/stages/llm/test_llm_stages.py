@@ -3,7 +3,7 @@
 import pytest
 
 from stages.contracts import CleanText, DocState, Document, Summary
-from stages.llm.cleanup import CleanupStage, parse_choice, resolve_model_path
+from stages.llm.cleanup import CleanupStage, parse_choice
 from stages.llm.prompts import CLEANUP_CHOICE, SUMMARIZE
 from stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
 from tests.stages.llm.fakes import ScriptedChatModel
@@ -76,17 +76,13 @@ def test_cleanup_deterministic_option_normalises_first() -> None:
     assert clean.text == 'An information sheet "quoted".'
 
 
-def test_cleanup_uses_a_trained_model_by_path_or_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cleanup_uses_a_confusion_file_by_model_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from stages.ocr.confusion import ConfusionModel
 
-    folder = tmp_path / "ocr1"
-    folder.mkdir()
-    ConfusionModel.fit([("tbe qat", "the cat")] * 5).save(folder / "confusion.json")
-    assert resolve_model_path("ocr1", str(tmp_path)) == folder / "confusion.json"
-    assert resolve_model_path(str(folder / "confusion.json")) == folder / "confusion.json"
-    stage = CleanupStage(llm="fake:x", model="ocr1", models_dir=str(tmp_path), llm_calls=0)
+    path = ConfusionModel.fit([("tbe qat", "the cat")] * 5).save(tmp_path / "confusion.json")
+    stage = CleanupStage(llm="fake:x", model_path=str(path), llm_calls=0)
     assert stage.corrector.model.words["tbe"] == {"the": 5}
-    assert stage.config()["model"] == "ocr1" and "models_dir" not in stage.config()
+    assert stage.config()["model_path"] == str(path)  # trained names: tests/stages/llm/test_cleanup_artifacts.py
 
 
 def test_cleanup_empty_and_llm_error_become_failures() -> None:
