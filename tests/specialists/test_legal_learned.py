@@ -4,9 +4,7 @@ bills and a bag-of-words fake encoder; no model, no dataset."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +21,7 @@ from specialists.legal.learned import (
 from specialists.legal.summarizer import SummarizerConfig, encode_documents, lead_summary, summarize_legal
 from specialists.legal.train_scorer import oracle_labels
 from specialists.metrics.rouge import rouge_scores
+from tests.specialists.test_legal_summarizer import FakeEncoder
 
 BILL = (
     '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Rural Clinic Grants Act of 2031". '
@@ -43,20 +42,6 @@ REFERENCE = (
     "States to establish health clinics in rural areas that lack a hospital. Limits a grant to $3 million "
     "for each clinic in any fiscal year. Authorizes appropriations for FY2032-FY2036."
 )
-
-
-class FakeEncoder:
-    """Deterministic bag-of-words embeddings: similar wording, similar vectors. No model."""
-
-    dim = 64
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in text.lower().split():
-                out[i, int(hashlib.md5(word.strip('.,;:"()').encode()).hexdigest(), 16) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
 
 
 def _features() -> tuple[list[str], np.ndarray]:
