@@ -17,6 +17,11 @@ Stay-away rules:
   under ``long_min_noise``;
 * capitalised words (names) need ``name_margin`` more evidence and are never split in two (``Easton`` is
   not ``East on``); words with digits are never touched;
+* an author's spelling is the text (:mod:`stages.ocr.spelling`): a regular old spelling of a dictionary word
+  (``hee``, ``owne``) counts as a word, and a non-word whose best reading differs only as spellings differ
+  (``kitchin``, ``onely``) is kept; so are quoted foreign passages, short abbreviations before a full stop and
+  words hyphenated where a line broke; a capital inside a lower-case word is read as ``ll``/``li`` (``shaU``);
+* the less noisy the page, the more evidence a correction needs (``quiet_page_weight``);
 * a token of over :data:`MAX_WORD_CHARS` characters is no word (a URL, a hash, a line of symbols): it is left
   as it is and not counted (looking up its candidates, or its cuts into two words, would take time quadratic
   in its length).
