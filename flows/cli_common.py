@@ -166,6 +166,8 @@ def report_trained(card: ModelCard, models_dir: Path | None, as_json: bool,
         return
     if card.metrics:
         err.print(heldout(card.metrics), highlight=False)
+        if card.metrics_of:
+            err.print(f"  ({card.metrics_of})", highlight=False)
         err.print(per_label_table(card.metrics["per_label"]))
     err.print(f"saved [bold]{card.name}[/] to {folder} ({trained_on}); use it as {use_as}", highlight=False)
 

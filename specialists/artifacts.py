@@ -83,6 +83,9 @@ class ModelCard(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     n_train: int = 0
     n_heldout: int = 0
+    #: which model :attr:`metrics` describe and on which rows, in words (e.g. the saved model on rows it never
+    #: saw, or the model trained before a refit on every row); None on cards written before it existed
+    metrics_of: str | None = None
     #: set for a student trained on a teacher's labels (``tandem distill``); None for ``tandem train``
     distillation: Distillation | None = None
     #: sha256 of every file of the artifact but the card (path relative to the folder, with ``/``), written by

@@ -305,10 +305,25 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         }
         if finetune_stats is not None:
             params["finetune_stats"] = finetune_stats
-        card = card.model_copy(update={"metrics": metrics, "params": params})
+        card = card.model_copy(update={"metrics": metrics, "params": params,
+                                       "metrics_of": metrics_scope(len(train_texts), len(held_texts), members,
+                                                                   refit_note)})
         save_card(card, tmp)
     say(f"saved {name} in {time.perf_counter() - started:.0f} s")
     return card
+
+
+def metrics_scope(n_train: int, n_heldout: int, members: tuple[str, ...], refit_note: str) -> str:
+    """What the card's metrics describe, in words: the saved model on rows it never saw, or (after a refit)
+    the model trained before it, the saved one having learnt from the scored rows too."""
+    if not n_heldout:
+        return "no metrics: nothing was held out"
+    scored = f"the model trained on {n_train} rows, scored on {n_heldout} held-out rows it never saw"
+    if refit_note in ("not asked for", "no held-out part"):
+        return f"{scored}: the saved model"
+    kept = "; kept as a member of the saved ensemble" if members else ""
+    return (f"{scored}; the saved model was then refit on all {n_train + n_heldout} rows, held-out rows included "
+            f"(expected at least as good, not scored: those rows are its training rows now){kept}")
 
 
 def _choose_partial_weight(plan: SourcePlan, chosen: Candidate, texts: list[str], labels: list[str],

@@ -261,6 +261,8 @@ def train_ner(
                 "train_seconds": round(train_seconds, 1), "spacy_dir": SPACY_SUBDIR},
         n_train=len(train),
         n_heldout=len(test),
+        metrics_of=(f"the saved model, scored on {len(test)} held-out sentences it never saw" if test
+                    else "no metrics: nothing was held out"),
     )
     save_card(card, folder)
     return card

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.reliability import (
+    STAGES,
     check_store,
     cli_env,
     start_run,
@@ -25,6 +26,19 @@ from tests.e2e.reliability import (
 pytestmark = pytest.mark.slow
 
 DOCUMENTS = 8_000
+
+
+def _stored_per_stage(db: Path) -> dict[str, int]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as connection:
+        return dict(connection.execute("SELECT stage, count(*) FROM stage_results WHERE status = 'ok' "
+                                       "GROUP BY stage").fetchall())
+
+
+def _last_run_stages(db: Path) -> dict[str, dict[str, int]]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as connection:
+        stats = connection.execute("SELECT stats FROM pipeline_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    return {name: {k: int(v) for k, v in stage.items() if k in ("processed", "reused", "failed", "skipped")}
+            for name, stage in json.loads(stats)["stages"].items()}
 
 
 def _stored_results(db: Path) -> int:
@@ -48,6 +62,8 @@ def test_a_killed_run_is_resumed_exactly_and_shown_crashed(tmp_path: Path) -> No
     os.killpg(first.pid, signal.SIGKILL)  # the CLI, its Prefect API server, everything in the group
     first.wait(timeout=30)
     assert 0 < stored_when_killed < 2 * DOCUMENTS
+    stored_before = _stored_per_stage(db)  # what the killed run left, exactly: the rerun must reuse all of it
+    assert 0 < sum(stored_before.values()) < 2 * DOCUMENTS, stored_before
 
     listing = subprocess.run(tandem_command("runs", "--db", url, "--format", "json"), env=env, capture_output=True,
                              text=True, timeout=120, check=True)
@@ -58,6 +74,14 @@ def test_a_killed_run_is_resumed_exactly_and_shown_crashed(tmp_path: Path) -> No
                             env=env, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-3000:]
     counts = check_store(url, DOCUMENTS)
+    assert counts["failed"] == 0, counts
+    # reused = stored before the kill, computed = the rest, exactly (a rerun recomputing everything fails here)
+    rerun_stages = _last_run_stages(db)
+    assert set(rerun_stages) == set(STAGES), rerun_stages
+    for stage in STAGES:
+        before = stored_before.get(stage, 0)
+        assert rerun_stages[stage] == {"processed": DOCUMENTS - before, "reused": before, "failed": 0,
+                                       "skipped": 0}, (stage, before, rerun_stages[stage])
 
     runs = json.loads(subprocess.run(tandem_command("runs", "--db", url, "--format", "json"), env=env,
                                      capture_output=True, text=True, timeout=120, check=True).stdout)["runs"]

@@ -52,7 +52,9 @@ def test_dask_runner_stores_the_same_rows_as_the_default_runner(tmp_path: Path, 
     runner = CliRunner()
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    # worker processes of their own (not threads of this process, which already loaded the pipeline in the
+    # local run): their models are loaded by the warm-up alone
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         for name, extra in (("local", []), ("dask", ["--runner", "dask", "--workers", "2"]),
                             ("cluster", ["--runner", "dask", "--dask-address", cluster.scheduler_address])):
             result = runner.invoke(app, ["run", str(corpus), "--pipeline", str(spec), "--db", urls[name],
@@ -61,7 +63,8 @@ def test_dask_runner_stores_the_same_rows_as_the_default_runner(tmp_path: Path, 
     local = stored(urls["local"])
     assert len(local["results"]) == 2 * 40 + 1 and len(local["entities"]) >= 80
     assert stored(urls["dask"]) == local and stored(urls["cluster"]) == local
-    # every worker loaded its models before its first batch (the warm-up, during registration)
+    # every worker, a fresh process that had loaded nothing, loaded its models before its first batch (the
+    # warm-up, during registration): no batch waited for a model
     for name in ("dask", "cluster"):
         engine = create_db_engine(urls[name])
         with unit_of_work(engine) as session:

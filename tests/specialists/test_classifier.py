@@ -229,6 +229,11 @@ def test_the_saved_model_learns_from_every_row_after_the_held_out_part_is_scored
     assert {k: refit.metrics[k] for k in same} == {k: kept.metrics[k] for k in same}
     vocabulary = {name: len(load_classifier(name, models).coef[0]) for name in ("all", "part")}
     assert vocabulary["all"] > vocabulary["part"]  # words only the held-out rows had are learned too
+    # the card says which model its metrics describe: the saved one, or the one before the refit
+    assert kept.metrics_of == f"the model trained on {kept.n_train} rows, scored on {kept.n_heldout} held-out rows " \
+        "it never saw: the saved model"
+    assert refit.metrics_of is not None and "refit on all 80 rows" in refit.metrics_of
+    assert "not scored" in refit.metrics_of and "the saved model" not in refit.metrics_of.split(";")[0]
 
 
 @pytest.mark.datasets
