@@ -93,6 +93,9 @@ def run(
     dask_address: Annotated[str | None, typer.Option(
         "--dask-address", help="Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
         show_default=False)] = None,
+    expect_sha256: Annotated[list[str] | None, typer.Option(
+        "--expect-sha256", help="NAME=SHA256: refuse to run unless trained artifact NAME's model_card.json has "
+        "this sha256 (tamper evidence; the card lists every file's hash). Repeatable.", show_default=False)] = None,
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
     from flows.temporary_api import launch
@@ -113,6 +116,7 @@ def run(
         stage_batch_sizes(built, every_stage, per_stage)
         for stage in built.stages:
             stage.check_artifacts()  # a tampered or unsafe artifact: exit 2 before any document
+        check_pins(expect_sha256 or [], models_dir)
         files = expand_paths(paths)
     except (PipelineError, LLMConfigError, InputError, ValueError) as exc:
         fail(str(exc))
@@ -153,6 +157,14 @@ def run(
               f"[cyan]tandem results --run {summary.run_id}{'' if db is None else ' --db ' + url}[/])")
     if summary.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def check_pins(pins: list[str], models_dir: str | None) -> None:
+    """``--expect-sha256``: every pinned artifact's card has the pinned digest (raises otherwise)."""
+    from specialists.artifacts import check_pinned_digest, parse_pins
+
+    for name, digest in parse_pins(pins).items():
+        check_pinned_digest(name, digest, models_dir)
 
 
 def results(

@@ -158,7 +158,7 @@ def report_trained(card: ModelCard, models_dir: Path | None, as_json: bool,
     """After training: with ``as_json`` the model card (plus its folder) on stdout; otherwise the
     held-out scores (``heldout`` formats the card's metrics) with a per-label table, then where the
     artifact went and how to use it, on stderr."""
-    from specialists.artifacts import artifact_dir
+    from specialists.artifacts import artifact_dir, card_digest
 
     folder = artifact_dir(card.name, models_dir)
     if as_json:
@@ -170,6 +170,8 @@ def report_trained(card: ModelCard, models_dir: Path | None, as_json: bool,
             err.print(f"  ({card.metrics_of})", highlight=False)
         err.print(per_label_table(card.metrics["per_label"]))
     err.print(f"saved [bold]{card.name}[/] to {folder} ({trained_on}); use it as {use_as}", highlight=False)
+    err.print(f"to pin it (tamper evidence): tandem run ... --expect-sha256 {card.name}="
+              f"{card_digest(card.name, models_dir)}", highlight=False)
 
 
 def print_eval_report(report: ClassifyReport | NerReport, scores: str, note: str | None = None) -> None:

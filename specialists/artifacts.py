@@ -13,6 +13,13 @@ not be a symlink out of the models folder, nor hold one that leads out of the ar
 ``files`` (the sha256 of every file, recorded by :func:`save_card`) must match the folder: a file changed
 or missing since training is refused (:class:`TamperedArtifactError`). Cards written before
 ``files`` existed load without that check.
+
+What the hashes protect: an artifact corrupted, partly copied or mixed up with another since training. What
+they do not: anyone who can write the folder can rewrite the card too. For tamper evidence, pin the card's
+digest where that writer cannot reach (the pipeline's repository, a deployment's settings):
+``tandem run --expect-sha256 NAME=<sha256 of model_card.json>`` refuses the run (exit 2, before any
+document) when the card differs (:func:`check_pinned_digest`); the card lists the sha256 of every file, so
+one digest covers every byte the loader reads.
 """
 
 from __future__ import annotations
@@ -195,6 +202,39 @@ def verify_files(card: ModelCard, folder: Path) -> None:
     for rel, expected in card.files.items():  # the cheap checks first, then the hashes
         if file_sha256(folder / rel) != expected:
             raise TamperedArtifactError(f"{folder / rel}: its sha256 differs from the one in {CARD_FILE}; {advice}")
+
+
+def card_digest(name: str, directory: str | Path | None = None) -> str:
+    """The sha256 of artifact ``name``'s ``model_card.json`` (what ``sha256sum models/NAME/model_card.json``
+    prints): the digest a user pins (:func:`check_pinned_digest`)."""
+    return file_sha256(artifact_dir(check_name(name), directory) / CARD_FILE)
+
+
+def parse_pins(pins: list[str]) -> dict[str, str]:
+    """``NAME=SHA256`` strings (``--expect-sha256``) as a mapping; a ValueError naming the bad one."""
+    parsed: dict[str, str] = {}
+    for pin in pins:
+        name, sep, digest = pin.partition("=")
+        digest = digest.strip().lower()
+        if not sep or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"--expect-sha256 {pin!r}: expected NAME=<64 hex digits> (the sha256 of "
+                             "models/NAME/model_card.json, e.g. from 'sha256sum')")
+        parsed[check_name(name.strip())] = digest
+    return parsed
+
+
+def check_pinned_digest(name: str, expected: str, directory: str | Path | None = None) -> None:
+    """Refuse (:class:`TamperedArtifactError`) artifact ``name`` unless its card's sha256 is ``expected``
+    and every file matches the card (so the pin covers the weights too); a card with no ``files`` cannot be
+    pinned."""
+    card, folder = load_card(name, directory)
+    if card.files is None:
+        raise TamperedArtifactError(f"artifact {name!r}: its card lists no file hashes (written before they "
+                                    "existed), so a pinned digest cannot cover its weights; retrain it")
+    actual = file_sha256(folder / CARD_FILE)
+    if actual != expected:
+        raise TamperedArtifactError(f"artifact {name!r}: {folder / CARD_FILE} has sha256 {actual}, not the "
+                                    f"pinned {expected}; the artifact changed since it was pinned")
 
 
 def load_card(name: str, directory: str | Path | None = None, kind: str | None = None,
