@@ -1,0 +1,39 @@
+"""A results database written by an earlier Tandem stays valid: every stored result is found again by its key.
+
+``tests/data/before_one_package.db`` was written on 2026-12-04 (commit 98b37c5, before Tandem became one
+``tandem`` package) by ``tandem run examples/docs --llm "fake:A short summary."`` (the default pipeline) and
+``tandem run examples/docs --pipeline ner``. A rename of modules, a refactor of stages or a new migration must
+not change a result key: the same runs again reuse every result, compute nothing and make no LLM call.
+(Changing ``examples/docs`` changes the documents, so it needs a new copy of this file.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+BEFORE = REPO / "tests" / "data" / "before_one_package.db"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", [["--llm", "fake:A short summary."], ["--pipeline", "ner"]])
+def test_a_database_from_before_is_reused_whole(extra: list[str], tmp_path: Path, prefect_harness: None) -> None:
+    db = tmp_path / "before.db"
+    shutil.copy(BEFORE, db)
+    done = CliRunner().invoke(app, ["run", str(REPO / "examples" / "docs"), "--db", f"sqlite:///{db}", "--format",
+                                    "none", *extra])
+    assert done.exit_code == 0, done.output
+    with sqlite3.connect(db) as connection:
+        stats = json.loads(connection.execute("SELECT stats FROM pipeline_runs ORDER BY id DESC LIMIT 1")
+                           .fetchone()[0])
+    stages = stats["stages"]
+    assert stages and all(s["processed"] == 0 and s["failed"] == 0 and s["reused"] == 7 for s in stages.values()), \
+        stages
+    assert sum(s.get("usage", {}).get("llm_calls", 0) for s in stages.values()) == 0
