@@ -7,7 +7,11 @@
 * :func:`specialists_spec` writes the specialists-only pipeline (``classify.spam`` + ``ner.spacy``, both
   reading ``text``);
 * :class:`TreeRssSampler` samples the resident memory of a process and all its descendants (Linux
-  ``/proc``), so a command's peak includes Prefect's server and any worker it starts;
+  ``/proc``), so a command's peak includes Prefect's server and any worker it starts, and counts them;
+* :func:`tandem_run` runs and measures one ``tandem run`` (:class:`CommandRun`: time, memory, the run's
+  own statistics and the results its database holds);
+* :func:`parse_sample_run_args` reads the options of ``rerun.py``, ``memory.py`` and ``llm_sharing.py``
+  (``--quick``: the default pipeline with :data:`QUICK_LLM`);
 * :func:`emit` prints the closing JSON line every benchmark ends with.
 """
 
@@ -87,10 +91,13 @@ def ensure_spam_model(models_dir: Path) -> Path:
     return models_dir
 
 
+#: the stages of :func:`specialists_spec`, each reading ``text``
+SPECIALIST_STAGES = ("classify.spam", "ner.spacy")
+
+
 def specialists_spec(path: Path) -> Path:
     path.write_text("name: specialists\nstages:\n"
-                    "  - stage: classify.spam\n    input: text\n"
-                    "  - stage: ner.spacy\n    input: text\n", encoding="utf-8")
+                    + "".join(f"  - stage: {stage}\n    input: text\n" for stage in SPECIALIST_STAGES), encoding="utf-8")
     return path
 
 
@@ -109,11 +116,12 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of ``root`` and all its descendants, in MB (0 where /proc is not there)."""
+def tree_rss(root: int) -> tuple[float, int]:
+    """Resident memory of ``root`` and all its descendants, in MB, and how many of them hold memory
+    (``(0.0, 0)`` where /proc is not there)."""
     if not os.path.isdir("/proc"):
-        return 0.0
-    tree, total, todo = _children(), 0, [root]
+        return 0.0, 0
+    tree, total, processes, todo = _children(), 0, 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(tree.get(pid, []))
@@ -122,23 +130,29 @@ def tree_rss_mb(root: int) -> float:
                 for line in handle:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+                        processes += 1
                         break
         except OSError:
             continue
-    return total / 1024
+    return total / 1024, processes
 
 
 class TreeRssSampler:
-    """Samples :func:`tree_rss_mb` of a process every ``interval`` seconds; ``peak_mb`` is the largest."""
+    """Samples :func:`tree_rss` of a process every ``interval`` seconds: ``peak_mb`` is the largest total,
+    ``peak_processes`` the most processes seen at once."""
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.pid, self.interval, self.peak_mb = pid, interval, 0.0
+        self.pid, self.interval, self.peak_mb, self.peak_processes = pid, interval, 0.0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _sample(self) -> None:
+        mb, processes = tree_rss(self.pid)
+        self.peak_mb, self.peak_processes = max(self.peak_mb, mb), max(self.peak_processes, processes)
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self._sample()
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeRssSampler:
@@ -148,7 +162,7 @@ class TreeRssSampler:
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+        self._sample()
 
 
 def tandem_command() -> list[str]:
@@ -159,13 +173,16 @@ def tandem_command() -> list[str]:
 
 @dataclass
 class CommandRun:
-    """One ``tandem run`` measured from outside: wall seconds, peak RSS of its process tree, and the run's
-    own record (``pipeline_runs.stats``: timings, per-stage counts, LLM calls)."""
+    """One ``tandem run`` measured from outside: wall seconds, peak RSS of its process tree (and the most
+    processes in it at once), the run's own record (``pipeline_runs.stats``: timings, per-document and
+    per-stage counts, LLM calls) and the ``ok`` results its database holds afterwards."""
 
     wall_s: float
     peak_rss_mb: float
     exit_code: int
     stats: dict[str, Any]
+    peak_processes: int = 0
+    stored_ok: int = 0
 
     @property
     def timings(self) -> dict[str, float]:
@@ -174,6 +191,19 @@ class CommandRun:
     @property
     def llm_calls(self) -> int:
         return sum(int(stage.get("usage", {}).get("llm_calls", 0)) for stage in self.stats.get("stages", {}).values())
+
+    def stage_total(self, count: str) -> int:
+        """``count`` (``processed``, ``reused``, ``failed``, ``skipped``) summed over the run's stages."""
+        return sum(int(stage.get(count, 0)) for stage in self.stats.get("stages", {}).values())
+
+    @property
+    def documents(self) -> int:
+        return int(self.stats.get("documents", 0))
+
+    @property
+    def failed(self) -> int:
+        """Documents of the run that failed (any of their results, or reading them)."""
+        return int(self.stats.get("failed", 0))
 
     @property
     def flow_s(self) -> float:
@@ -194,17 +224,20 @@ def tandem_run(paths: list[Path], db: Path, pipeline: str = "default", extra: li
     wall = time.perf_counter() - start
     if process.returncode not in (0, 3):
         raise SystemExit(f"tandem run failed ({process.returncode}):\n{stderr[-3000:]}")
-    return CommandRun(wall, sampler.peak_mb, process.returncode, last_run_stats(db))
+    stats, stored_ok = last_run_facts(db)
+    return CommandRun(wall, sampler.peak_mb, process.returncode, stats, sampler.peak_processes, stored_ok)
 
 
-def last_run_stats(db: Path) -> dict[str, Any]:
+def last_run_facts(db: Path) -> tuple[dict[str, Any], int]:
+    """The last run's ``pipeline_runs.stats`` and the number of ``ok`` results in the database."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(f"sqlite:///{db}")
     with engine.connect() as connection:
         stats = connection.execute(text("SELECT stats FROM pipeline_runs ORDER BY id DESC LIMIT 1")).scalar_one()
+        stored_ok = connection.execute(text("SELECT COUNT(*) FROM stage_results WHERE status = 'ok'")).scalar_one()
     engine.dispose()
-    return dict(json.loads(stats) if isinstance(stats, str) else stats)
+    return dict(json.loads(stats) if isinstance(stats, str) else stats), int(stored_ok)
 
 
 @contextmanager
@@ -227,10 +260,14 @@ def prefect_server() -> Iterator[dict[str, str]]:
             subprocess.run([*tandem_command(), "server", "stop"], env=env, stdout=subprocess.DEVNULL)
 
 
+#: the LLM of ``--quick`` (unless ``--llm`` names one): the test backend, a fixed answer and no model to load
+QUICK_LLM = "fake:A short summary."
+
+
 @dataclass
 class SampleRunArgs:
-    """What ``rerun.py`` and ``memory.py`` take: the inputs, the pipeline (``--quick``: the specialists-only
-    ``ner``) and the extra ``tandem run`` options (``--llm``)."""
+    """What ``rerun.py``, ``memory.py`` and ``llm_sharing.py`` take: the inputs, the pipeline (always the
+    default one) and the extra ``tandem run`` options (``--llm``; ``--quick``: :data:`QUICK_LLM` unless given)."""
 
     paths: list[Path]
     pipeline: str
@@ -242,10 +279,13 @@ def parse_sample_run_args(description: str | None, argv: list[str] | None) -> Sa
 
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", type=Path, default=[REPO / "examples" / "docs"])
-    parser.add_argument("--llm", default=None, help="LLM backend (default: the embedded SmolLM2)")
-    parser.add_argument("--quick", action="store_true", help="the specialists-only 'ner' pipeline: a smoke test")
+    parser.add_argument("--llm", default=None, help=f"LLM backend (default: the embedded SmolLM2; with --quick: "
+                        f"{QUICK_LLM!r})")
+    parser.add_argument("--quick", action="store_true", help="the default pipeline with the fake test LLM: a smoke "
+                        "test of the script and of the property it checks")
     args = parser.parse_args(argv)
-    return SampleRunArgs(args.paths, "ner" if args.quick else "default", ["--llm", args.llm] if args.llm else [])
+    llm = args.llm or (QUICK_LLM if args.quick else None)
+    return SampleRunArgs(args.paths, "default", ["--llm", llm] if llm else [])
 
 
 def emit(result: dict[str, Any]) -> None:

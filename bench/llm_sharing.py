@@ -8,8 +8,11 @@ the other's results): once with the embedded LLM's machine-wide turn (the defaul
 processes never overlap) and once without it (``TANDEM_LLM_SHARED=0``: each process's llama.cpp threads
 spin on the same cores). Prints each run's flow time (start-up excluded) and one JSON line: ``ratio`` (a
 run's flow beside another one over its flow alone, with the turn; 2.0 is a fair share of the machine) and
-``unshared_ratio`` (the same without the turn). ``--quick``: the specialists-only ``ner`` pipeline, a smoke
-test of the script.
+``unshared_ratio`` (the same without the turn); with each run's LLM calls (``llm_calls``: the run alone;
+``shared_llm_calls``, ``unshared_llm_calls``: each run beside another, the same number when neither reused
+the other's results) and ``exit_codes`` (the run alone, then the four beside another). ``--quick``: the
+default pipeline with the fake test LLM (``fake:A short summary.``): a smoke test of the script and of the
+property it checks.
 """
 
 from __future__ import annotations
@@ -52,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pipeline {args.pipeline} over {', '.join(map(str, args.paths))} ({alone.llm_calls} LLM calls per run)")
     print(f"  alone                          flow {alone.flow_s:7.1f} s")
     print(f"  two at once, machine-wide turn flow {' / '.join(f'{r.flow_s:.1f}' for r in shared)} s  "
-          f"-> {ratio:.2f}x a run alone (2.0 = a fair share)")
+          f"-> {ratio:.2f}x a run alone (2.0 = a fair share); LLM calls {' / '.join(str(r.llm_calls) for r in shared)}")
     print(f"  two at once, no turn           flow {' / '.join(f'{r.flow_s:.1f}' for r in unshared)} s  "
-          f"-> {unshared_ratio:.2f}x a run alone")
+          f"-> {unshared_ratio:.2f}x a run alone; LLM calls {' / '.join(str(r.llm_calls) for r in unshared)}")
     emit({"benchmark": "llm_sharing", "pipeline": args.pipeline, "alone_flow_s": round(alone.flow_s, 2),
           "shared_flow_s": [round(r.flow_s, 2) for r in shared],
           "unshared_flow_s": [round(r.flow_s, 2) for r in unshared], "llm_calls": alone.llm_calls,
+          "shared_llm_calls": [r.llm_calls for r in shared], "unshared_llm_calls": [r.llm_calls for r in unshared],
+          "exit_codes": [r.exit_code for r in [alone, *shared, *unshared]],
           "ratio": round(ratio, 2), "unshared_ratio": round(unshared_ratio, 2)})
     return 0
 

@@ -12,7 +12,9 @@ SMS-sized documents (see :mod:`bench.corpus`), three ways in one run:
    (``pipeline_runs.stats.timings.stages_s``), plus registering and the fixed start-up cost apart.
 
 Prints docs/s of each and the ratios to the plain loop, then one JSON line (``ratio``: the flow alone over
-the loop; ``command_ratio``: the whole command over the loop).
+the loop; ``command_ratio``: the whole command over the loop; ``documents``, ``failed`` and ``stored_ok``:
+what ``tandem run`` registered, failed and left stored, which should be every document and one ``ok``
+result per document and stage).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import (  # noqa: E402 - the bench folder is not a package
+    SPECIALIST_STAGES,
     emit,
     ensure_spam_model,
     prefect_server,
@@ -101,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
           "ratio": round(flow_rate / loop_rate, 3), "command_ratio": round(command_rate / loop_rate, 3),
           "register_s": timings.get("register_s"), "load_s": timings.get("load_s"),
           "finish_s": timings.get("finish_s"),
-          "fixed_s": round(wall - flow_s, 2), "peak_rss_mb": round(peak_mb)})
+          "fixed_s": round(wall - flow_s, 2), "peak_rss_mb": round(peak_mb), "stages": len(SPECIALIST_STAGES),
+          "documents": run.documents, "failed": run.failed, "stored_ok": run.stored_ok})
     return 0
 
 

@@ -6,7 +6,9 @@ Streams N generated SMS-sized documents (see :mod:`bench.corpus`) through the sp
 (``classify.spam`` + ``ner.spacy``) with ``tandem run``, and first the same at the baseline size (N/10
 unless ``--baseline``). Prints docs/s (the whole command, and the flow from the first batch on) and the
 peak RSS of the whole process tree at both sizes, then one JSON line with ``ratio`` (peak RSS at N over
-the peak at the baseline) and ``speed_ratio`` (the flow's docs/s at N over the baseline's).
+the peak at the baseline) and ``speed_ratio`` (the flow's docs/s at N over the baseline's), and at both
+sizes the ``ok`` results left stored (``stored_ok``, ``baseline_stored_ok``: one per document and stage) and
+the documents that failed (``failed``, ``baseline_failed``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import (  # noqa: E402 - the bench folder is not a package
+    SPECIALIST_STAGES,
     CommandRun,
     emit,
     ensure_spam_model,
@@ -62,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     emit({"benchmark": "scale", "docs": n, "baseline_docs": base, "peak_rss_mb": round(runs[n].peak_rss_mb),
           "baseline_peak_rss_mb": round(runs[base].peak_rss_mb), "ratio": round(ratio, 3),
           "docs_s": round(rates[n], 1), "baseline_docs_s": round(rates[base], 1), "speed_ratio": round(speed, 3),
-          "command_docs_s": round(n / runs[n].wall_s, 1)})
+          "command_docs_s": round(n / runs[n].wall_s, 1), "stages": len(SPECIALIST_STAGES),
+          "stored_ok": runs[n].stored_ok, "baseline_stored_ok": runs[base].stored_ok, "failed": runs[n].failed,
+          "baseline_failed": runs[base].failed})
     return 0
 
 
