@@ -52,7 +52,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check flows stages specialists storage tests bench
+	$(BIN)/ruff check flows stages specialists storage tandem tests bench
 
 typecheck: setup
 	$(BIN)/mypy

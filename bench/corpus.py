@@ -79,7 +79,7 @@ def ensure_spam_model(models_dir: Path) -> Path:
     """``models_dir`` holding a ``spam`` classifier (trained here, TF-IDF, when it is missing)."""
     if (models_dir / "spam" / "model_card.json").is_file():
         return models_dir
-    from specialists.training.classify import train_classifier
+    from tandem.specialists.training.classify import train_classifier
 
     models_dir.mkdir(parents=True, exist_ok=True)
     data = models_dir / "spam_train.tsv"
@@ -168,7 +168,7 @@ class TreeRssSampler:
 def tandem_command() -> list[str]:
     """The ``tandem`` command of this interpreter's environment."""
     script = Path(sys.executable).with_name("tandem")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tandem.flows.cli"]
 
 
 @dataclass

@@ -73,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm", default=None, help="the cleanup's LLM (default: the embedded SmolLM2)")
     parser.add_argument("--quick", action="store_true", help="two articles, cleanup without LLM questions")
     args = parser.parse_args(argv)
-    from specialists.metrics.text_error import char_errors, normalize_for_scoring
-    from stages.contracts import DocState, Document
-    from stages.llm.cleanup import CleanupStage
-    from stages.ocr.tesseract import TesseractStage, tesseract_version
+    from tandem.specialists.metrics.text_error import char_errors, normalize_for_scoring
+    from tandem.stages.contracts import DocState, Document
+    from tandem.stages.llm.cleanup import CleanupStage
+    from tandem.stages.ocr.tesseract import TesseractStage, tesseract_version
 
     if tesseract_version() is None:
         raise SystemExit("Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng)")

@@ -44,9 +44,9 @@ LOOP_BATCH = 256
 
 def plain_loop(corpus: Path, spec: Path, models_dir: Path) -> tuple[int, float]:
     """Documents through the loaded stages in batches, no Prefect, no SQL: (documents, seconds)."""
-    from flows.pipeline import batched
-    from stages.contracts import DocState, Document
-    from stages.pipeline_spec import Pipeline
+    from tandem.flows.pipeline import batched
+    from tandem.stages.contracts import DocState, Document
+    from tandem.stages.pipeline_spec import Pipeline
 
     pipeline = Pipeline.load(str(spec), models_dir=str(models_dir))
     for stage in pipeline.stages:

@@ -25,11 +25,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args()
 
-    from flows.execution import run_stage_batch
-    from flows.ingest import read_inputs
-    from stages.pipeline_spec import Pipeline
-    from storage import repository as repo
-    from storage.db import create_db_engine, unit_of_work
+    from tandem.flows.execution import run_stage_batch
+    from tandem.flows.ingest import read_inputs
+    from tandem.stages.pipeline_spec import Pipeline
+    from tandem.storage import repository as repo
+    from tandem.storage.db import create_db_engine, unit_of_work
 
     pipeline = Pipeline.load(args.pipeline, llm=args.llm)
     items = [i for i in read_inputs(args.paths) if i.failure is None]

@@ -97,8 +97,8 @@ def cross_validate(tweets: list[Row], extra: list[Row], k: int, out: Path,
                    finetune_seconds: float = 900.0, lexicon: str = "auto", heldout: float = 0.15,
                    only: set[int] | None = None) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
-    from specialists.evaluation.classify import evaluate_classifier
-    from specialists.training.classify import train_classifier
+    from tandem.specialists.evaluation.classify import evaluate_classifier
+    from tandem.specialists.training.classify import train_classifier
 
     out.mkdir(parents=True, exist_ok=True)
     results = []

@@ -3,7 +3,7 @@
     python bench/storage.py [--rows 20000] [--batch 1000] [--pg URL] [--quick]
 
 Registers N documents, then stores one classification and one NER result per document (two entities
-each) through :func:`storage.repository.save_results`, one transaction per batch, as the flow does; then
+each) through :func:`tandem.storage.repository.save_results`, one transaction per batch, as the flow does; then
 the same keys again (an upsert replacing every row; its results name another model). Prints result rows
 per second for each database and phase, and one JSON line (``sqlite_rows_s``: the first write on SQLite;
 ``ratio``: PostgreSQL over SQLite when PostgreSQL was measured; ``sqlite_stored``, ``sqlite_replaced`` and
@@ -36,10 +36,10 @@ PHASES = {"first": "bench", "upsert": "bench-upsert"}  # each phase's model id: 
 def measure(url: str, rows: int, batch: int) -> dict[str, float]:
     """Result rows per second for a first write and for an upsert of the same keys, and what the upsert left:
     ``stored`` result rows, ``replaced`` (those holding the upsert's results) and their ``entities``."""
-    from flows.pipeline import batched
-    from stages.contracts import Classification, Entities, Entity
-    from storage import repository as repo
-    from storage.db import create_db_engine, unit_of_work
+    from tandem.flows.pipeline import batched
+    from tandem.stages.contracts import Classification, Entities, Entity
+    from tandem.storage import repository as repo
+    from tandem.storage.db import create_db_engine, unit_of_work
 
     engine = create_db_engine(url)
     prefix = f"bench-{url[:8]}-"
@@ -80,7 +80,7 @@ def _left(engine: Engine, prefix: str) -> dict[str, float]:
     and their entity rows."""
     from sqlalchemy import func, select
 
-    from storage.models import DocumentRow, EntityRow, StageResultRow
+    from tandem.storage.models import DocumentRow, EntityRow, StageResultRow
 
     ours = DocumentRow.content_hash.startswith(prefix)
     results = select(func.count()).select_from(StageResultRow).join(DocumentRow).where(ours)

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli_classify import eval_classify_command, train_classify_command
-from flows.cli_cleanup import eval_cleanup_command, train_cleanup_command
-from flows.cli_common import (
+from tandem.flows.cli_classify import eval_classify_command, train_classify_command
+from tandem.flows.cli_cleanup import eval_cleanup_command, train_cleanup_command
+from tandem.flows.cli_common import (
     DB_HELP,
     EXIT_PARTIAL,
     MODELS_DIR_HELP,
@@ -28,19 +28,19 @@ from flows.cli_common import (
     print_json,
     progress_bars,
 )
-from flows.cli_compare import (
+from tandem.flows.cli_compare import (
     compare_classify_command,
     compare_ner_command,
     compare_summarize_command,
     results_comparison,
 )
-from flows.cli_deploy import serve_command, trigger_command
-from flows.cli_distill import distill_command
-from flows.cli_ner import eval_ner_command, train_ner_command
-from flows.cli_pipelines import pipelines_command
-from flows.cli_runs import runs_command
-from flows.cli_server import server_app
-from flows.cli_summarize import eval_summarize_command
+from tandem.flows.cli_deploy import serve_command, trigger_command
+from tandem.flows.cli_distill import distill_command
+from tandem.flows.cli_ner import eval_ner_command, train_ner_command
+from tandem.flows.cli_pipelines import pipelines_command
+from tandem.flows.cli_runs import runs_command
+from tandem.flows.cli_server import server_app
+from tandem.flows.cli_summarize import eval_summarize_command
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -63,8 +63,8 @@ def _before_every_command() -> None:
     logger or handler, Prefect's included, however late it is configured); use the Prefect server 'tandem
     server start' left running, when PREFECT_API_URL is not set (Prefect reads its settings on first import,
     which comes later)."""
-    from flows.server import use_running_server
-    from stages.secrets import install_log_redaction
+    from tandem.flows.server import use_running_server
+    from tandem.stages.secrets import install_log_redaction
 
     install_log_redaction()
     use_running_server()
@@ -98,14 +98,14 @@ def run(
         "this sha256 (tamper evidence; the card lists every file's hash). Repeatable.", show_default=False)] = None,
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
-    from flows.temporary_api import launch
+    from tandem.flows.temporary_api import launch
 
     api = launch()  # without a Prefect server: its temporary one starts now, beside this command's own start
-    from flows.ingest import InputError, expand_paths
-    from flows.pipeline import get_pipeline, stage_batch_sizes
-    from stages.llm.backends import LLMConfigError, parse_llm_spec
-    from stages.pipeline_spec import PipelineError
-    from storage.db import describe_db
+    from tandem.flows.ingest import InputError, expand_paths
+    from tandem.flows.pipeline import get_pipeline, stage_batch_sizes
+    from tandem.stages.llm.backends import LLMConfigError, parse_llm_spec
+    from tandem.stages.pipeline_spec import PipelineError
+    from tandem.storage.db import describe_db
 
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
@@ -128,15 +128,15 @@ def run(
     err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
               + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
 
-    from flows.pipeline import pipeline_flow
+    from tandem.flows.pipeline import pipeline_flow
 
     try:
         pipeline_fn = pipeline_flow(runner, workers, dask_address)
     except ValueError as exc:
         fail(str(exc))
-    from flows.execution import preload_stages
-    from flows.server import start_temporary_api, without_flow_heartbeats
-    from stages.secrets import install_log_redaction
+    from tandem.flows.execution import preload_stages
+    from tandem.flows.server import start_temporary_api, without_flow_heartbeats
+    from tandem.stages.secrets import install_log_redaction
 
     install_log_redaction()  # Prefect's handlers exist now: no secret reaches a log or the API
     if api is not None and runner == "local":
@@ -161,7 +161,7 @@ def run(
 
 def check_pins(pins: list[str], models_dir: str | None) -> None:
     """``--expect-sha256``: every pinned artifact's card has the pinned digest (raises otherwise)."""
-    from specialists.artifacts import check_pinned_digest, parse_pins
+    from tandem.specialists.artifacts import check_pinned_digest, parse_pins
 
     for name, digest in parse_pins(pins).items():
         check_pinned_digest(name, digest, models_dir)
@@ -188,8 +188,8 @@ def results(
 
 
 def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
-    from flows.report import RunNotFoundError, run_report
-    from storage.db import open_db_readonly
+    from tandem.flows.report import RunNotFoundError, run_report
+    from tandem.storage.db import open_db_readonly
 
     try:
         report = run_report(open_db_readonly(url), run_ref)

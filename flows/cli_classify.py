@@ -1,4 +1,4 @@
-"""``tandem train classify`` and ``tandem eval classify`` (registered in :mod:`flows.cli`).
+"""``tandem train classify`` and ``tandem eval classify`` (registered in :mod:`tandem.flows.cli`).
 
 torch, transformers and scikit-learn are imported only inside the commands, so building the CLI
 stays cheap. Human output (progress, tables) goes to stderr; ``--json`` prints exactly one JSON
@@ -20,7 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from flows.cli_common import (
+from tandem.flows.cli_common import (
     CardJsonOption,
     ModelsDirOption,
     ScoresJsonOption,
@@ -33,7 +33,7 @@ from flows.cli_common import (
 )
 
 if TYPE_CHECKING:
-    from specialists.artifacts import ModelCard
+    from tandem.specialists.artifacts import ModelCard
 
 
 def train_classify_command(
@@ -70,7 +70,7 @@ def train_classify_command(
     as_json: CardJsonOption = False,
 ) -> None:
     """Train a text classifier (MiniLM embeddings + TF-IDF, linear head) and save it as a named artifact."""
-    from specialists.training.classify import train_classifier
+    from tandem.specialists.training.classify import train_classifier
 
     def train(bar: Progress) -> ModelCard:
         task = bar.add_task("starting…", total=None)
@@ -115,7 +115,7 @@ def eval_classify_command(
     as_json: ScoresJsonOption = False,
 ) -> None:
     """Score a trained classifier on labelled data (accuracy, macro F1/recall, per label) and time it."""
-    from specialists.evaluation.classify import evaluate_classifier
+    from tandem.specialists.evaluation.classify import evaluate_classifier
 
     result = run_evaluation(lambda _status: evaluate_classifier(
         gold, specialist, models_dir=models_dir, text_col=text_col, label_col=label_col,
@@ -136,6 +136,6 @@ def parse_label_map(spec: str | None) -> dict[str, str] | None:
     """A JSON file (object of strings) or inline ``a=b,c=d``; None stays None."""
     if spec is None or not spec.strip():
         return None
-    from specialists.label_maps import resolve_label_map
+    from tandem.specialists.label_maps import resolve_label_map
 
     return resolve_label_map(spec)

@@ -1,4 +1,4 @@
-"""``tandem eval cleanup`` and ``tandem train cleanup`` (registered in :mod:`flows.cli`)."""
+"""``tandem eval cleanup`` and ``tandem train cleanup`` (registered in :mod:`tandem.flows.cli`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.cli_common import CardJsonOption, ModelsDirOption, err, fail, print_json
+from tandem.flows.cli_common import CardJsonOption, ModelsDirOption, err, fail, print_json
 
 
 def eval_cleanup_command(
@@ -30,7 +30,7 @@ def eval_cleanup_command(
     """Character/word error rates of the input and of the cleanup output against the clean text."""
     from rich.progress import Progress
 
-    from specialists.evaluation.cleanup import evaluate_cleanup
+    from tandem.specialists.evaluation.cleanup import evaluate_cleanup
 
     if cv and (model or model_path):
         fail("--model/--model-path and --cv exclude each other: with --cv each fold learns its own model")
@@ -68,7 +68,7 @@ def train_cleanup_command(
     as_json: CardJsonOption = False,
 ) -> None:
     """Learn an OCR confusion model (character and word confusions, domain lexicon) from noisy/clean pairs."""
-    from specialists.artifacts import (
+    from tandem.specialists.artifacts import (
         ModelCard,
         artifact_dir,
         check_name,
@@ -76,9 +76,9 @@ def train_cleanup_command(
         save_card,
         staged_folder,
     )
-    from specialists.evaluation.cleanup import read_cleanup_gold
-    from stages.llm.cleanup import MODEL_FILE
-    from stages.ocr.confusion import ConfusionModel
+    from tandem.specialists.evaluation.cleanup import read_cleanup_gold
+    from tandem.stages.llm.cleanup import MODEL_FILE
+    from tandem.stages.ocr.confusion import ConfusionModel
 
     try:
         check_name(name)

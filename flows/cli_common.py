@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.status import Status
 from rich.table import Table
 
-from specialists.evaluation.reports import ClassifyReport, LabelScores, NerReport
+from tandem.specialists.evaluation.reports import ClassifyReport, LabelScores, NerReport
 
 if TYPE_CHECKING:
-    from specialists.artifacts import ModelCard
+    from tandem.specialists.artifacts import ModelCard
 
 D = TypeVar("D")
 R = TypeVar("R")
@@ -65,10 +65,10 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def open_results_db(db: str | None, *, read_only: bool = False) -> str:
     """The results database of ``--db`` (or ``$TANDEM_DB_URL``, or the default), checked: it opens and its schema
     is brought up to date, or with ``read_only`` (the read commands) it exists, opens read-only and its schema
-    is current, and nothing is created or migrated (:func:`storage.db.open_db_readonly`). Returns its URL with the password hidden (``***``; the password stays in this
+    is current, and nothing is created or migrated (:func:`tandem.storage.db.open_db_readonly`). Returns its URL with the password hidden (``***``; the password stays in this
     process's environment), the only form passed on to flows, parameters, logs and messages. A database that
     cannot be opened exits 2 with one line that names it (never its password)."""
-    from storage.db import (
+    from tandem.storage.db import (
         create_db_engine,
         describe_db,
         hide_password,
@@ -101,8 +101,8 @@ def print_json(payload: BaseModel | Mapping[str, Any]) -> None:
 @contextmanager
 def progress_bars(*, transient: bool = False) -> Iterator[Progress]:
     """One Rich progress bar per name (a stage, a system, a step) on stderr, fed by the flow's
-    :func:`~flows.progress.report_progress` calls while the block runs."""
-    from flows.progress import PROGRESS
+    :func:`~tandem.flows.progress.report_progress` calls while the block runs."""
+    from tandem.flows.progress import PROGRESS
 
     with Progress(TextColumn("[bold blue]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=transient) as progress:
@@ -144,7 +144,7 @@ def run_training(display: AbstractContextManager[D], train: Callable[[D], ModelC
 def run_evaluation(evaluate: Callable[[Status], R]) -> R:
     """Run ``evaluate`` under an "evaluating…" status line (given to it). A ValueError, OSError or
     unknown artifact exits 2 with its message."""
-    from specialists.artifacts import UnknownArtifactError
+    from tandem.specialists.artifacts import UnknownArtifactError
 
     try:
         with err.status("evaluating…") as status:
@@ -158,7 +158,7 @@ def report_trained(card: ModelCard, models_dir: Path | None, as_json: bool,
     """After training: with ``as_json`` the model card (plus its folder) on stdout; otherwise the
     held-out scores (``heldout`` formats the card's metrics) with a per-label table, then where the
     artifact went and how to use it, on stderr."""
-    from specialists.artifacts import artifact_dir, card_digest
+    from tandem.specialists.artifacts import artifact_dir, card_digest
 
     folder = artifact_dir(card.name, models_dir)
     if as_json:

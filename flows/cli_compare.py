@@ -1,4 +1,4 @@
-"""``tandem compare classify|ner|summarize`` (registered in :mod:`flows.cli`): LLM or specialist, measured.
+"""``tandem compare classify|ner|summarize`` (registered in :mod:`tandem.flows.cli`): LLM or specialist, measured.
 
 Every named system runs over the same gold documents through the pipeline's own stage code, is scored with
 ``tandem eval``'s metrics, timed and priced (see docs/compare.md). The work runs as the ``tandem-compare``
@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import (
+from tandem.flows.cli_common import (
     DB_HELP,
     MODELS_DIR_HELP,
     err,
@@ -25,8 +25,8 @@ from flows.cli_common import (
     print_json,
     progress_bars,
 )
-from specialists.comparison.gold import GoldOptions
-from specialists.comparison.report import ComparisonReport
+from tandem.specialists.comparison.gold import GoldOptions
+from tandem.specialists.comparison.report import ComparisonReport
 
 EXIT_FAILED = 1
 
@@ -56,7 +56,7 @@ DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default
 
 
 def compare_table(report: ComparisonReport) -> Table:
-    from specialists.comparison.render import headers, row, title
+    from tandem.specialists.comparison.render import headers, row, title
 
     table = Table(title=escape(title(report)), title_justify="left")
     name_width = min(40, max((len(system.name) for system in report.systems), default=6))
@@ -70,7 +70,7 @@ def compare_table(report: ComparisonReport) -> Table:
 
 def show_comparison(report: ComparisonReport, as_json: bool) -> None:
     """The comparison on stdout: one JSON object, or the table with its notes and cost model."""
-    from specialists.comparison.render import cost_line, notes
+    from tandem.specialists.comparison.render import cost_line, notes
 
     if as_json:
         print_json(report)
@@ -90,10 +90,10 @@ def _check_cascade(cascade: bool, specialists: list[str], llms: list[str]) -> No
     from importlib import import_module
     from importlib.util import find_spec
 
-    if find_spec("specialists.comparison.cascade") is None:
+    if find_spec("tandem.specialists.comparison.cascade") is None:
         fail("--cascade is not available yet: specialists/comparison/cascade.py (cascade_system) is missing")
-    if not hasattr(import_module("specialists.comparison.cascade"), "cascade_system"):
-        fail("--cascade is not available yet: specialists.comparison.cascade has no cascade_system")
+    if not hasattr(import_module("tandem.specialists.comparison.cascade"), "cascade_system"):
+        fail("--cascade is not available yet: tandem.specialists.comparison.cascade has no cascade_system")
 
 
 def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list[str] | None,
@@ -101,9 +101,9 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
                 price_out: float, cpu_hour: float, batch_size: int, models_dir: str | None, db: str | None,
                 cascade: bool = False, target_llm_share: float = 0.1) -> None:
     """Check everything that can be checked without running a model (exit 2), run the flow, show the result."""
-    from specialists.comparison.cost import CostModel
-    from specialists.comparison.tasks import read_gold, system_specs
-    from storage.db import describe_db
+    from tandem.specialists.comparison.cost import CostModel
+    from tandem.specialists.comparison.tasks import read_gold, system_specs
+    from tandem.storage.db import describe_db
 
     specialist_names, llm_specs = list(specialists or []), list(llms or [])
     if chart is not None and chart.suffix.lower() != ".png":
@@ -118,7 +118,7 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
     err.print(f"[bold]Tandem[/] compare [cyan]{task}[/] on {escape(str(gold))} ({len(gold_set)} documents): "
               + escape(", ".join(s.name for s in specs)), highlight=False)
 
-    from flows.compare import tandem_compare
+    from tandem.flows.compare import tandem_compare
 
     with progress_bars(transient=as_json) as progress:
         try:
@@ -214,8 +214,8 @@ def compare_summarize_command(
 
 def results_comparison(db_url: str, ref: str, output_format: str) -> None:
     """``tandem results --comparison last|ID``: a stored comparison again (table, or the --json object)."""
-    from flows.compare_store import ComparisonNotFoundError, load_comparison
-    from storage.db import open_db_readonly
+    from tandem.flows.compare_store import ComparisonNotFoundError, load_comparison
+    from tandem.storage.db import open_db_readonly
 
     if ref != "last" and not ref.isdigit():
         fail(f"--comparison must be a comparison id or 'last', not {ref!r}")

@@ -1,5 +1,5 @@
 """``tandem serve`` (scheduled local deployment) and ``tandem trigger`` (run a deployment), registered
-in :mod:`flows.cli`."""
+in :mod:`tandem.flows.cli`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import (
+from tandem.flows.cli_common import (
     DB_HELP,
     MODELS_DIR_HELP,
     BatchSizeOption,
@@ -32,9 +32,9 @@ def serve_command(
     """Serve the pipeline as a Prefect deployment with an optional cron schedule (needs PREFECT_API_URL)."""
     import os
 
-    from flows.deployments import deployment_parameters, serve_pipeline
-    from flows.pipeline import stage_batch_sizes
-    from stages.pipeline_spec import Pipeline, PipelineError
+    from tandem.flows.deployments import deployment_parameters, serve_pipeline
+    from tandem.flows.pipeline import stage_batch_sizes
+    from tandem.stages.pipeline_spec import Pipeline, PipelineError
 
     every_stage, per_stage = parse_batch_sizes(batch_size)
     try:
@@ -57,7 +57,7 @@ def trigger_command(
     wait: Annotated[bool, typer.Option(help="Wait for the run to finish.")] = False,
 ) -> None:
     """Start a run of a served or deployed pipeline (run_deployment)."""
-    from flows.triggers import trigger_deployment
+    from tandem.flows.triggers import trigger_deployment
 
     run = trigger_deployment(deployment=deployment, timeout=None if wait else 0)
     err.print(f"flow run [bold]{run.name}[/] ({run.id}): {run.state.name if run.state else 'scheduled'}")

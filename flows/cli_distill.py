@@ -1,4 +1,4 @@
-"""``tandem distill classify|ner`` (registered in :mod:`flows.cli`): an LLM teacher labels texts, a specialist
+"""``tandem distill classify|ner`` (registered in :mod:`tandem.flows.cli`): an LLM teacher labels texts, a specialist
 student learns from them, and with ``--gold`` both are measured side by side.
 
 Exit codes: 0 a student was trained; 2 usage error, or nothing to learn (the teacher gave fewer than two
@@ -14,11 +14,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ModelsDirOption, err, fail, print_json, progress_bars
+from tandem.flows.cli_common import ModelsDirOption, err, fail, print_json, progress_bars
 
 if TYPE_CHECKING:
-    from flows.distill import DistillRequest
-    from specialists.distill.report import DistillReport
+    from tandem.flows.distill import DistillRequest
+    from tandem.specialists.distill.report import DistillReport
 
 TASKS = ("classify", "ner")
 
@@ -66,8 +66,8 @@ def distill_command(
     """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare."""
     request = _request(task, unlabeled, name, labels, teacher, samples, min_agreement, temperature, synthesize,
                        task_description, gold, limit, batch_size, features, epochs, seed, models_dir)
-    from flows.distill import tandem_distill
-    from specialists.distill.dataset import NothingToLearnError
+    from tandem.flows.distill import tandem_distill
+    from tandem.specialists.distill.dataset import NothingToLearnError
 
     teacher_name = escape(f"{request.teacher.stage_name}[{request.teacher.llm or 'embedded'}]")
     err.print(f"[bold]Tandem distill[/] {task}: teacher [cyan]{teacher_name}[/] → student [cyan]{name}[/]",
@@ -94,14 +94,14 @@ def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, te
              gold: Path | None, limit: int | None, batch_size: int, features: str, epochs: int, seed: int,
              models_dir: Path | None) -> DistillRequest:
     """The flow's request, checked before Prefect starts (every problem here exits 2)."""
-    from flows.distill import UNLABELED_SUFFIXES, DistillRequest
-    from flows.ingest import InputError, expand_paths
-    from specialists.artifacts import check_name
-    from specialists.comparison.gold import check_llm_spec
-    from specialists.distill.labelling import DEFAULT_NER_LABELS, TeacherConfig
-    from specialists.distill.student import StudentConfig
-    from specialists.training.classify_head import FEATURE_SETS
-    from stages.llm.backends import LLMConfigError
+    from tandem.flows.distill import UNLABELED_SUFFIXES, DistillRequest
+    from tandem.flows.ingest import InputError, expand_paths
+    from tandem.specialists.artifacts import check_name
+    from tandem.specialists.comparison.gold import check_llm_spec
+    from tandem.specialists.distill.labelling import DEFAULT_NER_LABELS, TeacherConfig
+    from tandem.specialists.distill.student import StudentConfig
+    from tandem.specialists.training.classify_head import FEATURE_SETS
+    from tandem.stages.llm.backends import LLMConfigError
 
     if task not in TASKS:
         fail(f"TASK must be classify or ner, not {task!r}")
@@ -138,7 +138,7 @@ def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, te
 
 
 def _print_report(report: DistillReport) -> None:
-    from specialists.comparison.report import PRIMARY_METRIC
+    from tandem.specialists.comparison.report import PRIMARY_METRIC
 
     err.print(f"labelled {report.labelled} texts ({report.samples} answer(s) each, agreement ≥ "
               f"{report.min_agreement}): [bold]{report.kept} kept[/], {report.dropped} dropped, "

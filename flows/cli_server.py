@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import err, fail, out
+from tandem.flows.cli_common import err, fail, out
 
 server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server with its UI, in the background: "
                                                     "runs show in the UI and each command starts faster.")
@@ -18,7 +18,7 @@ def start_command(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = 90.0,
 ) -> None:
     """Start a Prefect server in the background; later tandem commands use it (unless PREFECT_API_URL is set)."""
-    from flows.server import ServerError, start_server
+    from tandem.flows.server import ServerError, start_server
 
     with err.status("starting the Prefect server…"):
         try:
@@ -33,7 +33,7 @@ def start_command(
 
 def stop_command() -> None:
     """Stop the Prefect server that 'tandem server start' started."""
-    from flows.server import stop_server
+    from tandem.flows.server import stop_server
 
     info = stop_server()
     out.print("no tandem-started Prefect server was running" if info is None else
@@ -42,7 +42,7 @@ def stop_command() -> None:
 
 def status_command() -> None:
     """Say whether a tandem-started Prefect server is running, and where."""
-    from flows.server import running_server
+    from tandem.flows.server import running_server
 
     info = running_server()
     if info is None:

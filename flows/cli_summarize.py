@@ -1,4 +1,4 @@
-"""``tandem eval summarize`` (registered in :mod:`flows.cli`): ROUGE of a summarizer against gold
+"""``tandem eval summarize`` (registered in :mod:`tandem.flows.cli`): ROUGE of a summarizer against gold
 summaries, next to the lead baseline.
 
 Heavy imports (torch, transformers, rouge-score) happen inside the command, never at import.
@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli_common import err, fail, print_json
-from specialists.evaluation.reports import SummarizeReport
+from tandem.flows.cli_common import err, fail, print_json
+from tandem.specialists.evaluation.reports import SummarizeReport
 
 
 def _table(report: SummarizeReport) -> Table:
@@ -48,8 +48,8 @@ def eval_summarize_command(
     """ROUGE-1/2/Lsum F of a summarizer and of the lead baseline at the same word budget."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from specialists.evaluation.summarize import evaluate_summarizer, read_gold
-    from stages.registry import UnknownStageError
+    from tandem.specialists.evaluation.summarize import evaluate_summarizer, read_gold
+    from tandem.stages.registry import UnknownStageError
 
     try:
         read_gold(gold, source_field, summary_field)  # fail fast, before loading a model

@@ -16,12 +16,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 
-from flows.progress import report_progress
-from specialists.comparison.cost import CostModel
-from specialists.comparison.gold import GoldOptions, GoldSet, SystemSpec
-from specialists.comparison.measure import SystemRun
-from specialists.comparison.report import ComparisonReport, SystemReport
-from storage.db import engine_for, resolve_db_url
+from tandem.flows.progress import report_progress
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.gold import GoldOptions, GoldSet, SystemSpec
+from tandem.specialists.comparison.measure import SystemRun
+from tandem.specialists.comparison.report import ComparisonReport, SystemReport
+from tandem.storage.db import engine_for, resolve_db_url
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_TARGET_LLM_SHARE = 0.1
@@ -32,7 +32,7 @@ _gold_lock = threading.Lock()
 
 def load_gold(task_name: str, gold: str, options: GoldOptions, limit: int | None) -> GoldSet:
     """The gold set, read once per process (and again when the file changes)."""
-    from specialists.comparison.tasks import read_gold
+    from tandem.specialists.comparison.tasks import read_gold
 
     path = Path(gold)
     key = (task_name, str(path.resolve()), options.model_dump_json(), limit,
@@ -47,7 +47,7 @@ def load_gold(task_name: str, gold: str, options: GoldOptions, limit: int | None
 def system_task(task_name: str, gold: str, gold_options: GoldOptions, limit: int | None, system_name: str,
                 spec: SystemSpec, batch_size: int, cost: CostModel) -> tuple[SystemRun, SystemReport]:
     """Run one system over the gold documents (timed), then score and price it."""
-    from specialists.comparison.tasks import measure, report_system
+    from tandem.specialists.comparison.tasks import measure, report_system
 
     gold_set = load_gold(task_name, gold, gold_options, limit)
     report_progress(system_name, 0, len(gold_set))
@@ -60,7 +60,7 @@ def system_task(task_name: str, gold: str, gold_options: GoldOptions, limit: int
 def cascade_task(task_name: str, gold: str, gold_options: GoldOptions, limit: int | None, specialist: SystemRun,
                  llm: SystemRun, cost: CostModel, target_llm_share: float) -> SystemReport:
     """The specialist with the LLM behind it for its least confident documents (simulated on the runs)."""
-    from specialists.comparison.cascade import cascade_system  # type: ignore[import-not-found,unused-ignore]
+    from tandem.specialists.comparison.cascade import cascade_system  # type: ignore[import-not-found,unused-ignore]
 
     gold_set = load_gold(task_name, gold, gold_options, limit)
     report: SystemReport = cascade_system(task_name, specialist, llm, gold_set.score, cost, target_llm_share)
@@ -69,7 +69,7 @@ def cascade_task(task_name: str, gold: str, gold_options: GoldOptions, limit: in
 
 @task(name="compare-chart", cache_policy=NO_CACHE, persist_result=False)
 def chart_task(report: ComparisonReport, path: str) -> str:
-    from specialists.comparison.chart import write_chart
+    from tandem.specialists.comparison.chart import write_chart
 
     return str(write_chart(report, path))
 
@@ -77,7 +77,7 @@ def chart_task(report: ComparisonReport, path: str) -> str:
 @task(name="store-comparison", cache_policy=NO_CACHE, persist_result=False)
 def store_task(db_url: str, report: ComparisonReport, flow_run_id: str | None) -> ComparisonReport:
     """Store the comparison; the report comes back with its id and creation time."""
-    from flows.compare_store import save_comparison
+    from tandem.flows.compare_store import save_comparison
 
     return save_comparison(engine_for(db_url), report, flow_run_id)
 
@@ -100,8 +100,8 @@ def tandem_compare(task: str, gold: str, specialists: list[str] | None = None, l
     ``cascade`` (classify) adds the first specialist with the first LLM behind it, its threshold chosen on
     the gold data for at most ``target_llm_share`` of the documents sent to the LLM.
     """
-    from specialists.comparison.render import markdown
-    from specialists.comparison.tasks import comparison_report, system_specs
+    from tandem.specialists.comparison.render import markdown
+    from tandem.specialists.comparison.tasks import comparison_report, system_specs
 
     logger = get_run_logger()
     cost = cost or CostModel()

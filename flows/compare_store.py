@@ -1,4 +1,4 @@
-"""A :class:`ComparisonReport` to SQL and back (queries in :mod:`storage.repository`).
+"""A :class:`ComparisonReport` to SQL and back (queries in :mod:`tandem.storage.repository`).
 
 Each system's whole JSON object is stored next to its headline figures, so ``tandem results --comparison``
 prints exactly what ``tandem compare --json`` printed.
@@ -10,11 +10,11 @@ from datetime import UTC
 
 from sqlalchemy import Engine
 
-from specialists.comparison.cost import CostModel
-from specialists.comparison.report import ComparisonReport, SystemReport
-from storage import repository as repo
-from storage.db import unit_of_work
-from storage.models import ComparisonRow
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.report import ComparisonReport, SystemReport
+from tandem.storage import repository as repo
+from tandem.storage.db import unit_of_work
+from tandem.storage.models import ComparisonRow
 
 
 class ComparisonNotFoundError(LookupError):

@@ -1,5 +1,5 @@
 """Dask worker setup: every worker of a pipeline's cluster (those joining later included) redacts its log records
-(:func:`stages.secrets.install_log_redaction`) from the moment the plugin is registered. Imported only with the
+(:func:`tandem.stages.secrets.install_log_redaction`) from the moment the plugin is registered. Imported only with the
 dask runner (it needs ``distributed``)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ class RedactLogsPlugin(WorkerPlugin):
     idempotent = True
 
     def setup(self, worker: Any) -> None:
-        from stages.secrets import install_log_redaction
+        from tandem.stages.secrets import install_log_redaction
 
         install_log_redaction()
 

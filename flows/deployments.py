@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.ingest import DEFAULT_MAX_DOC_MB
+from tandem.flows.ingest import DEFAULT_MAX_DOC_MB
 
 DEFAULT_DEPLOYMENT = "tandem-batch"
 
@@ -30,7 +30,7 @@ def deployment_parameters(paths: list[str], pipeline: str = "default", db_url: s
 def build_deployment(name: str, parameters: dict[str, Any], cron: str | None = None,
                      timezone: str | None = None, tags: list[str] | None = None) -> Any:
     """A ``RunnerDeployment`` of the pipeline flow (not yet registered)."""
-    from flows.pipeline import tandem_pipeline
+    from tandem.flows.pipeline import tandem_pipeline
 
     return tandem_pipeline.to_deployment(name=name, cron=cron, parameters=parameters, tags=tags or ["tandem"],
                                          description="Tandem LLM-then-specialist batch pipeline")

@@ -2,8 +2,8 @@
 
 Every step is a task, visible in the Prefect UI; the parameter is one JSON-safe :class:`DistillRequest` (names,
 paths, numbers and an ``--llm`` spec that carries no key: keys come from the environment). Models are resolved
-inside the tasks (:func:`~specialists.distill.labelling.teacher_stage`), never passed as task arguments.
-Tasks do not cache: a distillation always asks the teacher again. See :mod:`specialists.distill`.
+inside the tasks (:func:`~tandem.specialists.distill.labelling.teacher_stage`), never passed as task arguments.
+Tasks do not cache: a distillation always asks the teacher again. See :mod:`tandem.specialists.distill`.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from flows.ingest import SUPPORTED_SUFFIXES, TABLE_SUFFIXES, read_inputs
-from flows.progress import report_progress
-from specialists.artifacts import Distillation, ModelCard, artifact_dir
-from specialists.comparison.cost import CostModel
-from specialists.comparison.report import SystemReport
-from specialists.distill.dataset import check_learnable, label_counts, write_dataset
-from specialists.distill.labelling import (
+from tandem.flows.ingest import SUPPORTED_SUFFIXES, TABLE_SUFFIXES, read_inputs
+from tandem.flows.progress import report_progress
+from tandem.specialists.artifacts import Distillation, ModelCard, artifact_dir
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.report import SystemReport
+from tandem.specialists.distill.dataset import check_learnable, label_counts, write_dataset
+from tandem.specialists.distill.labelling import (
     DistillTask,
     Example,
     Filtered,
@@ -35,9 +35,14 @@ from specialists.distill.labelling import (
     label_texts,
     teacher_stage,
 )
-from specialists.distill.report import DistillReport, markdown
-from specialists.distill.student import StudentConfig, mark_distilled, student_stage_name, train_student
-from specialists.distill.synthesis import Synthesized, TeacherWriter, keep_intended, synthesize
+from tandem.specialists.distill.report import DistillReport, markdown
+from tandem.specialists.distill.student import (
+    StudentConfig,
+    mark_distilled,
+    student_stage_name,
+    train_student,
+)
+from tandem.specialists.distill.synthesis import Synthesized, TeacherWriter, keep_intended, synthesize
 
 #: what ``--unlabeled`` reads: ``tandem run``'s inputs plus TSV tables with a ``text`` column
 UNLABELED_SUFFIXES = SUPPORTED_SUFFIXES + TABLE_SUFFIXES
@@ -90,7 +95,7 @@ def label_batch(teacher: TeacherConfig, texts: list[str], batch_label: str) -> l
 
 @task(name="filter", cache_policy=NO_CACHE)
 def filter_task(answers: list[TeacherAnswers], min_agreement: float) -> Filtered:
-    """Self-consistency: keep the texts whose answers agree enough (see :mod:`specialists.distill.labelling`)."""
+    """Self-consistency: keep the texts whose answers agree enough (see :mod:`tandem.specialists.distill.labelling`)."""
     return filter_answers(answers, min_agreement)
 
 
@@ -124,7 +129,7 @@ def train_task(request: DistillRequest, examples: list[Example], record: Distill
 @task(name="evaluate", cache_policy=NO_CACHE)
 def evaluate_task(request: DistillRequest) -> tuple[SystemReport, SystemReport]:
     """Teacher (one greedy answer per text, as a pipeline runs it) and student on the gold file."""
-    from specialists.distill.evaluate import evaluate
+    from tandem.specialists.distill.evaluate import evaluate
 
     assert request.gold is not None
     return evaluate(request.task, request.gold, request.teacher, teacher_stage(request.teacher, greedy=True),
@@ -138,9 +143,9 @@ def _artifact_key(name: str) -> str:
 
 @flow(name="tandem-distill", log_prints=True)
 def tandem_distill(request: DistillRequest) -> DistillReport:
-    """Distill the teacher LLM into a specialist student (see :mod:`specialists.distill`).
+    """Distill the teacher LLM into a specialist student (see :mod:`tandem.specialists.distill`).
 
-    Raises :class:`~specialists.distill.dataset.NothingToLearnError` when the kept labels cannot train a
+    Raises :class:`~tandem.specialists.distill.dataset.NothingToLearnError` when the kept labels cannot train a
     student (fewer than two labels for classify, no entity for ner), before any training.
     """
     logger = get_run_logger()
@@ -197,7 +202,7 @@ def tandem_distill(request: DistillRequest) -> DistillReport:
         mark = time.perf_counter()
         teacher_report, student_report = evaluate_task(request)
         seconds["evaluate"] = round(time.perf_counter() - mark, 2)
-        from specialists.distill.evaluate import speedup
+        from tandem.specialists.distill.evaluate import speedup
 
         report.teacher, report.student = teacher_report, student_report
         report.speedup = speedup(teacher_report, student_report)

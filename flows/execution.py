@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from flows.reports import DocumentFailure, StageStats
-from flows.writer import writer_for
-from stages.base import BatchResult, Stage
-from stages.contracts import DocState, Document, StageOutput, Usage
-from stages.pipeline_spec import Pipeline
-from storage import repository as repo
-from storage.db import unit_of_work
+from tandem.flows.reports import DocumentFailure, StageStats
+from tandem.flows.writer import writer_for
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import DocState, Document, StageOutput, Usage
+from tandem.stages.pipeline_spec import Pipeline
+from tandem.storage import repository as repo
+from tandem.storage.db import unit_of_work
 
 
 def stage_fingerprint(stage: Stage[Any]) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
 
     if writer is None:
         store()
-    else:  # stored while the next batch runs (see flows.writer)
+    else:  # stored while the next batch runs (see tandem.flows.writer)
         writer.submit(store)
     return stats
 

@@ -2,7 +2,7 @@
 ``text``, optional ``id``; other fields become metadata) and ``.csv`` (column ``text``, optional ``id``).
 ``.tsv`` (the same, tab-separated) is read when a caller asks for it (``suffixes``, e.g. ``tandem distill``).
 Documents (``.pdf``, ``.docx``, ``.html``/``.htm``, images: :data:`DOCUMENT_SUFFIXES`) are read by
-:mod:`flows.ingest_formats`, one document per file.
+:mod:`tandem.flows.ingest_formats`, one document per file.
 
 A bad input never raises: it becomes an :class:`IngestItem` with a failure (empty, binary, invalid
 UTF-8, too large, malformed line) so it is recorded and the batch goes on. What is read is storable: no lone
@@ -24,10 +24,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from stages.contracts import Document, FailureKind, StageFailure
-from storage.repository import DocumentRecord
+from tandem.stages.contracts import Document, FailureKind, StageFailure
+from tandem.storage.repository import DocumentRecord
 
-#: files read by :mod:`flows.ingest_formats` (binary: never decoded as UTF-8 text). Defined here, not there, as
+#: files read by :mod:`tandem.flows.ingest_formats` (binary: never decoded as UTF-8 text). Defined here, not there, as
 #: that module imports this one.
 DOCUMENT_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv") + DOCUMENT_SUFFIXES
@@ -146,7 +146,7 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
     row, so a large file is never held in memory whole."""
     suffix = path.suffix.lower()
     if suffix in DOCUMENT_SUFFIXES:  # before the text path: these are binary
-        from flows.ingest_formats import read_document  # it imports this module
+        from tandem.flows.ingest_formats import read_document  # it imports this module
 
         yield from read_document(path, max_bytes)
         return

@@ -1,7 +1,7 @@
 """Read documents: PDF (``pypdfium2``), Word ``.docx`` (``python-docx``), HTML (``trafilatura``) and images
-(Pillow), one :class:`~flows.ingest.IngestItem` per file (see :func:`flows.ingest.read_file`).
+(Pillow), one :class:`~tandem.flows.ingest.IngestItem` per file (see :func:`tandem.flows.ingest.read_file`).
 
-What a record holds (the OCR stage, :mod:`stages.ocr.tesseract`, relies on it):
+What a record holds (the OCR stage, :mod:`tandem.stages.ocr.tesseract`, relies on it):
 
 - ``content_hash``: the sha256 of the file's bytes (two scans with the same empty text layer stay distinct);
 - ``text``: the text; a PDF's or an image's pages are joined with a form feed (``"\\f"``), a page without a
@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from flows.ingest import (
+from tandem.flows.ingest import (
     _UNSTORABLE_CHAR,
     DOCUMENT_SUFFIXES,
     IngestItem,
@@ -34,7 +34,7 @@ from flows.ingest import (
     raw_key,
     source_name,
 )
-from stages.contracts import Document, FailureKind
+from tandem.stages.contracts import Document, FailureKind
 
 __all__ = ["DOCUMENT_SUFFIXES", "read_document", "read_docx", "read_html", "read_image", "read_pdf"]
 

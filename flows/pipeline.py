@@ -24,17 +24,17 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from flows.execution import plan_keys, run_stage_batch
-from flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
-from flows.progress import report_progress
-from flows.reports import DocumentFailure, RunSummary, StageStats
-from flows.runs import repair_stale_runs
-from flows.warmup import warm_up_dask_workers
-from flows.writer import background_writes
-from stages.pipeline_spec import Pipeline
-from stages.secrets import install_log_redaction
-from storage import repository as repo
-from storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
+from tandem.flows.execution import plan_keys, run_stage_batch
+from tandem.flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
+from tandem.flows.progress import report_progress
+from tandem.flows.reports import DocumentFailure, RunSummary, StageStats
+from tandem.flows.runs import repair_stale_runs
+from tandem.flows.warmup import warm_up_dask_workers
+from tandem.flows.writer import background_writes
+from tandem.stages.pipeline_spec import Pipeline
+from tandem.stages.secrets import install_log_redaction
+from tandem.storage import repository as repo
+from tandem.storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
 
 T = TypeVar("T")
 
@@ -159,7 +159,7 @@ def _outcome(content_hash: str, has_text: bool, plans: dict[str, dict[str, str]]
 def stage_batch_sizes(pipeline: Pipeline, batch_size: int | None = None,
                       per_stage: dict[str, int] | None = None) -> list[int]:
     """Documents per task for each stage: ``per_stage`` (by stage id or registry name) over ``batch_size``
-    (every stage) over the stage's :attr:`~stages.base.Stage.preferred_batch`."""
+    (every stage) over the stage's :attr:`~tandem.stages.base.Stage.preferred_batch`."""
     named = dict(per_stage or {})
     known = {stage.stage_id for stage in pipeline.stages} | {stage.name for stage in pipeline.stages}
     unknown = sorted(set(named) - known)
@@ -241,7 +241,7 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     for stage in built.stages:
         report_progress(stage.stage_id, 0, len(doc_ids))
     submitted: list[tuple[int, int, PrefectFuture[StageStats]]] = []
-    # in this process, each batch's results are stored while the next batch runs (see flows.writer)
+    # in this process, each batch's results are stored while the next batch runs (see tandem.flows.writer)
     with background_writes(run_id) if not parallel else nullcontext():
         for chunk in batched(doc_ids, max(sizes)):
             upstream: list[PrefectFuture[StageStats]] = []

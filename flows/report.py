@@ -1,4 +1,4 @@
-"""What a run produced, per document, as a typed :class:`~flows.reports.RunReport` (for ``tandem
+"""What a run produced, per document, as a typed :class:`~tandem.flows.reports.RunReport` (for ``tandem
 results`` and the Python API)."""
 
 from __future__ import annotations
@@ -7,11 +7,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from flows.reports import EntityMention, LabelScore, ResultFailure, ResultRow, RunInfo, RunReport, StageTotals
-from stages.contracts import OUTPUT_TYPES, Classification, Entities, StageOutput, Summary
-from storage import repository as repo
-from storage.db import unit_of_work
-from storage.models import DocumentRow, PipelineRunRow, RunDocumentRow, StageResultRow
+from tandem.flows.reports import (
+    EntityMention,
+    LabelScore,
+    ResultFailure,
+    ResultRow,
+    RunInfo,
+    RunReport,
+    StageTotals,
+)
+from tandem.stages.contracts import OUTPUT_TYPES, Classification, Entities, StageOutput, Summary
+from tandem.storage import repository as repo
+from tandem.storage.db import unit_of_work
+from tandem.storage.models import DocumentRow, PipelineRunRow, RunDocumentRow, StageResultRow
 
 
 class RunNotFoundError(LookupError):

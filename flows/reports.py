@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-from stages.contracts import Usage
+from tandem.stages.contracts import Usage
 
 
 class DocumentFailure(BaseModel):

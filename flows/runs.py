@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from storage import repository as repo
-from storage.db import unit_of_work
+from tandem.storage import repository as repo
+from tandem.storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from flows.server import healthy
+from tandem.flows.server import healthy
 
 #: seconds to wait for the server to answer (Prefect's default for its own temporary server is 20 s)
 START_TIMEOUT = 60.0

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flows.deployments import DEFAULT_DEPLOYMENT
-from flows.reports import RunSummary
+from tandem.flows.deployments import DEFAULT_DEPLOYMENT
+from tandem.flows.reports import RunSummary
 
 
 def run_pipeline(paths: Sequence[str | Path], pipeline: str = "default", db_url: str | None = None,
                  llm: str | None = None, batch_size: int | None = None, models_dir: str | None = None
                  ) -> RunSummary:
     """Run ``tandem-pipeline`` in this process and return its typed summary (run id, counts, per stage)."""
-    from flows.pipeline import tandem_pipeline
+    from tandem.flows.pipeline import tandem_pipeline
 
     return tandem_pipeline(paths=[str(p) for p in paths], pipeline=pipeline, db_url=db_url, llm=llm,
                            batch_size=batch_size, models_dir=models_dir)

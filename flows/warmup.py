@@ -11,9 +11,9 @@ logger = logging.getLogger(__name__)
 
 def warm_up_worker(pipeline_source: str, llm: str | None, models_dir: str | None) -> None:
     """On a worker: build the pipeline (cached per process, as the batch tasks build it) and load its models."""
-    from flows.execution import preload_stages
-    from flows.pipeline import get_pipeline
-    from stages.secrets import install_log_redaction
+    from tandem.flows.execution import preload_stages
+    from tandem.flows.pipeline import get_pipeline
+    from tandem.stages.secrets import install_log_redaction
 
     install_log_redaction()
     preload_stages(get_pipeline(pipeline_source, llm, models_dir))
@@ -24,7 +24,7 @@ def warm_up_dask_workers(pipeline_source: str, llm: str | None, models_dir: str 
     and load the pipeline's models, in its own task thread, so the first batches it gets do not wait for them.
     Fire and forget: the batches a worker gets queue behind its warm-up; a worker that fails to warm up (or
     joins later) loads its models in its first batch, as without this. Every worker also gets Tandem's log
-    redaction (:mod:`flows.dask_worker`). Returns the number of workers asked."""
+    redaction (:mod:`tandem.flows.dask_worker`). Returns the number of workers asked."""
     try:
         from distributed import fire_and_forget
         from prefect.context import FlowRunContext
@@ -37,7 +37,7 @@ def warm_up_dask_workers(pipeline_source: str, llm: str | None, models_dir: str 
         client: Any = getattr(context.task_runner, "client", None) if context is not None else None
         if client is None:
             return 0
-        from flows.dask_worker import register_redaction
+        from tandem.flows.dask_worker import register_redaction
 
         register_redaction(client)  # each worker redacts its log records, as this process does
         workers = list(client.scheduler_info()["workers"])

@@ -6,14 +6,14 @@ Model: one linear head (class-balanced logistic regression) over the concatenati
   fine-tuned encoder saved in the artifact), int8-quantized at load time, scaled by a weight;
 * TF-IDF blocks (character n-grams inside word boundaries, word uni/bigrams) whose vocabulary and
   idf are stored in the artifact;
-* optionally (``--lexicon vader``) lexicon scores from :mod:`specialists.lexicon`, scaled by a weight.
+* optionally (``--lexicon vader``) lexicon scores from :mod:`tandem.specialists.lexicon`, scaled by a weight.
 
 Training picks the feature set by cross-validation: ``hybrid`` (both), ``embedding`` or ``tfidf``
 (then the encoder is never loaded: thousands of documents per second). Texts first go through
 :func:`normalize_text`.
 
-The artifact's files and their layout are read and written in :mod:`specialists.classifier_artifact`
-only; :mod:`specialists.training.classify` trains one.
+The artifact's files and their layout are read and written in :mod:`tandem.specialists.classifier_artifact`
+only; :mod:`tandem.specialists.training.classify` trains one.
 
 :class:`ClassifierStage` is the pipeline stage; :func:`load_classifier` the plain Python API::
 
@@ -33,11 +33,11 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from specialists.artifacts import ModelCard, artifact_name, load_card
-from specialists.classifier_artifact import ENCODER_DIR, KIND, read_classifier_files
-from stages.base import BatchResult, Stage, timed
-from stages.contracts import Classification, DocState, TextLike, Usage
-from stages.options import NOT_IN_KEY, PathOption, StageOptions
+from tandem.specialists.artifacts import ModelCard, artifact_name, load_card
+from tandem.specialists.classifier_artifact import ENCODER_DIR, KIND, read_classifier_files
+from tandem.stages.base import BatchResult, Stage, timed
+from tandem.stages.contracts import Classification, DocState, TextLike, Usage
+from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 #: TfidfVectorizer options a block may carry (everything else in a block's config is ignored)
 _TFIDF_OPTIONS = ("analyzer", "ngram_range", "lowercase", "min_df", "max_df", "sublinear_tf",
@@ -92,7 +92,7 @@ class Featurizer:
 
     ``blocks`` are dicts of TfidfVectorizer options; ``vocabularies``/``idfs`` their fitted state.
     The encoder is any object with ``encode(texts) -> ndarray``; it is only used when
-    ``embedding_weight > 0``. ``lexicon`` (a name in :data:`specialists.lexicon.LEXICONS`) appends
+    ``embedding_weight > 0``. ``lexicon`` (a name in :data:`tandem.specialists.lexicon.LEXICONS`) appends
     its scores times ``lexicon_weight``. With ``normalize``, texts go through :func:`normalize_text` first.
     """
 
@@ -101,7 +101,7 @@ class Featurizer:
                  normalize: bool = True, lexicon: str | None = None, lexicon_weight: float = 0.0) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from specialists.lexicon import check_lexicon
+        from tandem.specialists.lexicon import check_lexicon
 
         if not (len(blocks) == len(vocabularies) == len(idfs)):
             raise ValueError("classifier artifact is inconsistent: blocks, vocabularies and idfs differ in number")
@@ -128,7 +128,7 @@ class Featurizer:
         if self.embedding_weight > 0:
             dim = int(self.encoder.dim)
         if self.lexicon:
-            from specialists.lexicon import LEXICON_DIMS
+            from tandem.specialists.lexicon import LEXICON_DIMS
 
             dim += LEXICON_DIMS[self.lexicon]
         return sum(len(v.vocabulary_) for v in self.vectorizers) + dim
@@ -146,7 +146,7 @@ class Featurizer:
                 embeddings = self.encoder.encode(list(texts))
             parts.append(sparse.csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.embedding_weight))
         if self.lexicon:
-            from specialists.lexicon import lexicon_features
+            from tandem.specialists.lexicon import lexicon_features
 
             parts.append(sparse.csr_matrix(lexicon_features(self.lexicon, texts) * self.lexicon_weight))
         return sparse.hstack(parts, format="csr", dtype=np.float32)
@@ -227,7 +227,7 @@ def classifier_model_id(card: ModelCard) -> str:
 def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_size: int = 64) -> TrainedClassifier:
     """Load artifact ``name`` (``spam``; ``classify.spam`` is accepted too) from the models directory.
 
-    Raises :class:`specialists.artifacts.UnknownArtifactError` listing the available classifiers
+    Raises :class:`tandem.specialists.artifacts.UnknownArtifactError` listing the available classifiers
     when there is none of that name.
     """
     card, folder = load_card(split_name(name), models_dir, kind=KIND)
@@ -236,7 +236,7 @@ def load_classifier(name: str, models_dir: str | Path | None = None, *, batch_si
 
 def _load_files(card: ModelCard, artifact: Path, folder: Path, batch_size: int) -> TrainedClassifier:
     """The classifier whose files are in ``folder`` (the artifact's own or one of its ensemble members')."""
-    from specialists.encoder import SentenceEncoder, shared_encoder
+    from tandem.specialists.encoder import SentenceEncoder, shared_encoder
 
     files = read_classifier_files(folder)
     encoder: Any = None

@@ -3,7 +3,7 @@
 This module is the only one that knows the file names and the layout (no pickle anywhere)::
 
     <models_dir>/<name>/
-        model_card.json        data hash, labels, held-out metrics, parameters (specialists.artifacts)
+        model_card.json        data hash, labels, held-out metrics, parameters (tandem.specialists.artifacts)
         classifier.json        format version, labels, feature blocks and their options
         vocab.json             one list of terms per TF-IDF block (position = column)
         head.safetensors       coef (n_out x n_features), intercept, idf.<block>
@@ -14,9 +14,9 @@ This module is the only one that knows the file names and the layout (no pickle 
 :func:`write_classifier_files` writes ``classifier.json``, ``vocab.json`` and ``head.safetensors``;
 :func:`read_classifier_files` reads them back (refusing another :data:`FORMAT_VERSION`) as a
 :class:`ClassifierFiles`. The fine-tuned encoder folder is written by
-:func:`specialists.training.finetune.finetune_encoder` into :data:`ENCODER_DIR`.
+:func:`tandem.specialists.training.finetune.finetune_encoder` into :data:`ENCODER_DIR`.
 
-(:func:`load_classifier` is :func:`specialists.classifier.load_classifier`.)
+(:func:`load_classifier` is :func:`tandem.specialists.classifier.load_classifier`.)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ ENCODER_DIR = "encoder"
 STOCK_ENCODER = "stock"
 #: the folder of an ensemble's extra member; ``classifier.json`` lists such folders under ``members``
 MEMBER_DIR = "member.1"
-#: ``preprocess`` step of ``classifier.json``: texts go through ``specialists.classifier.normalize_text``
+#: ``preprocess`` step of ``classifier.json``: texts go through ``tandem.specialists.classifier.normalize_text``
 UNICODE_ESCAPES = "unicode_escapes"
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from specialists.datafiles import read_text_file
+from tandem.specialists.datafiles import read_text_file
 
 Span = tuple[int, int, str]  # (start token, end token exclusive, label)
 

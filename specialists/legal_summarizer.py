@@ -1,12 +1,12 @@
-"""Re-exports of :mod:`specialists.legal` for older callers (``from specialists.legal_summarizer import ...``).
+"""Re-exports of :mod:`tandem.specialists.legal` for older callers (``from tandem.specialists.legal_summarizer import ...``).
 
-The summarizer lives in the package :mod:`specialists.legal`, one module per job; import from there
-in new code. The stages are registered from :mod:`specialists.legal.stages`.
+The summarizer lives in the package :mod:`tandem.specialists.legal`, one module per job; import from there
+in new code. The stages are registered from :mod:`tandem.specialists.legal.stages`.
 """
 
 from __future__ import annotations
 
-from specialists.legal.candidates import (
+from tandem.specialists.legal.candidates import (
     LOW_PRIORITY_HEADINGS,
     Candidate,
     PreparedDoc,
@@ -15,9 +15,9 @@ from specialists.legal.candidates import (
     looks_like_heading,
     prepare,
 )
-from specialists.legal.options import DEFAULT_MAX_WORDS, LeadOptions, LegalOptions
-from specialists.legal.score import ScoreWeights, score_sentences
-from specialists.legal.segment import (
+from tandem.specialists.legal.options import DEFAULT_MAX_WORDS, LeadOptions, LegalOptions
+from tandem.specialists.legal.score import ScoreWeights, score_sentences
+from tandem.specialists.legal.segment import (
     ABBREVIATIONS,
     BILLSUM_MARKER,
     Section,
@@ -28,9 +28,9 @@ from specialists.legal.segment import (
     split_sentences,
     word_count,
 )
-from specialists.legal.select import fit_budget, mmr_select
-from specialists.legal.stages import LeadSummarizerStage, LegalSummarizerStage
-from specialists.legal.summarizer import (
+from tandem.specialists.legal.select import fit_budget, mmr_select
+from tandem.specialists.legal.stages import LeadSummarizerStage, LegalSummarizerStage
+from tandem.specialists.legal.summarizer import (
     Encoder,
     SummarizerConfig,
     encode_documents,

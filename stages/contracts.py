@@ -144,7 +144,7 @@ class StageFailure(BaseModel):
     @classmethod
     def _no_secrets(cls, value: str | None) -> str | None:
         """An LLM server's error may quote the key it refused: secrets never reach a stored failure."""
-        from stages.secrets import redact_secrets
+        from tandem.stages.secrets import redact_secrets
 
         return redact_secrets(value) if value else value
 

@@ -27,10 +27,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stages import registry
-from stages.base import Stage
-from stages.contracts import RawText, StageOutput
-from stages.options import StageOptionsError
+from tandem.stages import registry
+from tandem.stages.base import Stage
+from tandem.stages.contracts import RawText, StageOutput
+from tandem.stages.options import StageOptionsError
 
 
 class PipelineError(ValueError):

@@ -25,7 +25,7 @@ from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from stages.base import Stage
+from tandem.stages.base import Stage
 
 ENTRY_POINT_GROUP = "tandem.stages"
 StageClass = type[Stage[Any]]
@@ -84,9 +84,24 @@ def registered_names() -> dict[str, str]:
     return names
 
 
+class PluginImportError(ImportError):
+    """A plugin stage that imports one of the names Tandem installed before it became one ``tandem`` package."""
+
+
 @lru_cache(maxsize=None)
 def _load_entry_point(name: str) -> StageClass:
-    loaded = _entry_points()[name].load()
+    entry_point = _entry_points()[name]
+    try:
+        loaded = entry_point.load()
+    except ModuleNotFoundError as exc:
+        from tandem import FORMER_TOP_LEVEL
+
+        if (exc.name or "").split(".")[0] not in FORMER_TOP_LEVEL:
+            raise
+        raise PluginImportError(
+            f"stage {name!r} ({entry_point.value}) imports {exc.name!r}, a name Tandem no longer installs: "
+            f"everything Tandem provides is under 'tandem' now (e.g. 'from tandem.stages.base import Stage' for "
+            f"'from stages.base import Stage'); update the plugin's imports") from exc
     if not (isinstance(loaded, type) and issubclass(loaded, Stage)):
         raise TypeError(f"entry point {name!r} of group {ENTRY_POINT_GROUP!r} is {loaded!r}, not a Stage class")
     return loaded

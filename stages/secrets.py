@@ -8,7 +8,7 @@ they are made (an LLM server's error may quote the key it refused); :func:`insta
 log record of the process it runs in, when it is made (whatever logger or handler takes it, Prefect's API handler
 included, even one configured later). Tandem installs it wherever its code runs: the ``tandem`` command's
 callback (every command), the pipeline flow (also when a ``tandem serve`` deployment runs it in a process of its
-own) and each Dask worker (:class:`flows.dask_worker.RedactLogsPlugin`, and the batch tasks themselves).
+own) and each Dask worker (:class:`tandem.flows.dask_worker.RedactLogsPlugin`, and the batch tasks themselves).
 """
 
 from __future__ import annotations

@@ -78,8 +78,8 @@ def connect_url(url: str) -> URL:
 
 def redact(message: str, url: str | None = None) -> str:
     """``message`` without the password of ``url`` nor the one in ``$TANDEM_DB_PASSWORD`` (however short), nor
-    any other secret of the environment (:func:`stages.secrets.redact_secrets`)."""
-    from stages.secrets import redact_secrets
+    any other secret of the environment (:func:`tandem.stages.secrets.redact_secrets`)."""
+    from tandem.stages.secrets import redact_secrets
 
     passwords = [os.environ.get(PASSWORD_ENV) or ""]
     if url:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from stages.contracts import (
+from tandem.stages.contracts import (
     OUTPUT_TYPES,
     Classification,
     Entities,
@@ -24,7 +24,7 @@ from stages.contracts import (
     Summary,
     Usage,
 )
-from storage.models import (
+from tandem.storage.models import (
     ComparisonRow,
     ComparisonSystemRow,
     DocumentRow,

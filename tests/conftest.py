@@ -80,7 +80,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        from storage.db import engine_for
+        from tandem.storage.db import engine_for
 
         engine_for.cache_clear()
         with admin.connect() as conn:
@@ -91,7 +91,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models folder holding ``tiny``, a TF-IDF spam/ham classifier (no MiniLM: seconds to train)."""
-    from specialists.training.classify import train_classifier
+    from tandem.specialists.training.classify import train_classifier
     from tests.specialists.test_classifier import tiny_rows, write_rows
 
     root = tmp_path_factory.mktemp("tiny_models")

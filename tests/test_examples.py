@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest import iter_inputs
+from tandem.flows.ingest import iter_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,9 +1,9 @@
 """The confidence cascade as one more system of ``tandem compare``, simulated from two measured runs.
 
-A cascade (stage ``cascade``, :mod:`stages.cascade`) sends a document to the LLM when the specialist's
+A cascade (stage ``cascade``, :mod:`tandem.stages.cascade`) sends a document to the LLM when the specialist's
 confidence is below a threshold. Given the specialist's and the LLM's :class:`SystemRun` over the same
 gold documents, the outputs of the cascade at any threshold are known without running anything again
-(:func:`stages.cascade.combine`, the stage's own rule), so the threshold can be chosen on the gold data:
+(:func:`tandem.stages.cascade.combine`, the stage's own rule), so the threshold can be chosen on the gold data:
 
 * :func:`select_threshold` (pure): the best quality with at most a share ``S`` of documents sent to the
   LLM; candidate thresholds are 0 (never route) and the distinct confidences (a document goes to the LLM
@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from specialists.comparison.cost import CostModel
-from specialists.comparison.measure import SystemRun
-from specialists.comparison.report import PRIMARY_METRIC, SystemReport, system_report
-from stages.cascade import combine, specialist_confidence
-from stages.contracts import Classification, Entities, StageFailure, StageOutput, Usage
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.measure import SystemRun
+from tandem.specialists.comparison.report import PRIMARY_METRIC, SystemReport, system_report
+from tandem.stages.cascade import combine, specialist_confidence
+from tandem.stages.contracts import Classification, Entities, StageFailure, StageOutput, Usage
 
 #: quality differences below this are ties (float noise of averaged metrics)
 TIE = 1e-9
@@ -94,7 +94,7 @@ def choose_label_threshold(gold: Sequence[str], confidences: Sequence[float], sp
                            llm: Sequence[str | None], max_llm_share: float) -> ThresholdChoice:
     """:func:`select_threshold` for labels: per gold document the specialist's confidence and label and the
     LLM's label (``None``: the LLM failed, the specialist's label is kept), scored by macro F1."""
-    from specialists.metrics.classification import macro_f1
+    from tandem.specialists.metrics.classification import macro_f1
 
     if not len(gold) == len(confidences) == len(specialist) == len(llm):
         raise ValueError("gold, confidences, specialist and llm labels differ in length")
@@ -110,7 +110,7 @@ def choose_label_threshold(gold: Sequence[str], confidences: Sequence[float], sp
 
 class CascadeOutcomes:
     """Each document's cascade output when kept by the specialist and when sent to the LLM (the stage's rule,
-    :func:`stages.cascade.combine`), built once, so any threshold's outputs are a selection."""
+    :func:`tandem.stages.cascade.combine`), built once, so any threshold's outputs are a selection."""
 
     def __init__(self, specialist: Sequence[StageOutput | StageFailure],
                  llm: Sequence[StageOutput | StageFailure]) -> None:

@@ -11,8 +11,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from specialists.comparison.render import metric_label, rate, usd
-from specialists.comparison.report import ComparisonReport
+from tandem.specialists.comparison.render import metric_label, rate, usd
+from tandem.specialists.comparison.report import ComparisonReport
 
 COLORS = {"specialist": "#1f77b4", "llm": "#d62728", "cascade": "#2ca02c"}
 MARKERS = {"specialist": "o", "llm": "s", "cascade": "D"}

@@ -2,7 +2,7 @@
 
 Systems: a trained classifier (``--specialist spam`` or ``classify.spam``; any registered stage that writes
 a :class:`Classification`) and ``classify.llm`` answering in the gold file's label set. Metrics: those of
-``tandem eval classify`` (:func:`~specialists.metrics.classification.classification_report`): ``accuracy``,
+``tandem eval classify`` (:func:`~tandem.specialists.metrics.classification.classification_report`): ``accuracy``,
 ``macro_f1``, ``macro_recall``, ``macro_precision`` and ``per_label``.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from specialists.comparison.gold import (
+from tandem.specialists.comparison.gold import (
     GoldOptions,
     GoldSet,
     SystemSpec,
@@ -21,8 +21,8 @@ from specialists.comparison.gold import (
     resolve_specialist,
     stage_options,
 )
-from specialists.comparison.report import Task
-from stages.contracts import Classification, StageFailure, StageOutput
+from tandem.specialists.comparison.report import Task
+from tandem.stages.contracts import Classification, StageFailure, StageOutput
 
 #: what a failed document "predicts": matches no gold label, and is left out of the label set
 FAILED = "\x00failed"
@@ -40,7 +40,7 @@ class ClassifyGold(GoldSet):
 
     @classmethod
     def read(cls, path: str | Path, options: GoldOptions | None = None, limit: int | None = None) -> ClassifyGold:
-        from specialists.training.classify_data import read_labelled
+        from tandem.specialists.training.classify_data import read_labelled
 
         options = options or GoldOptions()
         data = read_labelled(path, options.text_col, options.label_col)
@@ -59,14 +59,14 @@ class ClassifyGold(GoldSet):
         return [o.label if isinstance(o, Classification) else FAILED for o in outputs]
 
     def score(self, outputs: Sequence[StageOutput | StageFailure]) -> dict[str, Any]:
-        from specialists.metrics.classification import classification_report
+        from tandem.specialists.metrics.classification import classification_report
 
         predicted = self.predicted(outputs)
         labels = sorted(set(self.labels) | {p for p in predicted if p != FAILED})
         return classification_report(self.labels, predicted, labels=labels)
 
     def specialist(self, name: str, models_dir: str | None = None) -> SystemSpec:
-        from specialists.label_maps import resolve_label_map
+        from tandem.specialists.label_maps import resolve_label_map
 
         stage = resolve_specialist(name, "classify", Classification)
         mapping = resolve_label_map(self.options.label_map)

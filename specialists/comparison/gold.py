@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from specialists.comparison.measure import SystemKind
-from specialists.comparison.report import Task
-from stages.contracts import StageFailure, StageOutput
+from tandem.specialists.comparison.measure import SystemKind
+from tandem.specialists.comparison.report import Task
+from tandem.stages.contracts import StageFailure, StageOutput
 
 #: what the cascade and the flow call to score a system's outputs (aligned with the gold texts)
 Scorer = Callable[[Sequence[StageOutput | StageFailure]], dict[str, Any]]
@@ -106,15 +106,15 @@ def llm_name(stage: str, spec: str | None) -> str:
 def check_llm_spec(spec: str | None) -> None:
     """A ValueError for a malformed ``--llm`` spec, or one that carries a credential in its URL (API keys
     come from the environment, e.g. ``OPENAI_API_KEY``, never from a flow parameter)."""
-    from stages.llm.backends import parse_llm_spec
+    from tandem.stages.llm.backends import parse_llm_spec
 
     parse_llm_spec(spec)
 
 
 def stage_options(stage: str, **wanted: Any) -> dict[str, Any]:
     """The ``wanted`` run-wide settings (None values dropped) that the stage registered as ``stage`` declares,
-    as :meth:`Pipeline.build <stages.pipeline_spec.Pipeline.build>` passes them."""
-    from stages.registry import resolve
+    as :meth:`Pipeline.build <tandem.stages.pipeline_spec.Pipeline.build>` passes them."""
+    from tandem.stages.registry import resolve
 
     cls, _implied = resolve(stage)
     return cls.shared_settings(wanted)
@@ -126,10 +126,10 @@ def resolve_specialist(name: str, family: str, output_type: type[StageOutput]) -
     (``spam`` → ``classify.spam``, ``conll`` → ``ner.spacy:conll``).
 
     Raises ValueError when it names an LLM stage or a stage that writes something other than
-    ``output_type``; :class:`~stages.registry.UnknownStageError` when nothing matches.
+    ``output_type``; :class:`~tandem.stages.registry.UnknownStageError` when nothing matches.
     """
-    from stages.llm.base import LlmStage
-    from stages.registry import UnknownStageError, create, resolve
+    from tandem.stages.llm.base import LlmStage
+    from tandem.stages.registry import UnknownStageError, create, resolve
 
     candidates = [name] + [f"{family}{sep}{name}" for sep in (".", ":") if not name.startswith(family)]
     for candidate in candidates:

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from stages.base import Stage
-from stages.contracts import DocState, Document, StageFailure, StageOutput, Usage
+from tandem.stages.base import Stage
+from tandem.stages.contracts import DocState, Document, StageFailure, StageOutput, Usage
 
 SystemKind = Literal["llm", "specialist", "cascade"]
 

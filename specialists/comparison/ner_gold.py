@@ -2,7 +2,7 @@
 
 A document's text is its tokens joined by single spaces; gold token spans become character offsets in
 that text, so every system (which reads only the text, as in a pipeline) is scored on the same footing:
-exact span and label, micro-averaged (:func:`~specialists.metrics.ner.entity_scores`, as ``tandem eval
+exact span and label, micro-averaged (:func:`~tandem.specialists.metrics.ner.entity_scores`, as ``tandem eval
 ner``): ``precision``, ``recall``, ``f1``, ``tp``, ``fp``, ``fn`` and ``per_label``.
 
 Systems: a spaCy specialist (``--specialist conll`` / ``ner.spacy:conll`` for a trained artifact;
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from specialists.comparison.gold import (
+from tandem.specialists.comparison.gold import (
     GoldOptions,
     GoldSet,
     SystemSpec,
@@ -26,9 +26,9 @@ from specialists.comparison.gold import (
     resolve_specialist,
     stage_options,
 )
-from specialists.comparison.report import Task
-from specialists.conll import Sentence
-from stages.contracts import Entities, StageFailure, StageOutput
+from tandem.specialists.comparison.report import Task
+from tandem.specialists.conll import Sentence
+from tandem.stages.contracts import Entities, StageFailure, StageOutput
 
 CharSpan = tuple[int, int, str]
 
@@ -63,7 +63,7 @@ class NerGold(GoldSet):
 
     def __init__(self, path: str | Path, sentences: Sequence[Sentence], options: GoldOptions | None = None,
                  entity_types: Sequence[str] | None = None) -> None:
-        from specialists.conll import labels_of
+        from tandem.specialists.conll import labels_of
 
         super().__init__(path, [sentence_text(s.tokens)[0] for s in sentences], options)
         self.sentences = list(sentences)
@@ -73,7 +73,7 @@ class NerGold(GoldSet):
 
     @classmethod
     def read(cls, path: str | Path, options: GoldOptions | None = None, limit: int | None = None) -> NerGold:
-        from specialists.conll import labels_of, read_conll
+        from tandem.specialists.conll import labels_of, read_conll
 
         sentences = read_conll(path)
         return cls(path, sentences[:limit], options, entity_types=labels_of(sentences))
@@ -83,13 +83,13 @@ class NerGold(GoldSet):
         return [[(e.start, e.end, e.label) for e in o.entities] if isinstance(o, Entities) else [] for o in outputs]
 
     def score(self, outputs: Sequence[StageOutput | StageFailure]) -> dict[str, Any]:
-        from specialists.metrics.ner import entity_scores
+        from tandem.specialists.metrics.ner import entity_scores
 
         return entity_scores(self.spans, self.predicted(outputs))
 
     def specialist(self, name: str, models_dir: str | None = None) -> SystemSpec:
-        from specialists.evaluation.ner import DEFAULT_CONLL_MAP
-        from specialists.label_maps import looks_like_conll, resolve_label_map
+        from tandem.specialists.evaluation.ner import DEFAULT_CONLL_MAP
+        from tandem.specialists.label_maps import looks_like_conll, resolve_label_map
 
         stage = resolve_specialist(name, "ner.spacy", Entities)
         options = stage_options(stage, models_dir=models_dir)

@@ -7,7 +7,7 @@ maps are in the notes under the table.
 
 from __future__ import annotations
 
-from specialists.comparison.report import PRIMARY_METRIC, ComparisonReport, SystemReport
+from tandem.specialists.comparison.report import PRIMARY_METRIC, ComparisonReport, SystemReport
 
 #: how each primary metric is called in headers and on the chart's axis
 METRIC_LABELS: dict[str, str] = {"macro_f1": "macro F1", "f1": "entity F1", "rougeLsum": "ROUGE-Lsum F"}

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-from specialists.comparison.cost import CostModel
-from specialists.comparison.measure import SystemKind, SystemRun
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.measure import SystemKind, SystemRun
 
 Task = Literal["classify", "ner", "summarize"]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from specialists.comparison.gold import (
+from tandem.specialists.comparison.gold import (
     GoldOptions,
     GoldSet,
     SystemSpec,
@@ -23,8 +23,8 @@ from specialists.comparison.gold import (
     resolve_specialist,
     stage_options,
 )
-from specialists.comparison.report import Task
-from stages.contracts import StageFailure, StageOutput, Summary
+from tandem.specialists.comparison.report import Task
+from tandem.stages.contracts import StageFailure, StageOutput, Summary
 
 SOURCE_FIELDS = ("text", "source")
 
@@ -41,7 +41,7 @@ class SummarizeGold(GoldSet):
 
     @classmethod
     def read(cls, path: str | Path, options: GoldOptions | None = None, limit: int | None = None) -> SummarizeGold:
-        from specialists.evaluation.summarize import read_gold
+        from tandem.specialists.evaluation.summarize import read_gold
 
         options = options or GoldOptions()
         fields = (options.source_field,) if options.source_field else SOURCE_FIELDS
@@ -58,7 +58,7 @@ class SummarizeGold(GoldSet):
 
     @property
     def max_words(self) -> int:
-        from specialists.legal.options import DEFAULT_MAX_WORDS
+        from tandem.specialists.legal.options import DEFAULT_MAX_WORDS
 
         return self.options.max_words or DEFAULT_MAX_WORDS
 
@@ -67,7 +67,7 @@ class SummarizeGold(GoldSet):
         return [o.text if isinstance(o, Summary) else "" for o in outputs]
 
     def score(self, outputs: Sequence[StageOutput | StageFailure]) -> dict[str, Any]:
-        from specialists.metrics.rouge import rouge_corpus
+        from tandem.specialists.metrics.rouge import rouge_corpus
 
         predicted = self.predicted(outputs)
         scores: dict[str, Any] = {key: round(value, 4) for key, value in rouge_corpus(predicted, self.summaries).items()}

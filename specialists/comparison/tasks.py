@@ -1,6 +1,6 @@
 """The task adapters of ``tandem compare`` behind one API: read a gold file, name systems, run, score.
 
-Plain Python, no Prefect (the ``tandem-compare`` flow in :mod:`flows.compare` calls these per system)::
+Plain Python, no Prefect (the ``tandem-compare`` flow in :mod:`tandem.flows.compare` calls these per system)::
 
     gold = read_gold("classify", "sms.tsv", limit=200)
     systems = [gold.specialist("spam", models_dir="models"), gold.llm("embedded")]
@@ -19,14 +19,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from specialists.comparison.classify_gold import ClassifyGold
-from specialists.comparison.cost import CostModel
-from specialists.comparison.gold import GoldOptions, GoldSet, SystemSpec
-from specialists.comparison.measure import SystemRun, run_system
-from specialists.comparison.ner_gold import NerGold
-from specialists.comparison.report import ComparisonReport, SystemReport, Task, system_report
-from specialists.comparison.summarize_gold import SummarizeGold
-from stages.base import Stage
+from tandem.specialists.comparison.classify_gold import ClassifyGold
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.gold import GoldOptions, GoldSet, SystemSpec
+from tandem.specialists.comparison.measure import SystemRun, run_system
+from tandem.specialists.comparison.ner_gold import NerGold
+from tandem.specialists.comparison.report import ComparisonReport, SystemReport, Task, system_report
+from tandem.specialists.comparison.summarize_gold import SummarizeGold
+from tandem.stages.base import Stage
 
 TASKS: dict[str, type[ClassifyGold] | type[NerGold] | type[SummarizeGold]] = {
     "classify": ClassifyGold, "ner": NerGold, "summarize": SummarizeGold}
@@ -62,7 +62,7 @@ def system_specs(gold: GoldSet, specialists: Sequence[str] = (), llms: Sequence[
 
 def build_stage(spec: SystemSpec) -> Stage[Any]:
     """The stage of ``spec``, reading the raw ``text`` as the gold documents give it. Cheap: loads nothing."""
-    from stages.registry import create
+    from tandem.stages.registry import create
 
     return create(spec.stage, input="text", **spec.options)
 

@@ -1,6 +1,6 @@
 """Distillation: an LLM teacher labels unlabeled texts, a specialist student learns from what survives.
 
-``tandem distill classify|ner`` (flow ``tandem-distill`` in :mod:`flows.distill`) chains these jobs, one
+``tandem distill classify|ner`` (flow ``tandem-distill`` in :mod:`tandem.flows.distill`) chains these jobs, one
 module each:
 
 * :mod:`.labelling`: the teacher (``classify.llm`` / ``ner.llm`` built through the stage registry, on any

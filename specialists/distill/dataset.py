@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from specialists.distill.labelling import DistillTask, Example
-from stages.contracts import Entity
+from tandem.specialists.distill.labelling import DistillTask, Example
+from tandem.stages.contracts import Entity
 
 #: a token: (start character, end character, text)
 Token = tuple[int, int, str]

@@ -1,10 +1,10 @@
 """Teacher and student on gold data, side by side, as ``tandem compare`` systems.
 
-The gold file is read by ``tandem compare``'s task adapters (:func:`specialists.comparison.tasks.read_gold`:
+The gold file is read by ``tandem compare``'s task adapters (:func:`tandem.specialists.comparison.tasks.read_gold`:
 classify, the labelled CSV/TSV of ``tandem eval classify``; ner, CoNLL with each sentence's tokens joined by
 spaces) and both systems are scored by them with ``tandem eval``'s metric keys. Both run through
-:func:`~specialists.comparison.measure.run_system` (the pipeline's own stage code, in batches, timed) and become
-:class:`~specialists.comparison.report.SystemReport` objects: the same keys as a ``tandem compare`` system.
+:func:`~tandem.specialists.comparison.measure.run_system` (the pipeline's own stage code, in batches, timed) and become
+:class:`~tandem.specialists.comparison.report.SystemReport` objects: the same keys as a ``tandem compare`` system.
 
 The teacher is measured as a pipeline would run it: one greedy answer per text (``classify.llm`` /
 ``ner.llm`` with the distillation's labels, without the sampling temperature), whatever ``samples`` the
@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from specialists.comparison.cost import CostModel
-from specialists.comparison.gold import SystemSpec, llm_name
-from specialists.comparison.measure import run_system
-from specialists.comparison.report import SystemReport
-from specialists.comparison.tasks import measure, read_gold, report_system
-from specialists.distill.labelling import DistillTask, TeacherConfig
-from stages.base import Stage
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.gold import SystemSpec, llm_name
+from tandem.specialists.comparison.measure import run_system
+from tandem.specialists.comparison.report import SystemReport
+from tandem.specialists.comparison.tasks import measure, read_gold, report_system
+from tandem.specialists.distill.labelling import DistillTask, TeacherConfig
+from tandem.stages.base import Stage
 
 Progress = Callable[[str, int, int], None]
 

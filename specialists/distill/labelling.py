@@ -1,7 +1,7 @@
 """The teacher's labels and the self-consistency filter.
 
 The teacher is the structured LLM stage of the task (``classify.llm`` with ``labels``, ``ner.llm`` with the
-entity types as ``labels``) built through :func:`stages.registry.create` on any ``--llm`` spec: the very code a
+entity types as ``labels``) built through :func:`tandem.stages.registry.create` on any ``--llm`` spec: the very code a
 pipeline runs. :func:`label_texts` asks it about every text ``samples`` times (one ``Stage.run`` per sample
 over the whole batch); with ``samples > 1`` the stage samples at a non-zero ``temperature`` (default
 :data:`DEFAULT_TEMPERATURE`), so the answers can differ.
@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from stages.contracts import (
+from tandem.stages.contracts import (
     Classification,
     DocState,
     Document,
@@ -39,7 +39,7 @@ from stages.contracts import (
     StageOutput,
     Usage,
 )
-from stages.llm.structured import StructuredLlmStage
+from tandem.stages.llm.structured import StructuredLlmStage
 
 DistillTask = Literal["classify", "ner"]
 Status = Literal["kept", "dropped", "invalid"]
@@ -96,7 +96,7 @@ _teachers_lock = threading.Lock()
 def teacher_stage(config: TeacherConfig, *, greedy: bool = False) -> StructuredLlmStage[Any]:
     """The teacher stage for ``config``, built once per process (its chat model loads on first use).
     Tests replace its model with a scripted one: ``teacher_stage(config)._model = fake``."""
-    from stages.registry import create
+    from tandem.stages.registry import create
 
     key = (config.model_dump_json(), greedy)
     with _teachers_lock:

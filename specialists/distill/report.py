@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from specialists.comparison.report import PRIMARY_METRIC, SystemReport
-from specialists.distill.labelling import DistillTask
+from tandem.specialists.comparison.report import PRIMARY_METRIC, SystemReport
+from tandem.specialists.distill.labelling import DistillTask
 
 
 class DistillReport(BaseModel):

@@ -1,9 +1,9 @@
 """The student: trained by ``tandem train``'s own code on the teacher's kept labels, saved as a normal artifact.
 
-classify: :func:`~specialists.training.classify.train_classifier` (used as ``classify.<name>``); ner:
-:func:`~specialists.training.ner.train_ner` (used as ``ner.spacy:<name>``). The training file is copied into
+classify: :func:`~tandem.specialists.training.classify.train_classifier` (used as ``classify.<name>``); ner:
+:func:`~tandem.specialists.training.ner.train_ner` (used as ``ner.spacy:<name>``). The training file is copied into
 the artifact (``distilled.tsv`` / ``distilled.conll``, the card's ``data_path``), and the card gets its
-:class:`~specialists.artifacts.Distillation` record: the teacher, how it was asked and what survived.
+:class:`~tandem.specialists.artifacts.Distillation` record: the teacher, how it was asked and what survived.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from specialists.artifacts import Distillation, ModelCard, artifact_dir, save_card
-from specialists.distill.labelling import DistillTask
+from tandem.specialists.artifacts import Distillation, ModelCard, artifact_dir, save_card
+from tandem.specialists.distill.labelling import DistillTask
 
 
 class StudentConfig(BaseModel):
@@ -41,13 +41,13 @@ def train_student(task: DistillTask, data: Path, name: str, models_dir: str | Pa
     ``tandem train``; returns its card."""
     say = progress or (lambda _message: None)
     if task == "classify":
-        from specialists.training.classify import train_classifier
+        from tandem.specialists.training.classify import train_classifier
 
         # no automatic fine-tuning: a student must stay cheap to train on labels an LLM wrote
         return train_classifier(data, name, models_dir=models_dir, features=config.features, seed=config.seed,
                                 progress=say, heldout=0.15 if config.heldout is None else config.heldout,
                                 finetune="no")
-    from specialists.training.ner import train_ner
+    from tandem.specialists.training.ner import train_ner
 
     def on_epoch(epoch: int, total: int, info: dict[str, Any]) -> None:
         say(f"epoch {epoch}/{total}: loss {info.get('loss', 0.0):.1f}")

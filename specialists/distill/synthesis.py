@@ -24,10 +24,10 @@ from typing import Any
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, Field
 
-from specialists.distill.labelling import Example
-from stages.contracts import Usage
-from stages.llm.prompts import VersionedPrompt, strip_preface
-from stages.llm.structured import StructuredLlmStage
+from tandem.specialists.distill.labelling import Example
+from tandem.stages.contracts import Usage
+from tandem.stages.llm.prompts import VersionedPrompt, strip_preface
+from tandem.stages.llm.structured import StructuredLlmStage
 
 #: the temperature synthetic examples are written at when the teacher has none of its own
 SYNTHESIS_TEMPERATURE = 0.9
@@ -132,7 +132,7 @@ def prompt_variables(label: str, number: int, labels: Sequence[str], description
 
 
 class TeacherWriter:
-    """A :data:`Writer` backed by the teacher's chat model (one :func:`~stages.llm.calls.call_llm` per text);
+    """A :data:`Writer` backed by the teacher's chat model (one :func:`~tandem.stages.llm.calls.call_llm` per text);
     ``usage`` sums what the calls cost."""
 
     def __init__(self, stage: StructuredLlmStage[Any], labels: Sequence[str], description: str | None,
@@ -145,7 +145,7 @@ class TeacherWriter:
         self.usage = Usage()
 
     def __call__(self, label: str, number: int) -> str:
-        from stages.llm.calls import call_llm
+        from tandem.stages.llm.calls import call_llm
 
         answer = call_llm(self.stage.model, SYNTHESIZE, prompt_variables(label, number, self.labels, self.description),
                           backend=self.stage.backend, max_tokens=self.max_tokens, temperature=self.temperature)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from specialists.evaluation.reports import ClassifyReport
+from tandem.specialists.evaluation.reports import ClassifyReport
 
 
 def evaluate_classifier(gold: Path | str, specialist: str | None, models_dir: str | Path | None = None,
@@ -23,9 +23,9 @@ def evaluate_classifier(gold: Path | str, specialist: str | None, models_dir: st
     precision/recall/f1/support), ``docs_per_s``, ``docs``, ``specialist``, ``model_id`` and more.
     Raises ValueError (no specialist, unreadable gold file) or UnknownArtifactError.
     """
-    from specialists.classifier import KIND, load_classifier, split_name
-    from specialists.metrics.classification import classification_report, confusion
-    from specialists.training.classify import read_labelled
+    from tandem.specialists.classifier import KIND, load_classifier, split_name
+    from tandem.specialists.metrics.classification import classification_report, confusion
+    from tandem.specialists.training.classify import read_labelled
 
     if not specialist:
         raise ValueError("there is no stock classifier: pass --specialist NAME (a classifier trained with "

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from specialists.evaluation.reports import CleanupReport
-from specialists.metrics.text_error import char_errors, normalize_for_scoring, word_errors
+from tandem.specialists.evaluation.reports import CleanupReport
+from tandem.specialists.metrics.text_error import char_errors, normalize_for_scoring, word_errors
 
 
 def read_cleanup_gold(path: Path, noisy_field: str = "noisy", clean_field: str = "clean",
@@ -60,8 +60,8 @@ def assign_folds(n: int, folds: int, seed: int = 0) -> list[int]:
 def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = None, batch_size: int = 4,
                      progress: Callable[[int, int], None] | None = None, cv: int = 0, seed: int = 0,
                      **stage_options: Any) -> CleanupReport:
-    from stages.llm.cleanup import CleanupStage
-    from stages.ocr.confusion import ConfusionModel
+    from tandem.stages.llm.cleanup import CleanupStage
+    from tandem.stages.ocr.confusion import ConfusionModel
 
     pairs = read_cleanup_gold(gold, limit=limit)
     if cv == 1 or cv > len(pairs):
@@ -94,7 +94,7 @@ def evaluate_cleanup(gold: Path, llm: str | None = None, limit: int | None = Non
 
 
 def _clean(stage: Any, pairs: list[tuple[str, str]], indices: list[int], outputs: list[str | None]) -> tuple[int, int]:
-    from stages.contracts import DocState, Document
+    from tandem.stages.contracts import DocState, Document
 
     # the gold's noisy side is OCR output by definition: declared so, as a user declares a file of OCR text
     batch = [DocState(document=Document.from_text(pairs[i][0], f"gold:{i}", metadata={"ocr": True}))

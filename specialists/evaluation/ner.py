@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from specialists import artifacts
-from specialists.artifacts import load_card
-from specialists.conll import Sentence, Span, labels_of, read_conll
-from specialists.evaluation.reports import NerReport
-from specialists.label_maps import looks_like_conll, resolve_label_map
-from specialists.metrics.ner import entity_scores
+from tandem.specialists import artifacts
+from tandem.specialists.artifacts import load_card
+from tandem.specialists.conll import Sentence, Span, labels_of, read_conll
+from tandem.specialists.evaluation.reports import NerReport
+from tandem.specialists.label_maps import looks_like_conll, resolve_label_map
+from tandem.specialists.metrics.ner import entity_scores
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -42,7 +42,7 @@ def artifact_name(specialist: str | None) -> str | None:
 def load_ner_pipeline(specialist: str | None, models_dir: str | Path | None = None) -> tuple[Language, str]:
     """Load the stock pipeline or a trained artifact's; returns ``(nlp, model_id)``.
 
-    Raises :class:`~specialists.artifacts.UnknownArtifactError` for an unknown artifact name.
+    Raises :class:`~tandem.specialists.artifacts.UnknownArtifactError` for an unknown artifact name.
     """
     name = artifact_name(specialist)
     if name is None:

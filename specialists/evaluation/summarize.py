@@ -4,7 +4,7 @@ The gold file is JSON lines, one ``{"source": ..., "summary": ...}`` object per 
 names configurable). A JSON array of such objects, or one JSON object keyed by id whose values
 are such objects (the ``legal_plain_english/all_v1.json`` shape), is read as well.
 
-The lead baseline (:func:`specialists.legal_summarizer.lead_summary`) always gets the *same* word
+The lead baseline (:func:`tandem.specialists.legal_summarizer.lead_summary`) always gets the *same* word
 budget as the summarizer, so the comparison is fair.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from specialists.evaluation.reports import SummarizeReport
+from tandem.specialists.evaluation.reports import SummarizeReport
 
 DEFAULT_SPECIALIST = "summarize.legal"
 DEFAULT_BATCH_SIZE = 32
@@ -80,7 +80,7 @@ def read_gold(path: Path, source_field: str = "source", summary_field: str = "su
 
 
 def _build_stage(specialist: str, max_words: int) -> Any:
-    from stages.registry import create
+    from tandem.stages.registry import create
 
     try:
         return create(specialist, input="text", output="summary_under_test", max_words=max_words)
@@ -108,9 +108,9 @@ def evaluate_summarizer(
     (summarizer inference only, model load excluded), ``load_s``, ``failures``, mean word counts,
     ``specialist`` and ``max_words``.
     """
-    from specialists.legal_summarizer import DEFAULT_MAX_WORDS, lead_summary, word_count
-    from specialists.metrics.rouge import average, rouge_scores
-    from stages.contracts import DocState, Document
+    from tandem.specialists.legal_summarizer import DEFAULT_MAX_WORDS, lead_summary, word_count
+    from tandem.specialists.metrics.rouge import average, rouge_scores
+    from tandem.stages.contracts import DocState, Document
 
     name = specialist or DEFAULT_SPECIALIST
     budget = DEFAULT_MAX_WORDS if max_words is None else int(max_words)

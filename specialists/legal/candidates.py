@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from specialists.legal.options import DEFAULTS
-from specialists.legal.segment import (
+from tandem.specialists.legal.options import DEFAULTS
+from tandem.specialists.legal.segment import (
     Section,
     is_boilerplate,
     short_title,

@@ -4,11 +4,11 @@
 (position in the bill and in its section, section number, length, heading/definition/amendment
 flags, MiniLM similarity to the bill and section centroids, to the section heading and to the short
 title). :class:`LearnedScorer` is a logistic regression over those features, trained on greedy
-ROUGE-Lsum oracle labels (:mod:`specialists.legal.train_scorer`); its weights ship as JSON
+ROUGE-Lsum oracle labels (:mod:`tandem.specialists.legal.train_scorer`); its weights ship as JSON
 (``specialists/data/legal_scorer.json``, read without pickle) and :func:`default_scorer` loads
 them once per process. A score is the probability that the candidate belongs in the summary, times a
 gain. ``summarize.legal`` uses it with ``scorer="learned"``; the default stays the hand-set weights of
-:mod:`specialists.legal.score`, which scored higher in cross-validation (docs/benchmarks.md).
+:mod:`tandem.specialists.legal.score`, which scored higher in cross-validation (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from specialists.legal.candidates import LOW_PRIORITY_HEADINGS, PreparedDoc
+from tandem.specialists.legal.candidates import LOW_PRIORITY_HEADINGS, PreparedDoc
 
-#: the shipped weights (trained by ``python -m specialists.legal.train_scorer``)
+#: the shipped weights (trained by ``python -m tandem.specialists.legal.train_scorer``)
 DEFAULT_SCORER_PATH = Path(__file__).resolve().parent.parent / "data" / "legal_scorer.json"
 SCORER_FORMAT = "tandem.legal-scorer/1"
 

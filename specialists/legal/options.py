@@ -1,9 +1,9 @@
 """The options of ``summarize.lead`` and ``summarize.legal``, declared once.
 
 :class:`LegalOptions` is the single source of every default of the legal summarizer: the stage
-validates its options against it, :class:`~specialists.legal.summarizer.SummarizerConfig` and the
-pure functions (:func:`~specialists.legal.candidates.prepare`,
-:func:`~specialists.legal.select.mmr_select`, ...) read their defaults from :data:`DEFAULTS`.
+validates its options against it, :class:`~tandem.specialists.legal.summarizer.SummarizerConfig` and the
+pure functions (:func:`~tandem.specialists.legal.candidates.prepare`,
+:func:`~tandem.specialists.legal.select.mmr_select`, ...) read their defaults from :data:`DEFAULTS`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from stages.options import StageOptions
+from tandem.stages.options import StageOptions
 
 #: default word budget; BillSum reference summaries have a median of ~140 words, a mean of ~165
 DEFAULT_MAX_WORDS = 150
@@ -32,7 +32,7 @@ class LeadOptions(StageOptions):
 class LegalOptions(LeadOptions):
     scorer: Literal["learned", "heuristic"] = Field(
         "heuristic", description="sentence scores: the shipped logistic model (specialists/data/legal_scorer.json) "
-        "or the hand-set weights of specialists.legal.score (the default: higher in cross-validation)")
+        "or the hand-set weights of tandem.specialists.legal.score (the default: higher in cross-validation)")
     diversity: float = Field(0.3, ge=0.0, le=1.0, description="MMR trade-off between score and redundancy")
     include_title: bool = Field(True, description="open with the Act's short title")
     truncate: bool = Field(False, description="cut the sentence that overflows the budget instead of skipping it")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from specialists.legal.candidates import LOW_PRIORITY_HEADINGS, PreparedDoc
+from tandem.specialists.legal.candidates import LOW_PRIORITY_HEADINGS, PreparedDoc
 
 
 @dataclass(frozen=True)

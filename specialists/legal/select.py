@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from specialists.legal.options import DEFAULTS
+from tandem.specialists.legal.options import DEFAULTS
 
 
 def mmr_select(

@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from specialists.legal.candidates import PreparedDoc
-from specialists.legal.options import LeadOptions, LegalOptions
-from specialists.legal.summarizer import (
+from tandem.specialists.legal.candidates import PreparedDoc
+from tandem.specialists.legal.options import LeadOptions, LegalOptions
+from tandem.specialists.legal.summarizer import (
     Encoder,
     SummarizerConfig,
     encode_documents,
@@ -17,9 +17,9 @@ from specialists.legal.summarizer import (
     prepare_document,
     summarize_prepared,
 )
-from stages.base import BatchResult, Stage
-from stages.contracts import DocState, Summary, Usage
-from stages.options import StageOptions
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import DocState, Summary, Usage
+from tandem.stages.options import StageOptions
 
 
 class LegalSummarizerStage(Stage[Summary]):
@@ -30,7 +30,7 @@ class LegalSummarizerStage(Stage[Summary]):
     selected sentences in document order, one per line, at most ``max_words`` words in all.
     Options: :class:`LegalOptions` (every field of :class:`SummarizerConfig` but ``weights`` and
     ``learned``, and ``quantize``), all part of the result key. ``scorer="learned"`` scores sentences
-    with the shipped logistic model (:mod:`specialists.legal.learned`) instead of the hand-set weights.
+    with the shipped logistic model (:mod:`tandem.specialists.legal.learned`) instead of the hand-set weights.
 
     ``quantize`` defaults to false: dynamic int8 quantization scales activations per batch
     tensor, so a sentence's embedding (and the summary) would depend on which other documents
@@ -57,12 +57,12 @@ class LegalSummarizerStage(Stage[Summary]):
         self.encoder: Encoder | None = None
 
     def model_id(self) -> str:
-        from specialists.encoder import MINILM_ID
+        from tandem.specialists.encoder import MINILM_ID
 
         return f"{MINILM_ID}{'+int8' if self.quantize else ''}"
 
     def _load(self) -> None:
-        from specialists.encoder import shared_encoder
+        from tandem.specialists.encoder import shared_encoder
 
         encoder = shared_encoder(self.quantize)
         encoder.load()

@@ -1,9 +1,9 @@
 """The two summarizers as functions: :func:`summarize_legal` and the lead baseline :func:`lead_summary`.
 
-:func:`summarize_legal` prepares each document (:mod:`~specialists.legal.candidates`), embeds the
+:func:`summarize_legal` prepares each document (:mod:`~tandem.specialists.legal.candidates`), embeds the
 candidates of all documents in one encoder call (:func:`encode_documents`), then scores, selects and
 fits each one (:func:`summarize_prepared`). :class:`SummarizerConfig` holds its settings; every
-default comes from :class:`~specialists.legal.options.LegalOptions`.
+default comes from :class:`~tandem.specialists.legal.options.LegalOptions`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from specialists.legal.candidates import PreparedDoc, clean_heading, lead_sentences, prepare
-from specialists.legal.learned import LearnedScorer, default_scorer, sentence_features
-from specialists.legal.options import DEFAULT_MAX_WORDS, DEFAULTS, LegalOptions
-from specialists.legal.score import ScoreWeights, score_sentences
-from specialists.legal.segment import word_count
-from specialists.legal.select import fit_budget, mmr_select
+from tandem.specialists.legal.candidates import PreparedDoc, clean_heading, lead_sentences, prepare
+from tandem.specialists.legal.learned import LearnedScorer, default_scorer, sentence_features
+from tandem.specialists.legal.options import DEFAULT_MAX_WORDS, DEFAULTS, LegalOptions
+from tandem.specialists.legal.score import ScoreWeights, score_sentences
+from tandem.specialists.legal.segment import word_count
+from tandem.specialists.legal.select import fit_budget, mmr_select
 
 
 class Encoder(Protocol):
-    """What the summarizer needs from a sentence encoder (``specialists.encoder.SentenceEncoder``)."""
+    """What the summarizer needs from a sentence encoder (``tandem.specialists.encoder.SentenceEncoder``)."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -59,7 +59,7 @@ class SummarizerConfig:
 
 
 def prepare_document(text: str, cfg: SummarizerConfig) -> PreparedDoc:
-    """:func:`~specialists.legal.candidates.prepare` with the settings of ``cfg``."""
+    """:func:`~tandem.specialists.legal.candidates.prepare` with the settings of ``cfg``."""
     return prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates, compress=cfg.compress,
                    drop_headings=cfg.drop_headings, heading_words=cfg.heading_words)
 
@@ -153,7 +153,7 @@ def summarize_legal(texts: list[str], max_words: int = DEFAULT_MAX_WORDS, *,
     """Extractive summaries of ``texts`` (one batched encoder call), each at most ``max_words`` words."""
     cfg = SummarizerConfig(max_words=max_words, **config)
     if encoder is None:
-        from specialists.encoder import shared_encoder
+        from tandem.specialists.encoder import shared_encoder
 
         encoder = shared_encoder(DEFAULTS.quantize)
     docs = [prepare_document(t, cfg) for t in texts]

@@ -1,13 +1,13 @@
-"""Train the learned sentence scorer of ``summarize.legal`` (:mod:`specialists.legal.learned`).
+"""Train the learned sentence scorer of ``summarize.legal`` (:mod:`tandem.specialists.legal.learned`).
 
 Labels are a greedy ROUGE oracle: for each bill, candidates are added while they raise the ROUGE-Lsum F
 of the chosen set against the reference summary (within the word budget); chosen ones are positives.
-A logistic regression over :data:`~specialists.legal.learned.FEATURES` is fit on every candidate of
+A logistic regression over :data:`~tandem.specialists.legal.learned.FEATURES` is fit on every candidate of
 the training bills. ``--cv K`` first reports K-fold cross-validation *by bill* (a bill's candidates,
 in every layout given, are in one fold): ROUGE-Lsum of the summaries against the lead baseline.
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/bo_all.jsonl
-    python -m specialists.legal.train_scorer ../shared/datasets/billsum/billsum_test_200.jsonl \\
+    python -m tandem.specialists.legal.train_scorer ../shared/datasets/billsum/billsum_test_200.jsonl \\
         /tmp/bo_all.jsonl --bills 0:150 --cv 5 --out specialists/data/legal_scorer.json
 
 Every file must hold the same bills in the same order (a layout re-wrap of the first); ``--bills``
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from specialists.legal.learned import FEATURES, LearnedScorer, sentence_features
-from specialists.legal.summarizer import (
+from tandem.specialists.legal.learned import FEATURES, LearnedScorer, sentence_features
+from tandem.specialists.legal.summarizer import (
     Encoded,
     SummarizerConfig,
     encode_documents,
@@ -56,7 +56,7 @@ class CachingEncoder:
         missing = sorted({t for t in texts if t not in self.cache})
         if missing:
             if self.inner is None:
-                from specialists.encoder import shared_encoder
+                from tandem.specialists.encoder import shared_encoder
 
                 self.inner = shared_encoder(False)
             for text, vector in zip(missing, self.inner.encode(missing), strict=True):
@@ -102,7 +102,7 @@ def oracle_labels(candidates: Sequence[str], reference: str, max_words: int) -> 
 
     ROUGE-Lsum as ``rouge-score`` computes it: per reference sentence, the union of its LCS hits with
     each chosen sentence (Porter-stemmed tokens)."""
-    from specialists.legal.segment import split_sentences
+    from tandem.specialists.legal.segment import split_sentences
 
     refs = [_tokens(s) for s in split_sentences(reference)]
     ref_len = max(sum(len(r) for r in refs), 1)
@@ -175,7 +175,7 @@ def fit(bills: Sequence[Bill], c: float = 1.0, card: dict[str, Any] | None = Non
 
 def rouge_lsum(bills: Sequence[Bill], cfg: SummarizerConfig) -> tuple[float, float]:
     """Mean ROUGE-Lsum F of ``cfg``'s summaries and of the lead baseline over ``bills``."""
-    from specialists.metrics.rouge import rouge_scores
+    from tandem.specialists.metrics.rouge import rouge_scores
 
     ours = [rouge_scores(summarize_prepared(b.doc, b.encoded, cfg), b.reference)["rougeLsum"] for b in bills]
     lead = [rouge_scores(lead_summary(b.source, cfg.max_words), b.reference)["rougeLsum"] for b in bills]

@@ -27,7 +27,7 @@ def sentence_lines(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > 1:
         return "\n".join(lines)
-    from specialists.legal.segment import split_sentences
+    from tandem.specialists.legal.segment import split_sentences
 
     return "\n".join(split_sentences(text))
 

@@ -1,11 +1,11 @@
 """Train a ``classify.<name>`` artifact from a labelled CSV/TSV file.
 
-Recipe (see :mod:`specialists.classifier` for the model, :mod:`specialists.classifier_artifact` for the
+Recipe (see :mod:`tandem.specialists.classifier` for the model, :mod:`tandem.specialists.classifier_artifact` for the
 artifact's files); with the defaults every choice below is made from the data, by cross-validation:
 
 1. Read ``text``/``label`` columns (names configurable) and, when present, a ``source`` column from a
    CSV or TSV file with a header. Sources whose label set lacks labels another source has are
-   *partial* (:mod:`~specialists.training.classify_sources`): they are never held out or scored, and
+   *partial* (:mod:`~tandem.specialists.training.classify_sources`): they are never held out or scored, and
    their weight (0 sets them aside) is cross-validated on the other sources' rows.
 2. Hold out a stratified share (default 15 %) for the model card's metrics.
 3. Embed the training texts once with the int8-quantized MiniLM (the exact encoder used at inference),
@@ -26,9 +26,9 @@ artifact's files); with the defaults every choice below is made from the data, b
    (default): when the encoder was fine-tuned again, the model of step 5 is kept as a second member whose
    probabilities are averaged with the refit model's (two fine-tuned encoders: twice the inference cost).
 
-The steps live in :mod:`~specialists.training.classify_data` (1, 2),
-:mod:`~specialists.training.classify_sources` (1), :mod:`~specialists.training.classify_head` (3) and
-:mod:`~specialists.training.classify_finetune` (4); this module is the entry point, :func:`train_classifier`.
+The steps live in :mod:`~tandem.specialists.training.classify_data` (1, 2),
+:mod:`~tandem.specialists.training.classify_sources` (1), :mod:`~tandem.specialists.training.classify_head` (3) and
+:mod:`~tandem.specialists.training.classify_finetune` (4); this module is the entry point, :func:`train_classifier`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,16 @@ from typing import Any
 
 import numpy as np
 
-from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card, staged_folder
-from specialists.classifier import TrainedClassifier, normalize_text
-from specialists.classifier_artifact import (
+from tandem.specialists.artifacts import (
+    ModelCard,
+    artifact_dir,
+    check_name,
+    file_sha256,
+    save_card,
+    staged_folder,
+)
+from tandem.specialists.classifier import TrainedClassifier, normalize_text
+from tandem.specialists.classifier_artifact import (
     CONFIG_FILE,
     ENCODER_DIR,
     HEAD_FILE,
@@ -53,10 +60,10 @@ from specialists.classifier_artifact import (
     VOCAB_FILE,
     write_classifier_files,
 )
-from specialists.lexicon import LEXICONS, check_lexicon
-from specialists.training.classify_data import read_labelled, stratified_split
-from specialists.training.classify_finetune import finetune_encoder
-from specialists.training.classify_head import (
+from tandem.specialists.lexicon import LEXICONS, check_lexicon
+from tandem.specialists.training.classify_data import read_labelled, stratified_split
+from tandem.specialists.training.classify_finetune import finetune_encoder
+from tandem.specialists.training.classify_head import (
     C_GRID,
     DEFAULT_C,
     FEATURE_SETS,
@@ -69,9 +76,9 @@ from specialists.training.classify_head import (
     fit_head,
     select_head,
 )
-from specialists.training.classify_sources import SourcePlan, choose_partial_weight, plan_sources
+from tandem.specialists.training.classify_sources import SourcePlan, choose_partial_weight, plan_sources
 
-#: ``read_labelled`` is re-exported for callers of the one-module layout (``specialists.evaluation``)
+#: ``read_labelled`` is re-exported for callers of the one-module layout (``tandem.specialists.evaluation``)
 __all__ = ["Progress", "read_labelled", "train_classifier"]
 
 #: ``finetune="auto"`` fine-tunes when the frozen encoder's best head scores below this macro recall ...
@@ -108,9 +115,9 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     """Train ``classify.<name>`` from ``data`` and save it to ``<models_dir>/<name>/``; return its card.
 
     ``features``: ``auto`` (cross-validated: the cheapest of tfidf / embedding / hybrid within
-    :data:`~specialists.training.classify_head.SELECTION_TOLERANCE` macro recall of the best; after
+    :data:`~tandem.specialists.training.classify_head.SELECTION_TOLERANCE` macro recall of the best; after
     fine-tuning the embedding head only), ``hybrid``, ``embedding`` or ``tfidf``; ``C``: the head's inverse
-    regularisation (cross-validated over :data:`~specialists.training.classify_head.C_GRID` when None).
+    regularisation (cross-validated over :data:`~tandem.specialists.training.classify_head.C_GRID` when None).
     ``lexicon``: ``auto`` (with and without each lexicon, cross-validated), ``none``/None, or ``vader``.
     ``finetune``: ``auto`` (see the module docstring), ``yes``/True or ``no``/False; fine-tuning runs
     ``epochs`` epochs cut to fit ``finetune_seconds`` (see :func:`finetune_encoder`). ``source_col``: the
@@ -120,8 +127,8 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     ``on_step(step, steps)`` follows the fine-tuning steps.
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
-    from specialists.encoder import MINILM_ID, SentenceEncoder, shared_encoder
-    from specialists.metrics.classification import classification_report
+    from tandem.specialists.encoder import MINILM_ID, SentenceEncoder, shared_encoder
+    from tandem.specialists.metrics.classification import classification_report
 
     say = progress or (lambda _message: None)
     check_name(name)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from specialists.datafiles import read_text_file
+from tandem.specialists.datafiles import read_text_file
 
 
 @dataclass

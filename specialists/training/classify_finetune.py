@@ -25,13 +25,13 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
     The schedule is fitted to ``max_seconds``: after a few probe steps the number of steps is cut
     to what the budget allows, so a slow machine trains for fewer steps with a complete schedule.
     Saved with safetensors (``model.safetensors``) plus its config and tokenizer files, so
-    :class:`specialists.encoder.SentenceEncoder` can load (and quantize) it. ``on_step(step, steps)`` is
+    :class:`tandem.specialists.encoder.SentenceEncoder` can load (and quantize) it. ``on_step(step, steps)`` is
     called after each optimisation step (for a progress bar). Returns statistics.
     """
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from specialists.encoder import minilm_path
+    from tandem.specialists.encoder import minilm_path
 
     torch.manual_seed(seed)
     rng = random.Random(seed)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from specialists.classifier import Featurizer, vectorizer_options
+from tandem.specialists.classifier import Featurizer, vectorizer_options
 
 #: Called with one human-readable line per step.
 Progress = Callable[[str], None]
@@ -125,7 +125,7 @@ def select_head(texts: Sequence[str], labels: Sequence[str], embeddings: np.ndar
     The best-scoring candidate wins, except that a cheaper one (:data:`FEATURE_COST`; for TF-IDF alone,
     no lexicon) within :data:`SELECTION_TOLERANCE` of the best score is preferred (its best C and lexicon).
     """
-    from specialists.metrics.classification import macro_recall
+    from tandem.specialists.metrics.classification import macro_recall
 
     folds = cv_folds(labels, seed)
     text_arr = list(texts)

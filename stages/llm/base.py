@@ -9,11 +9,11 @@ from typing import Any, ClassVar, TypeVar
 from langchain_core.language_models import BaseChatModel
 from pydantic import Field
 
-from stages.base import BatchResult, Stage
-from stages.contracts import DocState, StageFailure, StageOutput, Usage
-from stages.llm.backends import make_chat_model, parse_llm_spec
-from stages.llm.calls import classify_llm_error
-from stages.options import NOT_IN_KEY, StageOptions
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import DocState, StageFailure, StageOutput, Usage
+from tandem.stages.llm.backends import make_chat_model, parse_llm_spec
+from tandem.stages.llm.calls import classify_llm_error
+from tandem.stages.options import NOT_IN_KEY, StageOptions
 
 Out = TypeVar("Out", bound=StageOutput)
 
@@ -26,7 +26,7 @@ class LlmOptions(StageOptions):
 
 
 class LlmStage(Stage[Out]):
-    """A stage that calls a chat model; the ``llm`` option is a backend spec (see :mod:`stages.llm.backends`)."""
+    """A stage that calls a chat model; the ``llm`` option is a backend spec (see :mod:`tandem.stages.llm.backends`)."""
 
     Options: ClassVar[type[StageOptions]] = LlmOptions
     options: LlmOptions

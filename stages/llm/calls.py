@@ -12,10 +12,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from stages.contracts import FailureKind, Usage
-from stages.llm.backends import BackendSpec, backend_of, concurrency_slot, is_transient, is_unreachable
-from stages.llm.embedded import message_usage
-from stages.llm.prompts import VersionedPrompt
+from tandem.stages.contracts import FailureKind, Usage
+from tandem.stages.llm.backends import BackendSpec, backend_of, concurrency_slot, is_transient, is_unreachable
+from tandem.stages.llm.embedded import message_usage
+from tandem.stages.llm.prompts import VersionedPrompt
 
 
 @dataclass
@@ -34,7 +34,7 @@ def max_tokens_kwargs(model: BaseChatModel, max_tokens: int, backend: BackendSpe
     ``temperature`` is not None, sample at that temperature instead of the model's own, 0 for our backends).
 
     ``backend`` is the parsed spec the model was built from; without it the model's class tells
-    (:func:`~stages.llm.backends.backend_of`). ``ChatOpenAI`` renames ``max_tokens`` to
+    (:func:`~tandem.stages.llm.backends.backend_of`). ``ChatOpenAI`` renames ``max_tokens`` to
     ``max_completion_tokens``, which llama.cpp's server (and other OpenAI-compatible servers) ignore: for
     hosts other than api.openai.com the classic ``max_tokens`` is sent too, so a runaway generation cannot
     fill the whole context window.

@@ -1,6 +1,6 @@
 """``cleanup``: an OCR corrector that fixes OCR errors and leaves everything else alone.
 
-The work is done by :class:`stages.ocr.corrector.OcrCorrector`: a noisy-channel corrector whose confusion
+The work is done by :class:`tandem.stages.ocr.corrector.OcrCorrector`: a noisy-channel corrector whose confusion
 model is learned from aligned noisy/clean text (``tandem train cleanup``; the bundled generic prior when
 ``model`` is not set), with candidates scored in context by word bigrams. Text whose estimated noise is low
 is returned exactly as it came in; so is every word the corrector is not sure about, every name without
@@ -20,16 +20,16 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from stages.base import BatchResult, encoding_problem
-from stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
-from stages.llm.base import LlmOptions, LlmStage
-from stages.llm.calls import call_llm
-from stages.llm.prompts import CLEANUP_CHOICE
-from stages.llm.textfix import deterministic_cleanup, safe_fixes
-from stages.ocr.confusion import ConfusionModel
-from stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
-from stages.ocr.provenance import CorrectorMode, ocr_spans, path_of
-from stages.options import KEY_UNLESS_NONE, NOT_IN_KEY, PathOption, StageOptions
+from tandem.stages.base import BatchResult, encoding_problem
+from tandem.stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
+from tandem.stages.llm.base import LlmOptions, LlmStage
+from tandem.stages.llm.calls import call_llm
+from tandem.stages.llm.prompts import CLEANUP_CHOICE
+from tandem.stages.llm.textfix import deterministic_cleanup, safe_fixes
+from tandem.stages.ocr.confusion import ConfusionModel
+from tandem.stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
+from tandem.stages.ocr.provenance import CorrectorMode, ocr_spans, path_of
+from tandem.stages.options import KEY_UNLESS_NONE, NOT_IN_KEY, PathOption, StageOptions
 
 MODEL_FILE = "confusion.json"
 ARTIFACT_KIND = "cleanup"
@@ -70,7 +70,7 @@ class CleanupOptions(LlmOptions):
     @classmethod
     def _a_name(cls, value: str | None) -> str | None:
         if value is not None:
-            from specialists.artifacts import check_name
+            from tandem.specialists.artifacts import check_name
 
             check_name(value)  # a path is refused: use model_path for a file of your own
         return value
@@ -88,7 +88,7 @@ class CleanupOptions(LlmOptions):
 def load_confusion_model(options: CleanupOptions) -> ConfusionModel:
     """The confusion model the options name: a trained artifact through the artifact checks (name, links,
     hashes), a trusted file (``model_path``), or the bundled generic prior."""
-    from specialists.artifacts import load_card  # the one artifact loader, shared with the specialists
+    from tandem.specialists.artifacts import load_card  # the one artifact loader, shared with the specialists
 
     if options.model:
         _card, folder = load_card(options.model, options.models_dir, kind=ARTIFACT_KIND)

@@ -29,7 +29,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from stages.llm.gguf import default_gguf_path
+from tandem.stages.llm.gguf import default_gguf_path
 
 _locks: dict[str, threading.Lock] = {}
 #: most llama.cpp threads worth giving SmolLM2-sized models

@@ -2,7 +2,7 @@
 
 The number of LLM calls is bounded whatever the length: at most ``max_map_calls`` map calls (longer
 texts are first condensed extractively into that many chunks, see
-:func:`stages.llm.chunking.condense`) plus the reduce calls, each combining up to ``reduce_fan_in``
+:func:`tandem.stages.llm.chunking.condense`) plus the reduce calls, each combining up to ``reduce_fan_in``
 partial summaries: at most :func:`max_llm_calls` calls, 20 with the defaults (16 map + 4 reduce). Texts under ``passthrough_words`` are their own summary.
 """
 
@@ -13,13 +13,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from stages.base import BatchResult
-from stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
-from stages.llm.base import LlmOptions, LlmStage
-from stages.llm.calls import call_llm
-from stages.llm.chunking import chunk_text, condense, words
-from stages.llm.prompts import SUMMARIZE, SUMMARIZE_REDUCE, VersionedPrompt, strip_preface
-from stages.options import StageOptions
+from tandem.stages.base import BatchResult
+from tandem.stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
+from tandem.stages.llm.base import LlmOptions, LlmStage
+from tandem.stages.llm.calls import call_llm
+from tandem.stages.llm.chunking import chunk_text, condense, words
+from tandem.stages.llm.prompts import SUMMARIZE, SUMMARIZE_REDUCE, VersionedPrompt, strip_preface
+from tandem.stages.options import StageOptions
 
 
 def reduce_calls(partials: int, fan_in: int) -> int:

@@ -20,8 +20,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from stages.ocr.align import MAX_SEGMENT, char_edits, line_pairs, token_units, word_alignment, word_core
-from stages.ocr.rules import learn_shapes
+from tandem.stages.ocr.align import (
+    MAX_SEGMENT,
+    char_edits,
+    line_pairs,
+    token_units,
+    word_alignment,
+    word_core,
+)
+from tandem.stages.ocr.rules import learn_shapes
 
 FORMAT = "tandem-ocr-confusion/1"
 

@@ -3,7 +3,7 @@
 For each word that looks wrong (not in the lexicon, or a known word the confusion model has seen misread),
 candidates come from the lexicon (SymSpell, edit distance 1–2), from whole-word confusions learned from
 data (``tho`` → ``the``) and from cutting a run-together word into two common words, themselves possibly
-misread (``wifonf`` → ``wife of``, ``split_penalty`` against it; :mod:`stages.ocr.segment`). Each candidate is scored
+misread (``wifonf`` → ``wife of``, ``split_penalty`` against it; :mod:`tandem.stages.ocr.segment`). Each candidate is scored
 ``log P(noisy | candidate) + log P(candidate | neighbours)`` (confusion model × word bigrams) against
 keeping the word as it is, and replaces it only when it wins by :attr:`CorrectorSettings.threshold`.
 
@@ -17,7 +17,7 @@ Stay-away rules:
   under ``long_min_noise``;
 * capitalised words (names) need ``name_margin`` more evidence and are never split in two (``Easton`` is
   not ``East on``); words with digits are never touched;
-* an author's spelling is the text (:mod:`stages.ocr.spelling`): a regular old spelling of a dictionary word
+* an author's spelling is the text (:mod:`tandem.stages.ocr.spelling`): a regular old spelling of a dictionary word
   (``hee``, ``owne``) counts as a word, and a non-word whose best reading differs only as spellings differ
   (``kitchin``, ``onely``) is kept; so are quoted foreign passages, short abbreviations before a full stop and
   words hyphenated where a line broke; a capital inside a lower-case word is read as ``ll``/``li`` (``shaU``);
@@ -43,12 +43,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from stages.ocr.confusion import ConfusionModel
-from stages.ocr.lexicon import P_UNKNOWN, Lexicon
-from stages.ocr.rules import apply_shape
-from stages.ocr.segment import join_candidates, plain_split, split_candidates
-from stages.ocr.skeleton import skeleton
-from stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
+from tandem.stages.ocr.confusion import ConfusionModel
+from tandem.stages.ocr.lexicon import P_UNKNOWN, Lexicon
+from tandem.stages.ocr.rules import apply_shape
+from tandem.stages.ocr.segment import join_candidates, plain_split, split_candidates
+from tandem.stages.ocr.skeleton import skeleton
+from tandem.stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
 
 _TOKEN = re.compile(r"\S+")
 _PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)

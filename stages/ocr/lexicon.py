@@ -12,8 +12,8 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
-from stages.ocr.confusion import ConfusionModel
-from stages.ocr.skeleton import SkeletonIndex
+from tandem.stages.ocr.confusion import ConfusionModel
+from tandem.stages.ocr.skeleton import SkeletonIndex
 
 DICTIONARY_FILE = "frequency_dictionary_en_82_765.txt"
 BIGRAM_FILE = "frequency_bigramdictionary_en_243_342.txt"

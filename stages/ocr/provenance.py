@@ -4,7 +4,7 @@ Informal spelling, abbreviations, product names and names are not OCR errors: ch
 born-digital PDF or Word files must come out of ``cleanup`` with every word as it was. A part of a text is OCR
 output when
 
-* it is a page that ``ocr.tesseract`` read (an :class:`~stages.contracts.OcrText` page with ``ocr``), or
+* it is a page that ``ocr.tesseract`` read (an :class:`~tandem.stages.contracts.OcrText` page with ``ocr``), or
 * the document declares it: metadata ``ocr`` true (a JSONL field or CSV column ``ocr``: ``true``, ``yes``, ``1``),
   which covers the whole text, or
 * the stage is told so for every text (``corrector: always``, e.g. for a file of OCR output).
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from stages.contracts import DocState, OcrText
+from tandem.stages.contracts import DocState, OcrText
 
 CorrectorMode = Literal["auto", "always", "never"]
 #: values of the metadata field ``ocr`` that declare a document to be OCR output

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from rapidfuzz.distance import Levenshtein
 
-from stages.ocr.confusion import ConfusionModel
-from stages.ocr.lexicon import Lexicon
+from tandem.stages.ocr.confusion import ConfusionModel
+from tandem.stages.ocr.lexicon import Lexicon
 
 #: pieces of a run-together word must be this common in the general dictionary (``the``, ``keep``, ``wife``)
 PIECE_MIN_COUNT = 1_000_000

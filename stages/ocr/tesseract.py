@@ -1,9 +1,9 @@
 """``ocr.tesseract``: read the pages of scanned documents and images with Tesseract.
 
-A document read from a PDF or an image (:mod:`flows.ingest_formats`) carries in its metadata the file it came
+A document read from a PDF or an image (:mod:`tandem.flows.ingest_formats`) carries in its metadata the file it came
 from, where each page sits in its text (pages are separated by a form feed) and which pages have no text layer
 (``needs_ocr``). This stage renders those pages (``pypdfium2``, at ``dpi``) or opens the image (Pillow), reads
-them with Tesseract (``pytesseract``) and writes :class:`~stages.contracts.OcrText`: the text layer where there
+them with Tesseract (``pytesseract``) and writes :class:`~tandem.stages.contracts.OcrText`: the text layer where there
 is one, Tesseract's reading elsewhere, with each page's offsets and mean word confidence. A document that needs
 no OCR passes through unchanged (cheap), so the stage can head any pipeline.
 
@@ -24,9 +24,9 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from stages.base import BatchResult, Stage, timed
-from stages.contracts import DocState, OcrText, PageText, RawText, StageOutput, Usage
-from stages.options import NOT_IN_KEY, StageOptions
+from tandem.stages.base import BatchResult, Stage, timed
+from tandem.stages.contracts import DocState, OcrText, PageText, RawText, StageOutput, Usage
+from tandem.stages.options import NOT_IN_KEY, StageOptions
 
 INSTALL_ADVICE = ("install Tesseract: apt-get install tesseract-ocr tesseract-ocr-eng (Debian/Ubuntu), "
                   "brew install tesseract (macOS); or set TESSERACT_CMD to the binary")

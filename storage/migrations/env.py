@@ -1,11 +1,11 @@
-"""Alembic environment: uses the connection handed over by storage.db.migrate, or the URL."""
+"""Alembic environment: uses the connection handed over by tandem.storage.db.migrate, or the URL."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage.models import Base
+from tandem.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

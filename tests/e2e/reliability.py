@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from storage.db import create_db_engine, unit_of_work
-from storage.models import DocumentRow, EntityRow, StageResultRow
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import DocumentRow, EntityRow, StageResultRow
 
 STAGES = ("summarize.lead", "ner.spacy")
 
@@ -40,7 +40,7 @@ def cli_env(folder: Path) -> dict[str, str]:
 
 
 def tandem_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "flows.cli", *args]
+    return [sys.executable, "-m", "tandem.flows.cli", *args]
 
 
 def start_run(corpus: Path, spec: Path, url: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

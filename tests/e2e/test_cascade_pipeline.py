@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from flows.cli import app
-from specialists.classifier import load_classifier
-from specialists.training.classify import train_classifier
-from storage.db import create_db_engine, unit_of_work
-from storage.models import LabelRow, StageResultRow
+from tandem.flows.cli import app
+from tandem.specialists.classifier import load_classifier
+from tandem.specialists.training.classify import train_classifier
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import LabelRow, StageResultRow
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 pytestmark = pytest.mark.slow

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from flows.cli import app
-from storage.db import create_db_engine, unit_of_work
-from storage.models import DocumentRow, EntityRow, PipelineRunRow, StageResultRow, SummaryRow
+from tandem.flows.cli import app
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import DocumentRow, EntityRow, PipelineRunRow, StageResultRow, SummaryRow
 
 pytest.importorskip("prefect_dask")
 pytestmark = pytest.mark.slow

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.pipeline import tandem_pipeline
-from flows.report import run_report
-from storage.db import create_db_engine
+from tandem.flows.pipeline import tandem_pipeline
+from tandem.flows.report import run_report
+from tandem.storage.db import create_db_engine
 
 pytestmark = pytest.mark.slow
 

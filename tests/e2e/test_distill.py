@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.cli_distill import distill_command
-from specialists.distill import labelling
+from tandem.flows.cli_distill import distill_command
+from tandem.specialists.distill import labelling
 from tests.e2e.test_openai_server import LlamaServer, server  # noqa: F401 - the module-scoped server fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.datasets]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.execution import SCAN_MESSAGE
+from tandem.flows.cli import app
+from tandem.flows.execution import SCAN_MESSAGE
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

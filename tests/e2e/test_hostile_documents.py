@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from tandem.flows.cli import app
 from tests.flows.test_ingest_formats import HOSTILE_FAILURES, hostile_folder
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,9 @@ import random
 
 import pytest
 
-from stages.contracts import CleanText, DocState, Document
-from stages.llm.embedded import EmbeddedChatModel
-from stages.llm.summarize import SummarizeStage, max_llm_calls
+from tandem.stages.contracts import CleanText, DocState, Document
+from tandem.stages.llm.embedded import EmbeddedChatModel
+from tandem.stages.llm.summarize import SummarizeStage, max_llm_calls
 from tests.stages.llm.fakes import ScriptedChatModel
 
 pytestmark = pytest.mark.slow

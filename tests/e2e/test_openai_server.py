@@ -9,7 +9,7 @@ started once for this module. The tests check that
   rerun after the server is back completes exactly the unfinished documents, without duplicate rows;
 * a structured stage gets schema-valid answers by function calling, and stores only valid ones.
 
-The outage is deterministic: the flow reports progress after each batch task (``flows.pipeline.report_progress``);
+The outage is deterministic: the flow reports progress after each batch task (``tandem.flows.pipeline.report_progress``);
 the test wraps that hook and kills the server right after the first summarize batch (``--batch-size 1``),
 so exactly one document gets through summarize and the next three meet a closed port. (cleanup asks the LLM
 only about OCR words in doubt, so on these clean texts it never calls it, and it runs before the outage.)
@@ -32,13 +32,13 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from flows.cli import app
-from stages import registry
-from stages.contracts import Classification, DocState, Document, Entities, StageFailure
-from stages.llm.gguf import default_gguf_path
-from stages.pipeline_spec import Pipeline
-from storage.db import create_db_engine, unit_of_work
-from storage.models import PipelineRunRow, RunDocumentRow, StageResultRow
+from tandem.flows.cli import app
+from tandem.stages import registry
+from tandem.stages.contracts import Classification, DocState, Document, Entities, StageFailure
+from tandem.stages.llm.gguf import default_gguf_path
+from tandem.stages.pipeline_spec import Pipeline
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import PipelineRunRow, RunDocumentRow, StageResultRow
 
 pytestmark = pytest.mark.slow
 
@@ -180,7 +180,7 @@ def report_of(url: str) -> dict[str, Any]:
     return report
 
 
-#: what every stored output carries besides its contract's fields (see flows.report.run_report)
+#: what every stored output carries besides its contract's fields (see tandem.flows.report.run_report)
 REPORT_KEYS = {"stage", "type", "model_id", "prompt_tokens", "completion_tokens", "latency_ms", "reused"}
 
 
@@ -220,8 +220,8 @@ def test_default_pipeline_through_the_server_gives_the_embedded_backends_results
 
 def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished(
         server: LlamaServer, tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.pipeline
-    import stages.llm.summarize
+    import tandem.flows.pipeline
+    import tandem.stages.llm.summarize
 
     server.ensure_running()
     docs = write_docs(tmp_path, OUTAGE_DOCS)
@@ -229,7 +229,7 @@ def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished
     engine = create_db_engine(url)
 
     killed: list[float] = []
-    report_progress = flows.pipeline.report_progress
+    report_progress = tandem.flows.pipeline.report_progress
 
     def kill_after_first_summarize_batch(stage: str, done: int, total: int) -> None:
         report_progress(stage, done, total)
@@ -238,14 +238,14 @@ def test_outage_mid_run_is_recorded_and_a_rerun_completes_exactly_the_unfinished
             killed.append(time.perf_counter())
 
     calls: list[str] = []
-    call_llm = stages.llm.summarize.call_llm
+    call_llm = tandem.stages.llm.summarize.call_llm
 
     def counting_call_llm(*args: Any, **kwargs: Any) -> Any:
         calls.append(args[1].name)
         return call_llm(*args, **kwargs)
 
-    monkeypatch.setattr(flows.pipeline, "report_progress", kill_after_first_summarize_batch)
-    monkeypatch.setattr(stages.llm.summarize, "call_llm", counting_call_llm)
+    monkeypatch.setattr(tandem.flows.pipeline, "report_progress", kill_after_first_summarize_batch)
+    monkeypatch.setattr(tandem.stages.llm.summarize, "call_llm", counting_call_llm)
 
     start = time.perf_counter()
     first = run_cli(str(docs), "--llm", server.spec, "--db", url, "--batch-size", "1")

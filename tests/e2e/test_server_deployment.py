@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from storage.db import create_db_engine, unit_of_work
-from storage.models import EntityRow, PipelineRunRow
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import EntityRow, PipelineRunRow
 
 pytestmark = pytest.mark.slow
 

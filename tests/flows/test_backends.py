@@ -12,14 +12,14 @@ import openai
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from stages.contracts import DocState, Document
-from stages.llm.backends import make_chat_model
-from stages.llm.calls import classify_llm_error, max_tokens_kwargs
-from stages.llm.cleanup import CleanupStage
-from stages.llm.structured import LlmClassifyStage
-from storage.db import create_db_engine, unit_of_work
-from storage.models import RunDocumentRow, StageResultRow
+from tandem.flows.cli import app
+from tandem.stages.contracts import DocState, Document
+from tandem.stages.llm.backends import make_chat_model
+from tandem.stages.llm.calls import classify_llm_error, max_tokens_kwargs
+from tandem.stages.llm.cleanup import CleanupStage
+from tandem.stages.llm.structured import LlmClassifyStage
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import RunDocumentRow, StageResultRow
 
 runner = CliRunner()
 
@@ -116,7 +116,7 @@ def test_malformed_backend_specs_exit_2(spec: str, tmp_path: Path, monkeypatch: 
 @pytest.mark.parametrize("url", ["http://u:s3cretvalue@host/v1", "http://host/v1?api_key=s3cretvalue",
                                  "http://tok3n@host/v1"])
 def test_an_llm_url_carrying_a_credential_is_refused_without_showing_it(url: str) -> None:
-    from stages.llm.backends import LLMConfigError, parse_llm_spec
+    from tandem.stages.llm.backends import LLMConfigError, parse_llm_spec
 
     with pytest.raises(LLMConfigError, match="carries a credential") as caught:
         parse_llm_spec(f"openai:m@{url}")

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from flows.cli import app
-from storage.db import create_db_engine, unit_of_work
-from storage.models import DocumentRow, EntityRow, RunDocumentRow, StageResultRow
+from tandem.flows.cli import app
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import DocumentRow, EntityRow, RunDocumentRow, StageResultRow
 
 runner = CliRunner()
 FAKE_LLM = "fake:A short summary."
@@ -20,8 +20,8 @@ FAKE_LLM = "fake:A short summary."
 @pytest.fixture()
 def llm_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Count every LLM call made by the cleanup and summarize stages (cleanup asks only about doubtful words)."""
-    import stages.llm.cleanup as cleanup
-    import stages.llm.summarize as summarize
+    import tandem.stages.llm.cleanup as cleanup
+    import tandem.stages.llm.summarize as summarize
 
     calls: list[str] = []
     original = cleanup.call_llm
@@ -113,13 +113,13 @@ def test_bad_inputs_are_recorded_and_exit_code_is_3(tmp_path: Path, prefect_harn
 
 
 def test_pipeline_errors_exit_2_before_reading_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.ingest
+    import tandem.flows.ingest
 
     def must_not_read(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("documents were read")
 
-    monkeypatch.setattr(flows.ingest, "read_inputs", must_not_read)
-    monkeypatch.setattr(flows.ingest, "iter_inputs", must_not_read)
+    monkeypatch.setattr(tandem.flows.ingest, "read_inputs", must_not_read)
+    monkeypatch.setattr(tandem.flows.ingest, "iter_inputs", must_not_read)
     (tmp_path / "a.txt").write_text("text")
     spec = tmp_path / "bad.yaml"
     spec.write_text("stages:\n  - stage: summarize\n    input: clean\n")
@@ -141,9 +141,9 @@ def test_pipeline_errors_exit_2_before_reading_documents(tmp_path: Path, monkeyp
 
 
 def test_batch_sizes_come_from_the_stages_unless_overridden() -> None:
-    from flows.cli_common import parse_batch_sizes
-    from flows.pipeline import stage_batch_sizes
-    from stages.pipeline_spec import Pipeline
+    from tandem.flows.cli_common import parse_batch_sizes
+    from tandem.flows.pipeline import stage_batch_sizes
+    from tandem.stages.pipeline_spec import Pipeline
 
     pipeline = Pipeline.load("default", llm="fake:x")
     assert stage_batch_sizes(pipeline) == [8, 8, 1000]  # cleanup, summarize (LLM) · ner.spacy (specialist)

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.cli_ner import eval_ner_command, train_ner_command
+from tandem.flows.cli_ner import eval_ner_command, train_ner_command
 from tests.flows.command_apps import flat, make_app
 
 

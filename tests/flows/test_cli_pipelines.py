@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from tandem.flows.cli import app
 
 runner = CliRunner()
 
@@ -46,12 +46,12 @@ def test_stage_of_an_artifact_family_and_an_unknown_stage() -> None:
 
 def test_unknown_or_ill_typed_option_exits_2_listing_the_valid_ones(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.ingest
+    import tandem.flows.ingest
 
     def must_not_read(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("documents were read")
 
-    monkeypatch.setattr(flows.ingest, "read_inputs", must_not_read)
+    monkeypatch.setattr(tandem.flows.ingest, "read_inputs", must_not_read)
     (tmp_path / "a.txt").write_text("text")
     spec = tmp_path / "bad.yaml"
     url = f"sqlite:///{tmp_path / 'x.db'}"

@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.cli_summarize import eval_summarize_command
-from specialists.evaluation.summarize import evaluate_summarizer, read_gold
+from tandem.flows.cli_summarize import eval_summarize_command
+from tandem.specialists.evaluation.summarize import evaluate_summarizer, read_gold
 from tests.flows.command_apps import make_app
 
 DOC = (

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from storage.db import PASSWORD_ENV
+from tandem.flows.cli import app
+from tandem.storage.db import PASSWORD_ENV
 
 runner = CliRunner()
 PASSWORD = "sekritpw"
@@ -21,10 +21,10 @@ URL = f"postgresql+psycopg://u:{PASSWORD}@127.0.0.1:1/x"
 
 @pytest.fixture()
 def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    import flows.temporary_api
+    import tandem.flows.temporary_api
 
     monkeypatch.delenv(PASSWORD_ENV, raising=False)  # whatever the command sets there is undone afterwards
-    monkeypatch.setattr(flows.temporary_api, "launch", lambda: None)  # no temporary Prefect API for these tests
+    monkeypatch.setattr(tandem.flows.temporary_api, "launch", lambda: None)  # no temporary Prefect API for these tests
     (tmp_path / "a.txt").write_text("Anna Schmidt flew to Paris on Monday.")
     return tmp_path
 
@@ -38,24 +38,24 @@ def test_a_refused_connection_is_one_error_without_the_password(documents: Path)
 
 
 def test_the_flow_parameters_carry_no_password(documents: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.pipeline
-    import flows.server
-    import storage.db
+    import tandem.flows.pipeline
+    import tandem.flows.server
+    import tandem.storage.db
 
     connected: list[str] = []
     parameters: dict[str, Any] = {}
 
     def fake_engine(url: str | None = None, **_kwargs: Any) -> Any:  # the database accepts: as PostgreSQL would
-        connected.append(str(storage.db.connect_url(url or "").password))
+        connected.append(str(tandem.storage.db.connect_url(url or "").password))
         return SimpleNamespace(dispose=lambda: None)
 
     def fake_flow(**kwargs: Any) -> Any:  # the parameters Prefect would store with the flow run
         parameters.update(kwargs)
         return SimpleNamespace(run_id=1, succeeded=1, failed=0, documents=1)
 
-    monkeypatch.setattr(storage.db, "create_db_engine", fake_engine)
-    monkeypatch.setattr(flows.pipeline, "pipeline_flow", lambda *_args: fake_flow)
-    monkeypatch.setattr(flows.server, "start_temporary_api", lambda: None)
+    monkeypatch.setattr(tandem.storage.db, "create_db_engine", fake_engine)
+    monkeypatch.setattr(tandem.flows.pipeline, "pipeline_flow", lambda *_args: fake_flow)
+    monkeypatch.setattr(tandem.flows.server, "start_temporary_api", lambda: None)
     result = runner.invoke(app, ["run", str(documents), "--pipeline", "ner", "--db", URL, "--format", "none"])
     assert result.exit_code == 0, result.output
     assert connected == [PASSWORD], "the check connects with the real password"

@@ -1,4 +1,4 @@
-from flows.deployments import build_deployment, deployment_parameters
+from tandem.flows.deployments import build_deployment, deployment_parameters
 
 
 def test_deployment_has_cron_schedule_and_plain_parameters() -> None:

@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows.cli_distill import distill_command
-from specialists.distill import labelling
+from tandem.flows.cli_distill import distill_command
+from tandem.specialists.distill import labelling
 from tests.flows.command_apps import flat
 from tests.stages.llm.fakes import ScriptedChatModel
 
@@ -30,7 +30,7 @@ HAM = ["See you at lunch", "Are you home yet?", "Call me when you are free", "I 
 
 def distill_app() -> typer.Typer:
     app = typer.Typer()
-    app.callback()(lambda: None)  # keep "distill" a sub-command, as in flows.cli
+    app.callback()(lambda: None)  # keep "distill" a sub-command, as in tandem.flows.cli
     app.command("distill")(distill_command)
     return app
 
@@ -80,10 +80,10 @@ def write_inputs(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_distill_classify_with_a_fake_teacher(tmp_path: Path, prefect_harness: None, fresh_teachers: None,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import stages.llm.base
+    import tandem.stages.llm.base
 
     teacher = scripted_teacher()
-    monkeypatch.setattr(stages.llm.base, "make_chat_model", lambda spec=None: teacher)
+    monkeypatch.setattr(tandem.stages.llm.base, "make_chat_model", lambda spec=None: teacher)
     folder, gold = write_inputs(tmp_path)
     models = tmp_path / "models"
     result = CliRunner().invoke(distill_app(), [
@@ -145,7 +145,7 @@ def test_usage_errors_exit_2_before_prefect(tmp_path: Path) -> None:
 
 def test_distill_ner_with_a_fake_teacher(tmp_path: Path, prefect_harness: None, fresh_teachers: None,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import stages.llm.base
+    import tandem.stages.llm.base
 
     people, places = ["Anna Schmidt", "John Miller", "Ken Lee", "Maria Rossi"], ["Paris", "Berlin", "Oslo"]
     texts = [f"{p} flew to {c} on Monday ." for p in people for c in places]
@@ -156,7 +156,7 @@ def test_distill_ner_with_a_fake_teacher(tmp_path: Path, prefect_harness: None, 
         return json.dumps({"entities": found})
 
     teacher = ScriptedChatModel(respond=respond)
-    monkeypatch.setattr(stages.llm.base, "make_chat_model", lambda spec=None: teacher)
+    monkeypatch.setattr(tandem.stages.llm.base, "make_chat_model", lambda spec=None: teacher)
     unlabeled = tmp_path / "u.jsonl"
     unlabeled.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
     gold = tmp_path / "gold.conll"

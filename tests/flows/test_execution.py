@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from flows.execution import plan_keys, run_stage_batch
-from stages import registry
-from stages.base import BatchResult, Stage
-from stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
-from stages.pipeline_spec import Pipeline
-from storage import repository as repo
-from storage.db import create_db_engine, unit_of_work
-from storage.models import StageResultRow
+from tandem.flows.execution import plan_keys, run_stage_batch
+from tandem.stages import registry
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
+from tandem.stages.pipeline_spec import Pipeline
+from tandem.storage import repository as repo
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import StageResultRow
 from tests.stages.llm.fakes import ScriptedChatModel
 
 
@@ -148,7 +148,7 @@ def test_a_stage_that_raises_fails_each_document(tmp_path: Path, fake_stages: Sc
 ])
 def test_key_maker_gives_result_keys_byte_for_byte(fingerprint: dict[str, Any]) -> None:
     """Stored results are found by their keys: the fast key maker must never change one."""
-    from flows.execution import KeyMaker, result_key
+    from tandem.flows.execution import KeyMaker, result_key
 
     make = KeyMaker(fingerprint)
     for content_hash, inputs in [("abc", {}), ("0" * 64, {"text": "0" * 64}), ("h", {"z": "1", "clean": "k"})]:
@@ -156,8 +156,8 @@ def test_key_maker_gives_result_keys_byte_for_byte(fingerprint: dict[str, Any]) 
 
 
 def test_built_in_pipelines_keep_their_result_keys() -> None:
-    from flows.execution import result_key, stage_fingerprint
-    from stages.pipeline_spec import BUILTIN_PIPELINES
+    from tandem.flows.execution import result_key, stage_fingerprint
+    from tandem.stages.pipeline_spec import BUILTIN_PIPELINES
 
     for name in BUILTIN_PIPELINES:
         pipeline = Pipeline.load(name)

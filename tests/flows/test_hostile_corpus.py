@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from flows.pipeline import tandem_pipeline
-from storage.db import create_db_engine, unit_of_work
-from storage.models import RunDocumentRow, RunRecordRow, StageResultRow
+from tandem.flows.pipeline import tandem_pipeline
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import RunDocumentRow, RunRecordRow, StageResultRow
 
 MAX_DOC_MB = 0.01  # 10 kB: the good records are far under it, the huge ones over it
 

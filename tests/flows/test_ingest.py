@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest import InputError, expand_paths, read_inputs
+from tandem.flows.ingest import InputError, expand_paths, read_inputs
 
 
 def write_mixed(folder: Path) -> None:

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
 
-from flows.ingest import IngestItem, iter_inputs, read_file
-from stages.contracts import FailureKind
+from tandem.flows.ingest import IngestItem, iter_inputs, read_file
+from tandem.stages.contracts import FailureKind
 
 #: one file is read in under this many seconds (a hang is cut off by an alarm at the same bound)
 READ_LIMIT_S = 2.0

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from stages.secrets import log_redaction_installed
+from tandem.flows.cli import app
+from tandem.stages.secrets import log_redaction_installed
 
 runner = CliRunner()
 SECRET = "sk-test-123456789"
@@ -64,8 +64,8 @@ def test_every_command_redacts_log_records(no_redaction: None, command: list[str
 
 
 def test_the_pipeline_flow_and_its_batch_task_redact(no_redaction: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.pipeline as pipeline
-    import flows.warmup as warmup
+    import tandem.flows.pipeline as pipeline
+    import tandem.flows.warmup as warmup
 
     def stop(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("stop here")
@@ -84,8 +84,8 @@ def test_the_pipeline_flow_and_its_batch_task_redact(no_redaction: None, monkeyp
 def test_dask_workers_get_the_redaction_plugin(no_redaction: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.context import FlowRunContext
 
-    from flows.dask_worker import RedactLogsPlugin
-    from flows.warmup import warm_up_dask_workers
+    from tandem.flows.dask_worker import RedactLogsPlugin
+    from tandem.flows.warmup import warm_up_dask_workers
 
     registered: list[Any] = []
     client = SimpleNamespace(register_plugin=registered.append, scheduler_info=lambda: {"workers": {}})
@@ -99,7 +99,7 @@ def test_dask_workers_get_the_redaction_plugin(no_redaction: None, monkeypatch: 
 
 def test_a_real_dask_worker_redacts(no_redaction: None) -> None:
     distributed = pytest.importorskip("distributed")
-    from flows.dask_worker import register_redaction
+    from tandem.flows.dask_worker import register_redaction
 
     def log_on_worker() -> str:
         return logged_line()

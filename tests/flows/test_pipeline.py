@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import flows.pipeline as pipeline_module
-from flows.ingest import IngestItem, iter_inputs
-from storage.db import create_db_engine, unit_of_work
-from storage.models import DocumentRow, PipelineRunRow, RunDocumentRow
+import tandem.flows.pipeline as pipeline_module
+from tandem.flows.ingest import IngestItem, iter_inputs
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import DocumentRow, PipelineRunRow, RunDocumentRow
 
 
 def test_inputs_are_registered_in_chunks_in_input_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
-from flows.cli import app
-from storage.db import DatabaseNotReadableError, create_db_engine, migrate, open_db_readonly
+from tandem.flows.cli import app
+from tandem.storage.db import DatabaseNotReadableError, create_db_engine, migrate, open_db_readonly
 from tests.flows.command_apps import flat
 
 runner = CliRunner()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import writer as writer_module
-from flows.writer import ResultWriter, background_writes, writer_for
+from tandem.flows import writer as writer_module
+from tandem.flows.writer import ResultWriter, background_writes, writer_for
 from tests.flows.test_execution import fake_stages  # noqa: F401, F811 - the fixture
 from tests.stages.llm.fakes import ScriptedChatModel
 
@@ -56,9 +56,9 @@ def test_a_batch_reading_upstream_results_waits_for_pending_writes(tmp_path: Pat
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """summarize → ner.count (reading the summaries): with slow background writes the second stage still finds
     every summary stored (it waits), and the texts-only first stage does not wait."""
-    from flows.execution import run_stage_batch
-    from storage import repository as repo
-    from storage.db import create_db_engine, unit_of_work
+    from tandem.flows.execution import run_stage_batch
+    from tandem.storage import repository as repo
+    from tandem.storage.db import create_db_engine, unit_of_work
     from tests.flows.test_execution import build, register
 
     engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")

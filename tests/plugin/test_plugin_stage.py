@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.db import create_db_engine, unit_of_work
-from storage.models import LabelRow, StageResultRow
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import LabelRow, StageResultRow
 
 PLUGIN_PYPROJECT = """\
 [build-system]
@@ -45,9 +45,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from stages.base import BatchResult, Stage
-from stages.contracts import Classification, DocState, StageOutput, TextLike
-from stages.options import StageOptions
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import Classification, DocState, StageOutput, TextLike
+from tandem.stages.options import StageOptions
 
 
 class WordCountOptions(StageOptions):
@@ -77,13 +77,12 @@ class WordCountStage(Stage[Classification]):
 '''
 
 
-@pytest.fixture(scope="module")
-def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("plugin")
+def install_plugin(root: Path, pyproject: str, module: str) -> Path:
+    """``tandem_wordcount`` (with ``module`` as its code) installed by pip into ``root/site``."""
     package = root / "tandem-wordcount"
     (package / "tandem_wordcount").mkdir(parents=True)
-    (package / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
-    (package / "tandem_wordcount" / "__init__.py").write_text(PLUGIN_MODULE)
+    (package / "pyproject.toml").write_text(pyproject)
+    (package / "tandem_wordcount" / "__init__.py").write_text(module)
     site = root / "site"
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                            "--no-index", "--target", str(site), str(package)],
@@ -91,6 +90,27 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stdout + done.stderr
     assert list(site.glob("tandem_wordcount-0.1.0.dist-info"))
     return site
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install_plugin(tmp_path_factory.mktemp("plugin"), PLUGIN_PYPROJECT, PLUGIN_MODULE)
+
+
+def test_a_plugin_written_against_the_old_names_gets_a_clear_error(tmp_path: Path) -> None:
+    old = PLUGIN_MODULE.replace("from tandem.stages.", "from stages.")
+    assert "from stages.base import" in old
+    site = install_plugin(tmp_path / "old", PLUGIN_PYPROJECT, old)
+    docs = tmp_path / "a.txt"
+    docs.write_text("Short note.")
+    spec = tmp_path / "plugin.yaml"
+    spec.write_text("stages:\n  - stage: length.words\n")
+    done = _tandem(["run", str(docs), "--pipeline", str(spec), "--db", f"sqlite:///{tmp_path / 'p.db'}"], site,
+                   tmp_path)
+    message = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, message[-2000:]
+    assert "imports 'stages', a name Tandem no longer installs" in message
+    assert "from tandem.stages.base import Stage" in message
 
 
 def _env(site: Path) -> dict[str, str]:
@@ -101,9 +121,9 @@ def _env(site: Path) -> dict[str, str]:
 
 
 def _tandem(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The installed ``tandem`` console script (``python -m flows.cli`` where there is none)."""
+    """The installed ``tandem`` console script (``python -m tandem.cli`` where there is none)."""
     script = Path(sys.executable).with_name("tandem")
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "flows.cli"]
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "tandem.cli"]
     return subprocess.run([*command, *args], capture_output=True, text=True, env=_env(site), cwd=cwd, timeout=600)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from specialists.artifacts import (
+from tandem.flows.cli import app
+from tandem.specialists.artifacts import (
     CARD_FILE,
     TamperedArtifactError,
     card_digest,
@@ -20,8 +20,8 @@ from specialists.artifacts import (
     load_card,
     parse_pins,
 )
-from specialists.classifier_artifact import HEAD_FILE
-from specialists.training.classify import train_classifier
+from tandem.specialists.classifier_artifact import HEAD_FILE
+from tandem.specialists.training.classify import train_classifier
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 runner = CliRunner()

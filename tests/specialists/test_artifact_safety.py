@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from specialists.artifacts import (
+from tandem.specialists.artifacts import (
     CARD_FILE,
     ModelCard,
     TamperedArtifactError,
@@ -19,11 +19,11 @@ from specialists.artifacts import (
     load_card,
     save_card,
 )
-from specialists.classifier import load_classifier
-from specialists.classifier_artifact import CONFIG_FILE, HEAD_FILE, VOCAB_FILE
-from specialists.spacy_ner import spacy_model_location
-from specialists.training.classify import train_classifier
-from stages import registry
+from tandem.specialists.classifier import load_classifier
+from tandem.specialists.classifier_artifact import CONFIG_FILE, HEAD_FILE, VOCAB_FILE
+from tandem.specialists.spacy_ner import spacy_model_location
+from tandem.specialists.training.classify import train_classifier
+from tandem.stages import registry
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 #: suffixes of formats whose loading can run code (pickle and the torch/joblib formats built on it)
@@ -218,7 +218,7 @@ def test_an_old_card_without_files_still_loads(models: Path) -> None:
 
 def test_spacy_ner_artifact_records_and_checks_its_files(tmp_path: Path) -> None:
     spacy = pytest.importorskip("spacy")
-    from specialists.training.ner import _save
+    from tandem.specialists.training.ner import _save
 
     nlp = spacy.blank("en")
     ner = nlp.add_pipe("ner")
@@ -249,7 +249,7 @@ def test_spacy_ner_artifact_records_and_checks_its_files(tmp_path: Path) -> None
 def test_hashing_streams_a_large_file(tmp_path: Path) -> None:
     import hashlib
 
-    from specialists.artifacts import file_sha256
+    from tandem.specialists.artifacts import file_sha256
 
     big = tmp_path / "big.safetensors"
     block = os.urandom(1 << 20)

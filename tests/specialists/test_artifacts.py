@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from specialists.artifacts import artifact_name, replace_folder, staged_folder
-from specialists.classifier_artifact import (
+from tandem.specialists.artifacts import artifact_name, replace_folder, staged_folder
+from tandem.specialists.classifier_artifact import (
     CONFIG_FILE,
     FORMAT_VERSION,
     read_classifier_files,
     write_classifier_files,
 )
-from specialists.datafiles import read_text_file
-from specialists.legal.options import DEFAULTS, LegalOptions
-from specialists.legal.summarizer import SummarizerConfig
+from tandem.specialists.datafiles import read_text_file
+from tandem.specialists.legal.options import DEFAULTS, LegalOptions
+from tandem.specialists.legal.summarizer import SummarizerConfig
 
 
 def test_artifact_name_strips_the_family_prefix() -> None:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from specialists.metrics.classification import (
+from tandem.specialists.metrics.classification import (
     accuracy,
     classification_report,
     confusion,

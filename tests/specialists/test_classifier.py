@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from specialists.artifacts import UnknownArtifactError
-from specialists.classifier import ClassifierStage, load_classifier, probabilities, split_name
-from specialists.training.classify import train_classifier
-from specialists.training.classify_data import read_labelled, stratified_split
-from stages import registry
-from stages.contracts import Classification, CleanText, DocState, Document
+from tandem.specialists.artifacts import UnknownArtifactError
+from tandem.specialists.classifier import ClassifierStage, load_classifier, probabilities, split_name
+from tandem.specialists.training.classify import train_classifier
+from tandem.specialists.training.classify_data import read_labelled, stratified_split
+from tandem.stages import registry
+from tandem.stages.contracts import Classification, CleanText, DocState, Document
 
 SPAM = ["WIN a FREE prize now, call {n}", "Claim your cash reward, txt {n} to 8{n}",
         "URGENT! You have won £{n}, reply WIN", "Free entry: text STOP to {n} for ringtones"]
@@ -139,7 +139,7 @@ def test_artifact_is_pickle_free_and_roundtrips(tfidf_models: Path, tmp_path: Pa
     # the stored vocabulary + idf reproduce scikit-learn's fitted vectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from specialists.training.classify_head import DEFAULT_BLOCKS, fit_featurizer
+    from tandem.specialists.training.classify_head import DEFAULT_BLOCKS, fit_featurizer
 
     texts = [t for _, t in tiny_rows()]
     featurizer, _, _ = fit_featurizer(texts, list(DEFAULT_BLOCKS), 0.0, None)
@@ -191,7 +191,7 @@ def test_stage_through_registry(tfidf_models: Path) -> None:
 
 
 def test_stage_in_pipeline_gets_models_dir(tfidf_models: Path) -> None:
-    from stages.pipeline_spec import Pipeline
+    from tandem.stages.pipeline_spec import Pipeline
 
     pipeline = Pipeline.build([{"stage": "classify.tiny", "input": "text", "output": "spam"}],
                               models_dir=str(tfidf_models))

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from specialists.training.classify import train_classifier
-from specialists.training.classify_data import read_labelled
-from specialists.training.classify_head import balanced_weights
-from specialists.training.classify_sources import PARTIAL_WEIGHTS, choose_partial_weight, plan_sources
+from tandem.specialists.training.classify import train_classifier
+from tandem.specialists.training.classify_data import read_labelled
+from tandem.specialists.training.classify_head import balanced_weights
+from tandem.specialists.training.classify_sources import PARTIAL_WEIGHTS, choose_partial_weight, plan_sources
 
 GOOD = ["what a lovely {w}", "I really enjoyed the {w}", "great {w}, thanks"]
 BAD = ["what an awful {w}", "I hated the {w}", "terrible {w}, never again"]
@@ -113,7 +113,7 @@ def test_trainer_reports_mixed_sources_and_holds_out_complete_rows_only(tmp_path
 
 @pytest.mark.slow
 def test_finetuning_scores_partial_rows_among_their_own_labels(tmp_path: Path) -> None:
-    from specialists.training.classify_finetune import finetune_encoder
+    from tandem.specialists.training.classify_finetune import finetune_encoder
 
     rows = mixed_rows(n_tweets=24, n_reviews=16)
     texts, labels, sources = [r[1] for r in rows], [r[0] for r in rows], [r[2] for r in rows]

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from specialists.comparison.cascade import (
+from tandem.specialists.comparison.cascade import (
     candidate_thresholds,
     cascade_system,
     choose_label_threshold,
     pipeline_snippet,
     select_threshold,
 )
-from specialists.comparison.cost import CostModel
-from specialists.comparison.measure import SystemRun
-from specialists.metrics.classification import classification_report
-from stages.contracts import (
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.measure import SystemRun
+from tandem.specialists.metrics.classification import classification_report
+from tandem.stages.contracts import (
     Classification,
     Entities,
     Entity,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specialists.comparison.chart import write_chart
-from specialists.comparison.render import markdown, usd
-from specialists.comparison.report import ComparisonReport, SystemReport
+from tandem.specialists.comparison.chart import write_chart
+from tandem.specialists.comparison.render import markdown, usd
+from tandem.specialists.comparison.report import ComparisonReport, SystemReport
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -4,11 +4,11 @@ from typing import Any
 
 import pytest
 
-from specialists.comparison.cost import DEFAULT_CPU_HOUR, CostModel
-from specialists.comparison.measure import run_system
-from specialists.comparison.report import SystemReport, system_report
-from stages.base import BatchResult, Stage
-from stages.contracts import Classification, Usage
+from tandem.specialists.comparison.cost import DEFAULT_CPU_HOUR, CostModel
+from tandem.specialists.comparison.measure import run_system
+from tandem.specialists.comparison.report import SystemReport, system_report
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import Classification, Usage
 
 
 class Caps(Stage[Classification]):

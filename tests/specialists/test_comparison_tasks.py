@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from specialists.artifacts import UnknownArtifactError
-from specialists.comparison.classify_gold import ClassifyGold
-from specialists.comparison.gold import GoldOptions
-from specialists.comparison.ner_gold import NerGold, char_spans, sentence_text
-from specialists.comparison.summarize_gold import SummarizeGold
-from specialists.comparison.tasks import compare, gold_and_runs, read_gold, run_systems, system_specs
-from specialists.conll import Sentence
-from stages.contracts import Classification, Entities, Entity, StageFailure
+from tandem.specialists.artifacts import UnknownArtifactError
+from tandem.specialists.comparison.classify_gold import ClassifyGold
+from tandem.specialists.comparison.gold import GoldOptions
+from tandem.specialists.comparison.ner_gold import NerGold, char_spans, sentence_text
+from tandem.specialists.comparison.summarize_gold import SummarizeGold
+from tandem.specialists.comparison.tasks import compare, gold_and_runs, read_gold, run_systems, system_specs
+from tandem.specialists.conll import Sentence
+from tandem.stages.contracts import Classification, Entities, Entity, StageFailure
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 FAILED = StageFailure(stage="x", kind="llm_error", message="down")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from specialists.conll import (
+from tandem.specialists.conll import (
     Sentence,
     group_documents,
     labels_of,
@@ -18,7 +18,7 @@ from specialists.conll import (
     to_iob2,
     write_conll,
 )
-from specialists.label_maps import (
+from tandem.specialists.label_maps import (
     ONTONOTES_TO_CONLL,
     looks_like_conll,
     map_label,

@@ -10,17 +10,22 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from specialists.legal.candidates import prepare
-from specialists.legal.learned import (
+from tandem.specialists.legal.candidates import prepare
+from tandem.specialists.legal.learned import (
     DEFAULT_SCORER_PATH,
     FEATURES,
     LearnedScorer,
     default_scorer,
     sentence_features,
 )
-from specialists.legal.summarizer import SummarizerConfig, encode_documents, lead_summary, summarize_legal
-from specialists.legal.train_scorer import oracle_labels
-from specialists.metrics.rouge import rouge_scores
+from tandem.specialists.legal.summarizer import (
+    SummarizerConfig,
+    encode_documents,
+    lead_summary,
+    summarize_legal,
+)
+from tandem.specialists.legal.train_scorer import oracle_labels
+from tandem.specialists.metrics.rouge import rouge_scores
 from tests.specialists.test_legal_summarizer import FakeEncoder
 
 BILL = (

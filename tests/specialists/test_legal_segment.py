@@ -7,8 +7,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from specialists.legal.candidates import prepare
-from specialists.legal.segment import short_title, split_sections, split_sentences
+from tandem.specialists.legal.candidates import prepare
+from tandem.specialists.legal.segment import short_title, split_sections, split_sentences
 
 OFFICIAL_BILL = """SECTION 1. SHORT TITLE.
 

@@ -1,6 +1,6 @@
 """The extractive legal summarizer: pure functions without a model, the stages with a fake
 encoder, and (slow) the real MiniLM stage on two small documents. Imported through
-``specialists.legal_summarizer``, the re-exports of ``specialists.legal``, so that path stays tested."""
+``tandem.specialists.legal_summarizer``, the re-exports of ``tandem.specialists.legal``, so that path stays tested."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from specialists.legal_summarizer import (
+from tandem.specialists.legal_summarizer import (
     DEFAULT_MAX_WORDS,
     LeadSummarizerStage,
     LegalSummarizerStage,
@@ -29,8 +29,8 @@ from specialists.legal_summarizer import (
     summarize_legal,
     word_count,
 )
-from stages.contracts import DocState, Document, Summary
-from stages.registry import create
+from tandem.stages.contracts import DocState, Document, Summary
+from tandem.stages.registry import create
 
 BILLSUM_DOC = (
     '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Rural Broadband Access Act of 2021". '

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from specialists.classifier import load_classifier
-from specialists.lexicon import LEXICON_DIMS, lexicon_features
-from specialists.training.classify import train_classifier
+from tandem.specialists.classifier import load_classifier
+from tandem.specialists.lexicon import LEXICON_DIMS, lexicon_features
+from tandem.specialists.training.classify import train_classifier
 from tests.specialists.test_classifier import write_rows
 
 POSITIVE = ["I love this {x}, it is great!", "what a wonderful {x} :)", "best {x} ever, so happy"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from specialists.metrics.ner import Counts, count_matches, entity_scores
+from tandem.specialists.metrics.ner import Counts, count_matches, entity_scores
 
 
 def test_perfect_and_empty() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from specialists.artifacts import UnknownArtifactError, load_card
-from specialists.conll import Sentence, read_conll
-from specialists.training.ner import MentionSwapper, split_heldout
+from tandem.specialists.artifacts import UnknownArtifactError, load_card
+from tandem.specialists.conll import Sentence, read_conll
+from tandem.specialists.training.ner import MentionSwapper, split_heldout
 
 PEOPLE = [["Anna", "Schmidt"], ["John", "Miller"], ["Maria", "Rossi"], ["Ken", "Tanaka"], ["Paul"]]
 PLACES = [["Paris"], ["Berlin"], ["New", "York"], ["Tokyo"], ["Madrid"]]
@@ -67,7 +67,7 @@ def test_mention_swapper_keeps_labels_and_context() -> None:
 
 
 def test_bad_training_inputs(tmp_path: Path) -> None:
-    from specialists.training.ner import train_ner
+    from tandem.specialists.training.ner import train_ner
 
     empty = tmp_path / "empty.txt"
     empty.write_text("")
@@ -87,7 +87,7 @@ def test_bad_training_inputs(tmp_path: Path) -> None:
 
 
 def test_unknown_artifact_is_a_clear_error(tmp_path: Path) -> None:
-    from specialists.evaluation.ner import evaluate_ner
+    from tandem.specialists.evaluation.ner import evaluate_ner
 
     gold = tiny_conll(tmp_path / "g.txt")
     with pytest.raises(UnknownArtifactError, match="no trained artifact named 'nope'"):
@@ -98,8 +98,8 @@ def test_unknown_artifact_is_a_clear_error(tmp_path: Path) -> None:
 def test_train_blank_load_by_name_and_evaluate(tmp_path: Path) -> None:
     import spacy
 
-    from specialists.evaluation.ner import evaluate_ner
-    from specialists.training.ner import train_ner
+    from tandem.specialists.evaluation.ner import evaluate_ner
+    from tandem.specialists.training.ner import train_ner
 
     data = tiny_conll(tmp_path / "train.txt")
     seen: list[int] = []
@@ -137,7 +137,7 @@ def test_warm_start_from_stock_model(tmp_path: Path) -> None:
     import spacy
     from spacy.attrs import LOWER
 
-    from specialists.training.ner import train_ner
+    from tandem.specialists.training.ner import train_ner
 
     data = tiny_conll(tmp_path / "train.txt", n_docs=4)
     seen: list[tuple[int, int]] = []
@@ -161,7 +161,7 @@ def test_warm_start_from_stock_model(tmp_path: Path) -> None:
 def test_glove_vectors_join_the_stock_recognizer_without_changing_it(tmp_path: Path) -> None:
     import numpy
 
-    from specialists.training.ner_parts import STOCK_MODEL, build_pipeline
+    from tandem.specialists.training.ner_parts import STOCK_MODEL, build_pipeline
 
     sentences = read_conll(tiny_conll(tmp_path / "train.txt", n_docs=2))
     plain = build_pipeline(STOCK_MODEL, sentences, "none")
@@ -181,7 +181,7 @@ def test_glove_vectors_join_the_stock_recognizer_without_changing_it(tmp_path: P
 
 @pytest.mark.slow
 def test_stock_model_defaults_to_ontonotes_map_on_conll_labels(tmp_path: Path) -> None:
-    from specialists.evaluation.ner import evaluate_ner
+    from tandem.specialists.evaluation.ner import evaluate_ner
 
     gold = tiny_conll(tmp_path / "g.txt", n_docs=2)
     result = evaluate_ner(gold)
@@ -196,8 +196,8 @@ def test_stock_model_defaults_to_ontonotes_map_on_conll_labels(tmp_path: Path) -
 
 
 def test_artifact_of_wrong_kind_or_without_pipeline(tmp_path: Path) -> None:
-    from specialists.artifacts import ModelCard, save_card
-    from specialists.evaluation.ner import evaluate_ner
+    from tandem.specialists.artifacts import ModelCard, save_card
+    from tandem.specialists.evaluation.ner import evaluate_ner
 
     gold = tiny_conll(tmp_path / "g.txt", n_docs=1)
     card: dict[str, Any] = dict(base_model="x", data_path="d", data_sha256="0", labels=["spam"])
@@ -210,7 +210,7 @@ def test_artifact_of_wrong_kind_or_without_pipeline(tmp_path: Path) -> None:
 
 
 def test_dev_halves_are_whole_disjoint_documents(tmp_path: Path) -> None:
-    from specialists.training.ner import split_dev
+    from tandem.specialists.training.ner import split_dev
 
     dev = read_conll(tiny_conll(tmp_path / "dev.txt", n_docs=6))
     select, report = split_dev(dev, seed=3)
@@ -220,7 +220,7 @@ def test_dev_halves_are_whole_disjoint_documents(tmp_path: Path) -> None:
 
 
 def test_dev_file_with_unknown_labels_or_too_small_is_refused(tmp_path: Path) -> None:
-    from specialists.training.ner import train_ner
+    from tandem.specialists.training.ner import train_ner
 
     data = tiny_conll(tmp_path / "train.txt")
     odd = tmp_path / "odd.txt"
@@ -235,7 +235,7 @@ def test_dev_file_with_unknown_labels_or_too_small_is_refused(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_dev_file_stops_early_selects_and_scores_its_unseen_half(tmp_path: Path) -> None:
-    from specialists.training.ner import train_ner
+    from tandem.specialists.training.ner import train_ner
 
     data = tiny_conll(tmp_path / "train.txt")
     dev = tiny_conll(tmp_path / "dev.txt", n_docs=6, seed=1)

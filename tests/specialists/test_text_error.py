@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from specialists.evaluation.cleanup import evaluate_cleanup, read_cleanup_gold
-from specialists.metrics.text_error import cer, normalize_for_scoring, wer
+from tandem.specialists.evaluation.cleanup import evaluate_cleanup, read_cleanup_gold
+from tandem.specialists.metrics.text_error import cer, normalize_for_scoring, wer
 
 
 def test_error_rates_by_hand() -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from stages.contracts import DocState, Document
-from stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline
+from tandem.stages.contracts import DocState, Document
+from tandem.stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline
 
 pytestmark = pytest.mark.slow  # loads the real spaCy model
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from flows.execution import run_stage_batch, stage_fingerprint
-from specialists.training.classify import train_classifier
-from stages import registry
-from stages.base import BatchResult, Stage
-from stages.cascade import CascadeStage, combine, specialist_confidence
-from stages.contracts import (
+from tandem.flows.execution import run_stage_batch, stage_fingerprint
+from tandem.specialists.training.classify import train_classifier
+from tandem.stages import registry
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.cascade import CascadeStage, combine, specialist_confidence
+from tandem.stages.contracts import (
     Classification,
     DocState,
     Document,
@@ -23,10 +23,10 @@ from stages.contracts import (
     RoutedEntities,
     StageFailure,
 )
-from stages.pipeline_spec import Pipeline, PipelineError
-from storage import repository as repo
-from storage.db import create_db_engine, unit_of_work
-from storage.models import LabelRow, StageResultRow
+from tandem.stages.pipeline_spec import Pipeline, PipelineError
+from tandem.storage import repository as repo
+from tandem.storage.db import create_db_engine, unit_of_work
+from tandem.storage.models import LabelRow, StageResultRow
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 SPAM_ANSWER = 'fake:{"label": "spam"}'

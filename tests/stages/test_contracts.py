@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from stages.contracts import (
+from tandem.stages.contracts import (
     OUTPUT_TYPES,
     Classification,
     CleanText,

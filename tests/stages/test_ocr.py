@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from stages.ocr.align import char_edits, line_pairs, word_alignment
-from stages.ocr.confusion import ConfusionModel
-from stages.ocr.corrector import CorrectorSettings, OcrCorrector, apply_fixes
+from tandem.stages.ocr.align import char_edits, line_pairs, word_alignment
+from tandem.stages.ocr.confusion import ConfusionModel
+from tandem.stages.ocr.corrector import CorrectorSettings, OcrCorrector, apply_fixes
 
 PAIRS = [
     ("tbe modern rnethod of tho day\nwas rnade in tbe house", "the modern method of the day\nwas made in the house"),
@@ -79,7 +79,7 @@ def test_a_capitalised_word_seen_twice_is_a_name_possessive_included() -> None:
 
 
 def test_a_correction_keeps_the_capital_of_a_word_behind_a_stray_symbol() -> None:
-    from stages.ocr.corrector import _match_case
+    from tandem.stages.ocr.corrector import _match_case
 
     assert _match_case("¡Newcastle", "newcastle") == "Newcastle"
     assert _match_case("1dwnrd", "edward") == "edward"
@@ -99,7 +99,7 @@ def test_apply_fixes_replaces_only_changed_spans() -> None:
 
 
 def test_skeletons_find_words_garbled_beyond_two_edits() -> None:
-    from stages.ocr.skeleton import SkeletonIndex, skeleton
+    from tandem.stages.ocr.skeleton import SkeletonIndex, skeleton
 
     assert skeleton("olootorato") == skeleton("electorate")
     assert skeleton("tlicm") == skeleton("them")
@@ -111,8 +111,8 @@ def test_skeletons_find_words_garbled_beyond_two_edits() -> None:
 
 
 def test_shape_rules_are_learned_from_pairs_and_applied_only_when_reliable() -> None:
-    from stages.ocr.align import token_units
-    from stages.ocr.rules import apply_shape, learn_shapes, shape
+    from tandem.stages.ocr.align import token_units
+    from tandem.stages.ocr.rules import apply_shape, learn_shapes, shape
 
     assert shape("COUNCILS,-This") == ("A,-A", ["COUNCILS", "This"])
     assert ("|", "") in list(token_units("the | house", "the house"))
@@ -133,7 +133,7 @@ def test_shape_rules_are_learned_from_pairs_and_applied_only_when_reliable() -> 
 
 
 def test_a_shape_rule_fires_only_where_it_saves_errors_on_average() -> None:
-    from stages.ocr.rules import apply_shape
+    from tandem.stages.ocr.rules import apply_shape
 
     dropped_as_often_as_kept = {"-": {"": 23, "-": 20, "—": 4}}
     assert apply_shape("-", dropped_as_often_as_kept, {"-": 49}) is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stages.ocr.corrector import CorrectorSettings, OcrCorrector, inner_capital_readings
-from stages.ocr.spelling import foreign_passage, modern_forms, old_spelling_of, spelling_variant
+from tandem.stages.ocr.corrector import CorrectorSettings, OcrCorrector, inner_capital_readings
+from tandem.stages.ocr.spelling import foreign_passage, modern_forms, old_spelling_of, spelling_variant
 
 
 @pytest.fixture(scope="module")

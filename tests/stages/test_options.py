@@ -5,11 +5,11 @@ from typing import Any
 import pytest
 from pydantic import Field
 
-from stages import registry
-from stages.base import BatchResult, Stage
-from stages.contracts import DocState, Summary
-from stages.options import NOT_IN_KEY, StageOptions, StageOptionsError, describe_options, type_name
-from stages.pipeline_spec import Pipeline, PipelineError
+from tandem.stages import registry
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import DocState, Summary
+from tandem.stages.options import NOT_IN_KEY, StageOptions, StageOptionsError, describe_options, type_name
+from tandem.stages.pipeline_spec import Pipeline, PipelineError
 
 
 class EchoOptions(StageOptions):
@@ -103,7 +103,7 @@ def test_shared_cli_options_reach_only_stages_that_declare_them() -> None:
 
 
 def _doc(text: str) -> Any:
-    from stages.contracts import Document
+    from tandem.stages.contracts import Document
 
     return Document.from_text(text, source="t.txt")
 

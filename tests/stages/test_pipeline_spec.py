@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from stages.contracts import CleanText, Entities, RawText, Summary
-from stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline, PipelineError
+from tandem.stages.contracts import CleanText, Entities, RawText, Summary
+from tandem.stages.pipeline_spec import BUILTIN_PIPELINES, Pipeline, PipelineError
 
 
 def test_default_pipeline_is_cleanup_summarize_ner() -> None:

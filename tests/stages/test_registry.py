@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from stages import registry
-from stages.base import Stage
+from tandem.stages import registry
+from tandem.stages.base import Stage
 
 
 def test_builtin_stages_come_from_entry_points_with_frozen_versioned_names() -> None:
@@ -22,8 +22,8 @@ def test_builtin_stages_come_from_entry_points_with_frozen_versioned_names() -> 
 def test_reading_the_registry_imports_no_stage_module() -> None:
     code = ("import sys; from stages import registry; names = registry.registered_names(); "
             "assert names['ner.spacy'] == 'ner.spacy.v1', names; "
-            "assert 'specialists.spacy_ner' not in sys.modules and 'stages.llm.cleanup' not in sys.modules; "
-            "registry.stage_class('ner.spacy'); assert 'specialists.spacy_ner' in sys.modules")
+            "assert 'tandem.specialists.spacy_ner' not in sys.modules and 'tandem.stages.llm.cleanup' not in sys.modules; "
+            "registry.stage_class('ner.spacy'); assert 'tandem.specialists.spacy_ner' in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 

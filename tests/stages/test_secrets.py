@@ -1,4 +1,4 @@
-"""stages.secrets: which environment values are secrets, how text and log records are redacted."""
+"""tandem.stages.secrets: which environment values are secrets, how text and log records are redacted."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from stages.secrets import MASK, RedactingFilter, redact_secrets, secret_values
+from tandem.stages.secrets import MASK, RedactingFilter, redact_secrets, secret_values
 
 
 @pytest.fixture(autouse=True)

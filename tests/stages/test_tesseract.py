@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from stages.contracts import DocState, Document, OcrText
-from stages.ocr import tesseract
-from stages.ocr.tesseract import TesseractStage
+from tandem.stages.contracts import DocState, Document, OcrText
+from tandem.stages.ocr import tesseract
+from tandem.stages.ocr.tesseract import TesseractStage
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
 LINES = ["Angela Merkel met Bob Jones in Paris on Monday.", "The Senate passed the budget bill last week."]

@@ -30,13 +30,13 @@ import pytest
 from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
 
-from specialists.classifier import ClassifierStage
-from specialists.legal.segment import word_count
-from specialists.legal.stages import LeadSummarizerStage, LegalSummarizerStage
-from specialists.spacy_ner import SpacyNerStage
-from stages import registry
-from stages.base import BatchResult, Stage
-from stages.contracts import (
+from tandem.specialists.classifier import ClassifierStage
+from tandem.specialists.legal.segment import word_count
+from tandem.specialists.legal.stages import LeadSummarizerStage, LegalSummarizerStage
+from tandem.specialists.spacy_ner import SpacyNerStage
+from tandem.stages import registry
+from tandem.stages.base import BatchResult, Stage
+from tandem.stages.contracts import (
     Classification,
     CleanText,
     DocState,
@@ -46,8 +46,8 @@ from stages.contracts import (
     StageFailure,
     Summary,
 )
-from stages.llm.cleanup import CleanupStage
-from stages.llm.textfix import deterministic_cleanup
+from tandem.stages.llm.cleanup import CleanupStage
+from tandem.stages.llm.textfix import deterministic_cleanup
 
 #: one small batch (hypothesis deadline) ...
 SMALL_LIMIT_S = 5.0
@@ -520,7 +520,7 @@ ROWS = [("spam", "WIN a FREE prize now, call {n}"), ("spam", "URGENT! You have w
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory: pytest.TempPathFactory) -> ClassifierStage:
     """A tiny three-label TF-IDF classifier (softmax head), trained once for the module."""
-    from specialists.training.classify import train_classifier
+    from tandem.specialists.training.classify import train_classifier
 
     root = tmp_path_factory.mktemp("hostile-clf")
     data = root / "tiny.tsv"

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, inspect, select
 
-from flows.compare_store import ComparisonNotFoundError, load_comparison, save_comparison
-from specialists.comparison.cost import CostModel
-from specialists.comparison.report import ComparisonReport, SystemReport
-from stages.contracts import Classification, Usage
-from storage import repository as repo
-from storage.db import create_db_engine, migrate, unit_of_work
-from storage.models import ComparisonSystemRow, DocumentRow, PipelineRunRow, StageResultRow
+from tandem.flows.compare_store import ComparisonNotFoundError, load_comparison, save_comparison
+from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.report import ComparisonReport, SystemReport
+from tandem.stages.contracts import Classification, Usage
+from tandem.storage import repository as repo
+from tandem.storage.db import create_db_engine, migrate, unit_of_work
+from tandem.storage.models import ComparisonSystemRow, DocumentRow, PipelineRunRow, StageResultRow
 
 
 def test_a_0001_database_upgrades_to_head_with_its_rows(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""storage.db: a URL's password is hidden from what is shown and redacted from messages; no database needed."""
+"""tandem.storage.db: a URL's password is hidden from what is shown and redacted from messages; no database needed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import os
 
 import pytest
 
-from storage.db import PASSWORD_ENV, DatabaseConfigError, connect_url, describe_db, hide_password, redact
+from tandem.storage.db import (
+    PASSWORD_ENV,
+    DatabaseConfigError,
+    connect_url,
+    describe_db,
+    hide_password,
+    redact,
+)
 
 URL = "postgresql+psycopg://tandem:sekritpw@db.example:5432/results"
 

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import inspect
 
-from stages.contracts import Classification, Entities, Entity, StageFailure, Summary, Usage
-from storage import repository as repo
-from storage.db import create_db_engine, describe_db, resolve_db_url, unit_of_work
-from storage.models import DocumentRow, EntityRow, LabelRow, StageResultRow, SummaryRow
+from tandem.stages.contracts import Classification, Entities, Entity, StageFailure, Summary, Usage
+from tandem.storage import repository as repo
+from tandem.storage.db import create_db_engine, describe_db, resolve_db_url, unit_of_work
+from tandem.storage.models import DocumentRow, EntityRow, LabelRow, StageResultRow, SummaryRow
 
 
 def record(key: str, doc_id: int, output=None, failure=None) -> repo.ResultRecord:  # type: ignore[no-untyped-def]
@@ -100,7 +100,7 @@ def test_runs_and_url_resolution(sqlite_url: str, monkeypatch: pytest.MonkeyPatc
 
 def test_nul_characters_are_storable_on_every_database(db_url: str) -> None:
     """PostgreSQL refuses NUL in text and JSONB: a document or an LLM answer holding one is still stored."""
-    from storage.db import create_db_engine, unit_of_work
+    from tandem.storage.db import create_db_engine, unit_of_work
 
     engine = create_db_engine(db_url)
     with unit_of_work(engine) as session:

@@ -19,21 +19,21 @@ Whatever the decoding, an answer that fails the parser is retried (the model see
 and the reason it was rejected) up to ``max_attempts`` calls in all; then the document fails with
 ``kind="invalid_answer"`` and the last raw answer kept. Token usage is the sum over all attempts.
 Transient connection errors are retried separately (bounded, with backoff:
-:func:`stages.llm.calls.invoke_with_retries`) and, when they persist, become ``llm_unreachable`` failures
-(see :class:`~stages.llm.base.LlmStage`).
+:func:`tandem.stages.llm.calls.invoke_with_retries`) and, when they persist, become ``llm_unreachable`` failures
+(see :class:`~tandem.stages.llm.base.LlmStage`).
 """
 
-from stages.llm.structured.classify import ClassifyLlmOptions, LlmClassifyStage
-from stages.llm.structured.decoding import AUTO_DECODING, DECODINGS
-from stages.llm.structured.keypoints import KeyPointsOptions, KeyPointsStage
-from stages.llm.structured.messages import (
+from tandem.stages.llm.structured.classify import ClassifyLlmOptions, LlmClassifyStage
+from tandem.stages.llm.structured.decoding import AUTO_DECODING, DECODINGS
+from tandem.stages.llm.structured.keypoints import KeyPointsOptions, KeyPointsStage
+from tandem.stages.llm.structured.messages import (
     classify_messages,
     feedback_messages,
     keypoints_messages,
     ner_messages,
 )
-from stages.llm.structured.ner import LlmNerStage, NerLlmOptions
-from stages.llm.structured.parsing import (
+from tandem.stages.llm.structured.ner import LlmNerStage, NerLlmOptions
+from tandem.stages.llm.structured.parsing import (
     InvalidAnswer,
     grounding,
     load_answer,
@@ -42,8 +42,12 @@ from stages.llm.structured.parsing import (
     parse_keypoints,
     resolve_overlaps,
 )
-from stages.llm.structured.schemas import entities_answer_model, keypoints_answer_model, label_answer_model
-from stages.llm.structured.stage import LabelOptions, StructuredLlmStage, StructuredOptions
+from tandem.stages.llm.structured.schemas import (
+    entities_answer_model,
+    keypoints_answer_model,
+    label_answer_model,
+)
+from tandem.stages.llm.structured.stage import LabelOptions, StructuredLlmStage, StructuredOptions
 
 __all__ = [
     "AUTO_DECODING", "DECODINGS", "ClassifyLlmOptions", "InvalidAnswer", "KeyPointsOptions", "KeyPointsStage",

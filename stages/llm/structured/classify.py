@@ -6,13 +6,13 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from stages.contracts import Classification, StageFailure, StageOutput, Usage
-from stages.llm.prompts import CLASSIFY_LLM, VersionedPrompt
-from stages.llm.structured.messages import classify_messages
-from stages.llm.structured.parsing import parse_classification
-from stages.llm.structured.schemas import label_answer_model
-from stages.llm.structured.stage import LabelOptions, StructuredLlmStage
-from stages.options import StageOptions
+from tandem.stages.contracts import Classification, StageFailure, StageOutput, Usage
+from tandem.stages.llm.prompts import CLASSIFY_LLM, VersionedPrompt
+from tandem.stages.llm.structured.messages import classify_messages
+from tandem.stages.llm.structured.parsing import parse_classification
+from tandem.stages.llm.structured.schemas import label_answer_model
+from tandem.stages.llm.structured.stage import LabelOptions, StructuredLlmStage
+from tandem.stages.options import StageOptions
 
 
 class ClassifyLlmOptions(LabelOptions):

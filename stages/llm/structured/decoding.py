@@ -20,7 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from stages.llm.backends import BackendSpec
+from tandem.stages.llm.backends import BackendSpec
 
 DECODINGS = ("auto", "json_schema", "function_calling", "parser")
 
@@ -38,7 +38,7 @@ def auto_decoding(kind: str | None, model: BaseChatModel) -> str:
 def constrained(model: BaseChatModel, decoding: str, schema: type[BaseModel], limit: dict[str, Any],
                 backend: BackendSpec) -> Any:
     """The runnable that asks ``model`` for an answer of ``schema`` with ``decoding``, capped by ``limit``
-    (the keywords of :func:`~stages.llm.calls.max_tokens_kwargs`)."""
+    (the keywords of :func:`~tandem.stages.llm.calls.max_tokens_kwargs`)."""
     if decoding == "json_schema":
         bind_schema = getattr(model, "bind_json_schema", None)
         if not callable(bind_schema):

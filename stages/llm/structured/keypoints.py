@@ -6,14 +6,14 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from stages.contracts import StageFailure, StageOutput, Summary, Usage
-from stages.llm.chunking import chunk_text
-from stages.llm.prompts import KEYPOINTS, VersionedPrompt
-from stages.llm.structured.messages import keypoints_messages
-from stages.llm.structured.parsing import parse_keypoints
-from stages.llm.structured.schemas import keypoints_answer_model
-from stages.llm.structured.stage import StructuredLlmStage, StructuredOptions
-from stages.options import StageOptions
+from tandem.stages.contracts import StageFailure, StageOutput, Summary, Usage
+from tandem.stages.llm.chunking import chunk_text
+from tandem.stages.llm.prompts import KEYPOINTS, VersionedPrompt
+from tandem.stages.llm.structured.messages import keypoints_messages
+from tandem.stages.llm.structured.parsing import parse_keypoints
+from tandem.stages.llm.structured.schemas import keypoints_answer_model
+from tandem.stages.llm.structured.stage import StructuredLlmStage, StructuredOptions
+from tandem.stages.options import StageOptions
 
 
 class KeyPointsOptions(StructuredOptions):

@@ -1,6 +1,6 @@
 """Prompt building of the structured stages: pure functions from text (and options) to chat messages.
 
-Each builder fills a versioned template of :mod:`stages.llm.prompts`; ``feedback`` (after an invalid
+Each builder fills a versioned template of :mod:`tandem.stages.llm.prompts`; ``feedback`` (after an invalid
 answer: the model's previous answer and why it was rejected, :func:`feedback_messages`) follows the text.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from stages.llm.prompts import CLASSIFY_LLM, KEYPOINTS, NER_LLM, RETRY_FEEDBACK
+from tandem.stages.llm.prompts import CLASSIFY_LLM, KEYPOINTS, NER_LLM, RETRY_FEEDBACK
 
 NER_LABEL_HELP = {
     "PERSON": "names of people",

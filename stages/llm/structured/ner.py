@@ -6,14 +6,14 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from stages.contracts import Entities, Entity, StageFailure, StageOutput, Usage
-from stages.llm.chunking import chunk_text
-from stages.llm.prompts import NER_LLM, VersionedPrompt
-from stages.llm.structured.messages import ner_messages
-from stages.llm.structured.parsing import parse_entities, resolve_overlaps
-from stages.llm.structured.schemas import entities_answer_model
-from stages.llm.structured.stage import LabelOptions, StructuredLlmStage
-from stages.options import StageOptions
+from tandem.stages.contracts import Entities, Entity, StageFailure, StageOutput, Usage
+from tandem.stages.llm.chunking import chunk_text
+from tandem.stages.llm.prompts import NER_LLM, VersionedPrompt
+from tandem.stages.llm.structured.messages import ner_messages
+from tandem.stages.llm.structured.parsing import parse_entities, resolve_overlaps
+from tandem.stages.llm.structured.schemas import entities_answer_model
+from tandem.stages.llm.structured.stage import LabelOptions, StructuredLlmStage
+from tandem.stages.options import StageOptions
 
 
 class NerLlmOptions(LabelOptions):

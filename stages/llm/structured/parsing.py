@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel, ValidationError
 
-from stages.contracts import Classification, Entities, Entity, Summary
-from stages.llm.chunking import words
-from stages.llm.structured.schemas import EntitiesAnswer, KeyPointsAnswer, LabelAnswer
+from tandem.stages.contracts import Classification, Entities, Entity, Summary
+from tandem.stages.llm.chunking import words
+from tandem.stages.llm.structured.schemas import EntitiesAnswer, KeyPointsAnswer, LabelAnswer
 
 M = TypeVar("M", bound=BaseModel)
 

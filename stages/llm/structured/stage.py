@@ -11,17 +11,17 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, Field, field_validator
 
-from stages.base import BatchResult
-from stages.contracts import DocState, StageFailure, StageOutput, TextLike, Usage
-from stages.llm.backends import backend_of
-from stages.llm.base import LlmOptions, LlmStage
-from stages.llm.calls import call_usage, invoke_with_retries, max_tokens_kwargs
-from stages.llm.chunking import chunk_text, condense
-from stages.llm.prompts import RETRY_FEEDBACK, VersionedPrompt
-from stages.llm.structured.decoding import DECODINGS, answer_of, auto_decoding, constrained
-from stages.llm.structured.messages import feedback_messages
-from stages.llm.structured.parsing import InvalidAnswer
-from stages.options import KEY_UNLESS_NONE, StageOptions
+from tandem.stages.base import BatchResult
+from tandem.stages.contracts import DocState, StageFailure, StageOutput, TextLike, Usage
+from tandem.stages.llm.backends import backend_of
+from tandem.stages.llm.base import LlmOptions, LlmStage
+from tandem.stages.llm.calls import call_usage, invoke_with_retries, max_tokens_kwargs
+from tandem.stages.llm.chunking import chunk_text, condense
+from tandem.stages.llm.prompts import RETRY_FEEDBACK, VersionedPrompt
+from tandem.stages.llm.structured.decoding import DECODINGS, answer_of, auto_decoding, constrained
+from tandem.stages.llm.structured.messages import feedback_messages
+from tandem.stages.llm.structured.parsing import InvalidAnswer
+from tandem.stages.options import KEY_UNLESS_NONE, StageOptions
 
 Out = TypeVar("Out", bound=StageOutput)
 R = TypeVar("R")
@@ -65,7 +65,7 @@ class LabelOptions(StructuredOptions):
 
 
 class StructuredLlmStage(LlmStage[Out]):
-    """An LLM stage whose answer is a JSON object validated by a pure parser (see :mod:`stages.llm.structured`).
+    """An LLM stage whose answer is a JSON object validated by a pure parser (see :mod:`tandem.stages.llm.structured`).
 
     A task subclass names its ``prompt``, its strict :meth:`answer_schema` and, in :meth:`answer_for`, how
     one text becomes messages (:mod:`.messages`) and how an answer becomes its output (:mod:`.parsing`).

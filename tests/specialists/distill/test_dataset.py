@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from specialists.conll import read_conll
-from specialists.distill.dataset import NothingToLearnError, check_learnable, iob_tags, write_conll, write_tsv
-from specialists.distill.labelling import Example
-from specialists.training.classify_data import read_labelled
-from stages.contracts import Entity
+from tandem.specialists.conll import read_conll
+from tandem.specialists.distill.dataset import (
+    NothingToLearnError,
+    check_learnable,
+    iob_tags,
+    write_conll,
+    write_tsv,
+)
+from tandem.specialists.distill.labelling import Example
+from tandem.specialists.training.classify_data import read_labelled
+from tandem.stages.contracts import Entity
 
 
 def entity(text: str, mention: str, label: str) -> Entity:

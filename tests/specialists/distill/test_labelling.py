@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from specialists.distill.labelling import (
+from tandem.specialists.distill.labelling import (
     TeacherAnswers,
     TeacherConfig,
     agree,
@@ -15,7 +15,7 @@ from specialists.distill.labelling import (
     label_texts,
     teacher_stage,
 )
-from stages.contracts import Classification, Entities, Entity, StageFailure
+from tandem.stages.contracts import Classification, Entities, Entity, StageFailure
 from tests.stages.llm.fakes import ScriptedChatModel
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from specialists.distill.labelling import Example
-from specialists.distill.synthesis import clean_example, dedupe, keep_intended, normalise, synthesize
+from tandem.specialists.distill.labelling import Example
+from tandem.specialists.distill.synthesis import clean_example, dedupe, keep_intended, normalise, synthesize
 
 
 def test_normalise_ignores_case_accents_punctuation_and_spacing() -> None:

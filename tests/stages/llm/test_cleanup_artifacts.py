@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from specialists.artifacts import TamperedArtifactError, UnsafeArtifactError
-from stages.llm.cleanup import CleanupStage
-from stages.options import StageOptionsError
+from tandem.flows.cli import app
+from tandem.specialists.artifacts import TamperedArtifactError, UnsafeArtifactError
+from tandem.stages.llm.cleanup import CleanupStage
+from tandem.stages.options import StageOptionsError
 
 runner = CliRunner()
 PAIRS = [{"noisy": "tbe lnnd was ofleied by tbe Crown", "clean": "the land was offered by the Crown"}] * 3

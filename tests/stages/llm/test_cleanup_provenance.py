@@ -7,10 +7,10 @@ import csv
 
 import pytest
 
-from stages.contracts import DocState, Document, OcrText, PageText
-from stages.llm.cleanup import CleanupStage
-from stages.llm.textfix import safe_fixes
-from stages.ocr.provenance import declared_ocr, ocr_spans, path_of
+from tandem.stages.contracts import DocState, Document, OcrText, PageText
+from tandem.stages.llm.cleanup import CleanupStage
+from tandem.stages.llm.textfix import safe_fixes
+from tandem.stages.ocr.provenance import declared_ocr, ocr_spans, path_of
 
 NOISY = "Portions of Crown lnnd will be ofleied at auction by tbe Colonial Treasury on Wednesday next."
 FIXED = "Portions of Crown land will be offered at auction by the Colonial Treasury on Wednesday next."

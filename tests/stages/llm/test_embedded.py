@@ -6,7 +6,7 @@ import pytest
 
 
 def test_embedded_llm_threads_follow_the_free_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stages.llm.embedded import default_threads
+    from tandem.stages.llm.embedded import default_threads
 
     monkeypatch.delenv("TANDEM_LLM_THREADS", raising=False)
     assert default_threads(cpu_count=2, load=0.1) == 2   # an idle machine: every core

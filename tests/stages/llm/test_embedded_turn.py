@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from stages.llm.embedded import machine_lock_path, machine_turn
+from tandem.stages.llm.embedded import machine_lock_path, machine_turn
 
 
 def _hold(seconds: float, out: "multiprocessing.Queue[tuple[float, float]]") -> None:

@@ -2,10 +2,10 @@
 
 import pytest
 
-from stages.contracts import CleanText, DocState, Document, Summary
-from stages.llm.cleanup import CleanupStage, parse_choice
-from stages.llm.prompts import CLEANUP_CHOICE, SUMMARIZE
-from stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
+from tandem.stages.contracts import CleanText, DocState, Document, Summary
+from tandem.stages.llm.cleanup import CleanupStage, parse_choice
+from tandem.stages.llm.prompts import CLEANUP_CHOICE, SUMMARIZE
+from tandem.stages.llm.summarize import SummarizeStage, max_llm_calls, reduce_calls
 from tests.stages.llm.fakes import ScriptedChatModel
 
 
@@ -77,7 +77,7 @@ def test_cleanup_deterministic_option_normalises_first() -> None:
 
 
 def test_cleanup_uses_a_confusion_file_by_model_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from stages.ocr.confusion import ConfusionModel
+    from tandem.stages.ocr.confusion import ConfusionModel
 
     path = ConfusionModel.fit([("tbe qat", "the cat")] * 5).save(tmp_path / "confusion.json")
     stage = CleanupStage(llm="fake:x", model_path=str(path), llm_calls=0)

@@ -16,8 +16,8 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from stages.base import BatchResult
-from stages.contracts import (
+from tandem.stages.base import BatchResult
+from tandem.stages.contracts import (
     Classification,
     CleanText,
     DocState,
@@ -27,9 +27,9 @@ from stages.contracts import (
     StageOutput,
     Summary,
 )
-from stages.llm.cleanup import CleanupStage
-from stages.llm.structured import KeyPointsStage, LlmClassifyStage, LlmNerStage, StructuredLlmStage
-from stages.llm.summarize import SummarizeStage
+from tandem.stages.llm.cleanup import CleanupStage
+from tandem.stages.llm.structured import KeyPointsStage, LlmClassifyStage, LlmNerStage, StructuredLlmStage
+from tandem.stages.llm.summarize import SummarizeStage
 from tests.stages.llm.fakes import ScriptedChatModel
 
 SQL = "'; DROP TABLE documents; --"
@@ -349,9 +349,9 @@ def test_cleanup_only_ever_picks_among_its_own_options() -> None:
 
 # -- stored: the payloads reach the database as data -------------------------------------------------------
 def test_injected_outputs_and_failures_are_stored_as_data(sqlite_url: str) -> None:
-    from storage import repository as repo
-    from storage.db import create_db_engine, unit_of_work
-    from storage.models import DocumentRow, EntityRow, StageResultRow
+    from tandem.storage import repository as repo
+    from tandem.storage.db import create_db_engine, unit_of_work
+    from tandem.storage.models import DocumentRow, EntityRow, StageResultRow
 
     ner = LlmNerStage(llm="fake:x", labels=NER_LABELS)
     fooled(ner, mentions((SQL, "ORG")))
@@ -392,7 +392,7 @@ def test_a_fooled_model_never_stops_the_batch() -> None:
 
 def test_an_answer_giving_a_key_twice_is_refused() -> None:
     """Parsers differ on which of two values wins: "admin" to one reader, "spam" to another. Refused."""
-    from stages.llm.structured import InvalidAnswer, parse_classification, parse_entities
+    from tandem.stages.llm.structured import InvalidAnswer, parse_classification, parse_entities
 
     with pytest.raises(InvalidAnswer, match="the answer gives 'label' twice"):
         parse_classification('{"label": "admin", "label": "spam"}', LABELS)

@@ -13,10 +13,18 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from flows.execution import result_key, stage_fingerprint
-from stages import registry
-from stages.contracts import Classification, CleanText, DocState, Document, Entities, StageFailure, Summary
-from stages.llm.structured import (
+from tandem.flows.execution import result_key, stage_fingerprint
+from tandem.stages import registry
+from tandem.stages.contracts import (
+    Classification,
+    CleanText,
+    DocState,
+    Document,
+    Entities,
+    StageFailure,
+    Summary,
+)
+from tandem.stages.llm.structured import (
     InvalidAnswer,
     KeyPointsStage,
     LlmClassifyStage,
@@ -31,7 +39,7 @@ from stages.llm.structured import (
     parse_entities,
     parse_keypoints,
 )
-from stages.pipeline_spec import Pipeline, PipelineError
+from tandem.stages.pipeline_spec import Pipeline, PipelineError
 
 LABELS = ["spam", "ham"]
 SPAM = "WINNER! You have won a free cruise. Call now to claim your prize."
@@ -378,7 +386,7 @@ def test_function_calling_decoding_validates_tool_arguments() -> None:
 def test_auto_decoding_picks_the_backend_strategy() -> None:
     from langchain_openai import ChatOpenAI
 
-    from stages.llm.embedded import EmbeddedChatModel
+    from tandem.stages.llm.embedded import EmbeddedChatModel
 
     stage = LlmClassifyStage(llm="fake:x", labels=LABELS)
     assert stage.decoding_for(EmbeddedChatModel(model_path="/nonexistent.gguf")) == "json_schema"

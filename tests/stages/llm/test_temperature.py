@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from stages import registry
-from stages.contracts import DocState, Document
-from stages.llm.backends import BackendSpec
-from stages.llm.calls import max_tokens_kwargs
+from tandem.stages import registry
+from tandem.stages.contracts import DocState, Document
+from tandem.stages.llm.backends import BackendSpec
+from tandem.stages.llm.calls import max_tokens_kwargs
 from tests.stages.llm.fakes import ScriptedChatModel
 
 

@@ -1,6 +1,6 @@
-from stages.llm.chunking import chunk_text, condense, estimate_tokens
-from stages.llm.prompts import strip_preface
-from stages.llm.textfix import (
+from tandem.stages.llm.chunking import chunk_text, condense, estimate_tokens
+from tandem.stages.llm.prompts import strip_preface
+from tandem.stages.llm.textfix import (
     dehyphenate,
     deterministic_cleanup,
     drop_repeated_lines,
