@@ -24,6 +24,18 @@ from tandem.stages.pipeline_spec import Pipeline
 from tandem.storage import repository as repo
 from tandem.storage.db import unit_of_work
 
+_pipelines: dict[tuple[str, str | None, str | None], Pipeline] = {}
+_pipelines_lock = threading.Lock()
+
+
+def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeline:
+    """Build (once per process) the pipeline named ``source``; stages keep their loaded models."""
+    key = (source, llm, models_dir)
+    with _pipelines_lock:
+        if key not in _pipelines:
+            _pipelines[key] = Pipeline.load(source, llm=llm, models_dir=models_dir)
+        return _pipelines[key]
+
 
 def stage_fingerprint(stage: Stage[Any]) -> dict[str, Any]:
     return {"stage": stage.stage_id, "version": stage.version, "model": stage.model_id(),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
@@ -24,7 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from tandem.flows.execution import plan_keys, run_stage_batch
+from tandem.flows.execution import get_pipeline, plan_keys, run_stage_batch
 from tandem.flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
 from tandem.flows.progress import report_progress
 from tandem.flows.reports import DocumentFailure, RunSummary, StageStats
@@ -38,24 +37,11 @@ from tandem.storage.db import describe_db, engine_for, resolve_db_url, unit_of_w
 
 T = TypeVar("T")
 
-_pipelines: dict[tuple[str, str | None, str | None], Pipeline] = {}
-_pipelines_lock = threading.Lock()
-
-
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """``items`` in lists of ``size`` (the last one shorter), consumed lazily."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeline:
-    """Build (once per process) the pipeline named ``source``; stages keep their loaded models."""
-    key = (source, llm, models_dir)
-    with _pipelines_lock:
-        if key not in _pipelines:
-            _pipelines[key] = Pipeline.load(source, llm=llm, models_dir=models_dir)
-        return _pipelines[key]
 
 
 #: input documents read, registered and linked to the run per transaction (memory stays flat)

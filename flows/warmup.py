@@ -11,8 +11,7 @@ logger = logging.getLogger(__name__)
 
 def warm_up_worker(pipeline_source: str, llm: str | None, models_dir: str | None) -> None:
     """On a worker: build the pipeline (cached per process, as the batch tasks build it) and load its models."""
-    from tandem.flows.execution import preload_stages
-    from tandem.flows.pipeline import get_pipeline
+    from tandem.flows.execution import get_pipeline, preload_stages
     from tandem.stages.secrets import install_log_redaction
 
     install_log_redaction()

@@ -1,6 +1,6 @@
 """``ocr.tesseract``: read the pages of scanned documents and images with Tesseract.
 
-A document read from a PDF or an image (:mod:`tandem.flows.ingest_formats`) carries in its metadata the file it came
+A document read from a PDF or an image (:mod:`tandem.flows.ingest.documents`) carries in its metadata the file it came
 from, where each page sits in its text (pages are separated by a form feed) and which pages have no text layer
 (``needs_ocr``). This stage renders those pages (``pypdfium2``, at ``dpi``) or opens the image (Pillow), reads
 them with Tesseract (``pytesseract``) and writes :class:`~tandem.stages.contracts.OcrText`: the text layer where there

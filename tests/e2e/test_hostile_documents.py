@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
-from tests.flows.test_ingest_formats import HOSTILE_FAILURES, hostile_folder
+from tandem.cli import app
+from tests.flows.ingest.test_documents import HOSTILE_FAILURES, hostile_folder
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

@@ -2,7 +2,7 @@
 ``text``, optional ``id``; other fields become metadata) and ``.csv`` (column ``text``, optional ``id``).
 ``.tsv`` (the same, tab-separated) is read when a caller asks for it (``suffixes``, e.g. ``tandem distill``).
 Documents (``.pdf``, ``.docx``, ``.html``/``.htm``, images: :data:`DOCUMENT_SUFFIXES`) are read by
-:mod:`tandem.flows.ingest_formats`, one document per file.
+:mod:`tandem.flows.ingest.documents`, one document per file.
 
 A bad input never raises: it becomes an :class:`IngestItem` with a failure (empty, binary, invalid
 UTF-8, too large, malformed line) so it is recorded and the batch goes on. What is read is storable: no lone
@@ -13,83 +13,34 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import itertools
 import json
 import math
-import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.stages.contracts import Document, FailureKind, StageFailure
-from tandem.storage.repository import DocumentRecord
+from tandem.flows.ingest.documents import read_document
+from tandem.flows.ingest.items import (
+    DEFAULT_MAX_DOC_MB,
+    DOCUMENT_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    UNSTORABLE_CHAR,
+    IngestItem,
+    InputError,
+    failed_item,
+    raw_key,
+    source_name,
+    text_item,
+)
+from tandem.stages.contracts import FailureKind
 
-#: files read by :mod:`tandem.flows.ingest_formats` (binary: never decoded as UTF-8 text). Defined here, not there, as
-#: that module imports this one.
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
-SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".csv") + DOCUMENT_SUFFIXES
-#: what ``suffixes`` may add: tab-separated tables with a ``text`` column
-TABLE_SUFFIXES = (".tsv",)
-DEFAULT_MAX_DOC_MB = 5.0
 #: bytes of a table file checked for being text (empty, binary, UTF-8) before it is streamed
 _SNIFF_BYTES = 1 << 16
 #: how deep a JSON record's lists and objects may nest (deeper ones would break json.dumps when stored)
 MAX_JSON_DEPTH = 100
 #: the length of the documents.external_id column
 MAX_ID_CHARS = 255
-#: what no database stores in a text: a NUL (PostgreSQL) or a lone surrogate (not UTF-8, e.g. from ``"\\ud800"``)
-_UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
-INGEST_STAGE = "ingest"
-
-
-class InputError(ValueError):
-    """A path that cannot be used at all (missing, unsupported type)."""
-
-
-@dataclass(frozen=True)
-class IngestItem:
-    record: DocumentRecord
-    failure: StageFailure | None = None
-
-
-def raw_key(data: bytes | Iterable[bytes]) -> str:
-    """The content hash of an input that could not be read as a document: ``raw:`` + sha256 of ``data``
-    (bytes, or chunks hashed in order, e.g. a large file read block by block)."""
-    digest = hashlib.sha256()
-    for chunk in (data,) if isinstance(data, bytes) else data:
-        digest.update(chunk)
-    return "raw:" + digest.hexdigest()
-
-
-def ingest_result_key(content_hash: str) -> str:
-    """The result key of a document's read failure (``ingest:`` + its content hash, cut to the key column)."""
-    return f"ingest:{content_hash}"[:64]
-
-
-def _fail(content_hash: str, source: str, kind: FailureKind, message: str) -> IngestItem:
-    return IngestItem(DocumentRecord(content_hash=content_hash, source=source, text=None),
-                      StageFailure(stage=INGEST_STAGE, kind=kind, message=message))
-
-
-def document_item(text: str, source: str, content_hash: str, external_id: str | None = None,
-                  metadata: dict[str, object] | None = None) -> IngestItem:
-    """A document read; ``content_hash`` as the caller computes it (e.g. the sha256 of a PDF's bytes)."""
-    return IngestItem(DocumentRecord(content_hash=content_hash, source=source, text=text,
-                                     external_id=external_id, metadata=dict(metadata or {})))
-
-
-def _ok(text: str, source: str, external_id: str | None = None, metadata: dict[str, object] | None = None
-        ) -> IngestItem:
-    return document_item(text, source, Document.hash_bytes(text.encode("utf-8")), external_id, metadata)
-
-
-def source_name(path: Path) -> str:
-    """``path`` as a record's source: its name's bytes that are not UTF-8 as ``\\xNN``."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
 
 def expand_paths(paths: Sequence[str | Path], suffixes: Sequence[str] = SUPPORTED_SUFFIXES) -> list[Path]:
     """Files as given, folders searched recursively for files with ``suffixes`` (sorted, deduplicated)."""
@@ -115,20 +66,20 @@ def _decode(data: bytes, source: str, final: bool = True) -> str | IngestItem:
     end is fine; the rest is checked as it is read)."""
     digest = raw_key(data)
     if not data.strip() and final:
-        return _fail(digest, source, "empty", "the file is empty")
+        return failed_item(digest, source, "empty", "the file is empty")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _fail(digest, source, "encoding", "the file is UTF-16 or UTF-32 (it starts with their byte-order "
+        return failed_item(digest, source, "encoding", "the file is UTF-16 or UTF-32 (it starts with their byte-order "
                      "mark); re-save it as UTF-8")
     sample = data[:8192]
     if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.05:
-        return _fail(digest, source, "binary", "the file looks binary (NUL or control bytes), not text")
+        return failed_item(digest, source, "binary", "the file looks binary (NUL or control bytes), not text")
     try:
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=final)
     except UnicodeDecodeError as exc:
-        return _fail(digest, source, "encoding",
+        return failed_item(digest, source, "encoding",
                      f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); re-save the file as UTF-8")
     if not text.strip() and final:
-        return _fail(digest, source, "empty", "the file holds only whitespace")
+        return failed_item(digest, source, "empty", "the file holds only whitespace")
     return text
 
 
@@ -136,7 +87,7 @@ def _too_large(path: Path, source: str, max_bytes: int) -> IngestItem:
     with open(path, "rb") as handle:
         digest = raw_key(iter(lambda: handle.read(1 << 20), b""))
     size_mb = path.stat().st_size / 1e6
-    return _fail(digest, source, "too_large",
+    return failed_item(digest, source, "too_large",
                  f"the file is {size_mb:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit per document "
                  "(raise it with --max-doc-mb)")
 
@@ -146,7 +97,6 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
     row, so a large file is never held in memory whole."""
     suffix = path.suffix.lower()
     if suffix in DOCUMENT_SUFFIXES:  # before the text path: these are binary
-        from tandem.flows.ingest_formats import read_document  # it imports this module
 
         yield from read_document(path, max_bytes)
         return
@@ -161,7 +111,7 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
             with open(path, "rb") as handle:
                 data = handle.read(_SNIFF_BYTES)
     except OSError as exc:
-        yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
+        yield failed_item(raw_key(source.encode()), source, "unreadable", str(exc))
         return
     decoded = _decode(data, source, final=suffix in (".txt", ".md") or len(data) < _SNIFF_BYTES)
     if isinstance(decoded, IngestItem):
@@ -178,10 +128,10 @@ def read_file(path: Path, max_bytes: int = int(DEFAULT_MAX_DOC_MB * 1e6)) -> Ite
             else:
                 yield from _read_csv(lines, source, max_bytes, "\t" if suffix == ".tsv" else ",")
     except UnicodeDecodeError as exc:
-        yield _fail(raw_key(f"{source}|{exc.start}".encode()), source, "encoding",
+        yield failed_item(raw_key(f"{source}|{exc.start}".encode()), source, "encoding",
                     f"not valid UTF-8 after the rows read so far ({exc.reason}); re-save the file as UTF-8")
     except OSError as exc:
-        yield _fail(raw_key(source.encode()), source, "unreadable", str(exc))
+        yield failed_item(raw_key(source.encode()), source, "unreadable", str(exc))
 
 
 def _unstorable(values: Iterable[object]) -> tuple[FailureKind, str] | None:
@@ -191,7 +141,7 @@ def _unstorable(values: Iterable[object]) -> tuple[FailureKind, str] | None:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return "unreadable", f"it nests lists or objects over {MAX_JSON_DEPTH} levels deep; flatten it"
-        found = _UNSTORABLE_CHAR.search(value) if isinstance(value, str) else None
+        found = UNSTORABLE_CHAR.search(value) if isinstance(value, str) else None
         if found and found.group() == "\x00":
             return "binary", "it holds a NUL character (U+0000), which text never does; remove it"
         if found:
@@ -210,19 +160,19 @@ def _checked(text: object, source: str, max_bytes: int, external_id: str | None,
              metadata: dict[str, object]) -> IngestItem:
     if not isinstance(text, str):
         digest = raw_key(f"{source}|{text!r}".encode())
-        return _fail(digest, source, "unreadable", f"field 'text' must be a string, got {type(text).__name__}")
+        return failed_item(digest, source, "unreadable", f"field 'text' must be a string, got {type(text).__name__}")
     if not text.strip():
-        return _fail(raw_key(f"{source}|empty".encode()), source, "empty", "the text is empty")
+        return failed_item(raw_key(f"{source}|empty".encode()), source, "empty", "the text is empty")
     if problem := _unstorable([text, external_id, metadata]):
-        return _fail(raw_key(f"{source}|unstorable".encode()), source, problem[0],
+        return failed_item(raw_key(f"{source}|unstorable".encode()), source, problem[0],
                      f"the record cannot be stored: {problem[1]}")
     if external_id is not None and len(external_id) > MAX_ID_CHARS:
-        return _fail(raw_key(f"{source}|id".encode()), source, "unreadable",
+        return failed_item(raw_key(f"{source}|id".encode()), source, "unreadable",
                      f"the id is {len(external_id)} characters long, over the {MAX_ID_CHARS} stored; shorten it")
     if len(text.encode("utf-8")) > max_bytes:
-        return _fail(raw_key(text.encode("utf-8")), source, "too_large",
+        return failed_item(raw_key(text.encode("utf-8")), source, "too_large",
                      f"the text is over the {max_bytes / 1e6:.1f} MB limit per document")
-    return _ok(text, source, external_id, metadata)
+    return text_item(text, source, external_id, metadata)
 
 
 def _read_jsonl(lines: Iterable[str], source: str, max_bytes: int) -> Iterator[IngestItem]:
@@ -233,7 +183,7 @@ def _read_jsonl(lines: Iterable[str], source: str, max_bytes: int) -> Iterator[I
 
 def _jsonl_item(line: str, where: str, number: int, max_bytes: int) -> IngestItem:
     def bad(kind: FailureKind, message: str) -> IngestItem:
-        return _fail(raw_key(where.encode() + line.encode()), where, kind, f"line {number} {message}")
+        return failed_item(raw_key(where.encode() + line.encode()), where, kind, f"line {number} {message}")
 
     try:
         obj = json.loads(line)
@@ -262,7 +212,7 @@ def _read_csv(lines: Iterable[str], source: str, max_bytes: int, delimiter: str 
         yield _table_error(exc, source, reader.reader.line_num, max_bytes)
         return
     if fieldnames is None or "text" not in fieldnames:
-        yield _fail(raw_key(f"{source}|{fieldnames}".encode()), source, "unreadable",
+        yield failed_item(raw_key(f"{source}|{fieldnames}".encode()), source, "unreadable",
                     f"{'TSV' if delimiter == chr(9) else 'CSV'} has no 'text' column (columns: {', '.join(fieldnames or []) or 'none'})")
         return
     for number in itertools.count(2):
@@ -276,16 +226,16 @@ def _read_csv(lines: Iterable[str], source: str, max_bytes: int, delimiter: str 
         metadata = {k: v for k, v in row.items() if k not in ("text", "id") and k is not None}
         yield _checked(row.get("text") or "", f"{source}:{number}", max_bytes, row.get("id") or None, metadata)
     if number == 2:
-        yield _fail(raw_key(f"{source}|no rows".encode()), source, "empty", "the table has a header but no rows")
+        yield failed_item(raw_key(f"{source}|no rows".encode()), source, "empty", "the table has a header but no rows")
 
 
 def _table_error(exc: csv.Error, where: str, line: int, max_bytes: int) -> IngestItem:
     digest = raw_key(f"{where}|{line}|{exc}".encode())
     if "field larger than field limit" in str(exc):
-        return _fail(digest, where, "too_large", f"near line {line} a field is over the {max_bytes / 1e6:.1f} MB "
+        return failed_item(digest, where, "too_large", f"near line {line} a field is over the {max_bytes / 1e6:.1f} MB "
                      "limit per document (an unclosed quote makes the rest of the file one field: check the "
                      "quoting, or raise the limit with --max-doc-mb)")
-    return _fail(digest, where, "unreadable", f"near line {line} the table cannot be parsed ({exc}); check its quoting")
+    return failed_item(digest, where, "unreadable", f"near line {line} the table cannot be parsed ({exc}); check its quoting")
 
 
 def iter_inputs(paths: Sequence[str | Path], max_doc_mb: float = DEFAULT_MAX_DOC_MB,

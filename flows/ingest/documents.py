@@ -1,5 +1,5 @@
 """Read documents: PDF (``pypdfium2``), Word ``.docx`` (``python-docx``), HTML (``trafilatura``) and images
-(Pillow), one :class:`~tandem.flows.ingest.IngestItem` per file (see :func:`tandem.flows.ingest.read_file`).
+(Pillow), one :class:`~tandem.flows.ingest.items.IngestItem` per file (see :func:`tandem.flows.ingest.text.read_file`).
 
 What a record holds (the OCR stage, :mod:`tandem.stages.ocr.tesseract`, relies on it):
 
@@ -25,12 +25,12 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tandem.flows.ingest import (
-    _UNSTORABLE_CHAR,
+from tandem.flows.ingest.items import (
     DOCUMENT_SUFFIXES,
+    UNSTORABLE_CHAR,
     IngestItem,
-    _fail,
     document_item,
+    failed_item,
     raw_key,
     source_name,
 )
@@ -104,27 +104,27 @@ def _read(path: Path, max_bytes: int, fmt: str, extract: Callable[[bytes], str |
         if size > MAX_BINARY_MB * 1_000_000:
             with open(path, "rb") as handle:  # the start and the size: bounded time however large the file
                 digest = raw_key([handle.read(1 << 20), str(size).encode()])
-            return _fail(digest, source, "too_large",
+            return failed_item(digest, source, "too_large",
                          f"the file is {size / 1e6:.1f} MB, over the {MAX_BINARY_MB} MB limit for a {label}")
         data = path.read_bytes()
     except OSError as exc:
-        return _fail(raw_key(source.encode()), source, "unreadable", str(exc))
+        return failed_item(raw_key(source.encode()), source, "unreadable", str(exc))
     try:
         content = extract(data)
     except _Refused as exc:
-        return _fail(raw_key(data), source, exc.kind, exc.message)
+        return failed_item(raw_key(data), source, exc.kind, exc.message)
     except Exception as exc:  # noqa: BLE001 - a parser's error is the file's failure, never the batch's
-        return _fail(raw_key(data), source, "unreadable", f"the {label} cannot be read: {type(exc).__name__}: {exc}")
+        return failed_item(raw_key(data), source, "unreadable", f"the {label} cannot be read: {type(exc).__name__}: {exc}")
     metadata: dict[str, object] = {"format": fmt, "file": source_name(path.resolve())}
     if isinstance(content, list):
         text, metadata["pages"], needs_ocr = _join_pages(content)
     else:
-        text, needs_ocr = _UNSTORABLE_CHAR.sub("\ufffd", content), []
+        text, needs_ocr = UNSTORABLE_CHAR.sub("\ufffd", content), []
     metadata["needs_ocr"] = needs_ocr
     if not text.strip() and not needs_ocr:
-        return _fail(raw_key(data), source, "empty", f"the {label} holds no text")
+        return failed_item(raw_key(data), source, "empty", f"the {label} holds no text")
     if len(text.encode("utf-8")) > max_bytes:
-        return _fail(raw_key(data), source, "too_large", f"the text of the {label} is over the "
+        return failed_item(raw_key(data), source, "too_large", f"the text of the {label} is over the "
                      f"{max_bytes / 1e6:g} MB limit per document (raise it with --max-doc-mb)")
     return document_item(text, source, Document.hash_bytes(data), metadata=metadata)
 
@@ -138,7 +138,7 @@ def _join_pages(pages: list[str]) -> tuple[str, list[dict[str, object]], list[in
     for number, page in enumerate(pages, start=1):
         has_layer = sum(not char.isspace() for char in page) >= MIN_TEXT_LAYER_CHARS
         if has_layer:
-            page = _UNSTORABLE_CHAR.sub("\ufffd", page.replace("\r\n", "\n").replace("\r", "\n")
+            page = UNSTORABLE_CHAR.sub("\ufffd", page.replace("\r\n", "\n").replace("\r", "\n")
                                         .replace(PAGE_SEPARATOR, "\n"))
         else:
             page = ""

@@ -15,9 +15,9 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
-import tandem.flows.ingest_formats as formats
+import tandem.flows.ingest.documents as formats
 from tandem.flows.ingest import SUPPORTED_SUFFIXES, IngestItem, expand_paths, iter_inputs, read_file
-from tandem.flows.ingest_formats import DOCUMENT_SUFFIXES, MAX_IMAGE_PIXELS, MAX_PDF_PAGES, read_document
+from tandem.flows.ingest.documents import DOCUMENT_SUFFIXES, MAX_IMAGE_PIXELS, MAX_PDF_PAGES, read_document
 
 PAGE_ONE = "The first page is about Paris and the river Seine."
 PAGE_TWO = "The second page is about Berlin and the river Spree."
