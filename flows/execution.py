@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from tandem.flows.reports import DocumentFailure, StageStats
 from tandem.flows.writer import writer_for
-from tandem.stages.base import BatchResult, Stage
+from tandem.stages.base import READS_SCANS, BatchResult, Stage
 from tandem.stages.contracts import DocState, Document, StageOutput, Usage
 from tandem.stages.pipeline_spec import Pipeline
 from tandem.storage import repository as repo
@@ -157,7 +157,7 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
         return stats
     fingerprint = stage_fingerprint(stage)
     # a stage reading ``text`` is not run on a scan whose pages await OCR: it is recorded with a pointer to OCR
-    reads_raw_text = "text" in stage.reads and stage.name != "ocr.tesseract"
+    reads_raw_text = "text" in stage.reads and READS_SCANS not in stage.capabilities
     scans = {doc_id for doc_id, state in todo if reads_raw_text and _unread_scan(state.document)}
     todo = [(doc_id, state) for doc_id, state in todo if doc_id not in scans]
     records = [repo.ResultRecord(

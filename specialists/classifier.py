@@ -275,7 +275,8 @@ class ClassifierOptions(StageOptions):
     batch_size: int = Field(64, ge=1, description="texts per encoder batch", json_schema_extra=NOT_IN_KEY)
 
 
-class ClassifierStage(Stage[Classification]):
+class ClassifierStage(Stage[Classification], name="classify", version="1", reads={"clean": TextLike},
+                      writes="classification", options=ClassifierOptions, batch=1000, artifact=True):
     """``classify.<artifact>``: label each document with a trained classifier.
 
     Reads a text field (default ``clean``), writes :class:`Classification` (label, score = the
@@ -285,23 +286,13 @@ class ClassifierStage(Stage[Classification]):
     Construction is cheap; :meth:`load` reads the artifact and the encoder.
     """
 
-    name: ClassVar[str] = "classify"
-    preferred_batch: ClassVar[int] = 1000
-    version: ClassVar[str] = "1"
-    output_type = Classification
-    input_type = TextLike
-    default_input: ClassVar[str] = "clean"
-    default_output: ClassVar[str] = "classification"
-    Options: ClassVar[type[StageOptions]] = ClassifierOptions
     options: ClassifierOptions
-    takes_artifact: ClassVar[bool] = True
     artifact_separator: ClassVar[str] = "."
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
         self.artifact = split_name(self.options.artifact)
         self.output_field = output or self.artifact
-        self.models_dir = self.options.models_dir
         self.classifier: TrainedClassifier | None = None
         self._model_id: str | None = None
 
@@ -311,12 +302,12 @@ class ClassifierStage(Stage[Classification]):
 
     def model_id(self) -> str:
         if self._model_id is None:
-            card, _ = load_card(self.artifact, self.models_dir, kind=KIND, verify=False)  # the card only
+            card, _ = load_card(self.artifact, self.options.models_dir, kind=KIND, verify=False)  # the card only
             self._model_id = classifier_model_id(card)
         return self._model_id
 
     def _load(self) -> None:
-        self.classifier = load_classifier(self.artifact, self.models_dir,
+        self.classifier = load_classifier(self.artifact, self.options.models_dir,
                                           batch_size=self.options.batch_size)
         self._model_id = self.classifier.model_id
 

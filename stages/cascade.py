@@ -111,7 +111,8 @@ def combine(specialist: StageOutput | StageFailure, llm: StageOutput | StageFail
     return routed_output(llm, "llm", confidence), True
 
 
-class CascadeStage(Stage[StageOutput]):
+class CascadeStage(Stage[StageOutput], name="cascade", version="1", reads={"text": TextLike}, writes="label",
+                   options=CascadeOptions, batch=64):
     """``cascade``: the specialist answers every document, the LLM those below ``threshold`` confidence.
 
     Reads what the specialist reads (default ``text``; ``input:`` sets it for both inner stages). Writes
@@ -128,14 +129,6 @@ class CascadeStage(Stage[StageOutput]):
       result-key options, and the threshold.
     """
 
-    name: ClassVar[str] = "cascade"
-    preferred_batch: ClassVar[int] = 64
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = RoutedClassification
-    input_type: ClassVar[type[StageOutput]] = TextLike
-    default_input: ClassVar[str] = "text"
-    default_output: ClassVar[str] = "label"
-    Options: ClassVar[type[StageOptions]] = CascadeOptions
     options: CascadeOptions
     shared_options: ClassVar[Mapping[str, str]] = {"llm": "llm_backend"}
 

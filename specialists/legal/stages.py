@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from tandem.specialists.legal.candidates import PreparedDoc
 from tandem.specialists.legal.options import LeadOptions, LegalOptions
@@ -18,11 +18,12 @@ from tandem.specialists.legal.summarizer import (
     summarize_prepared,
 )
 from tandem.stages.base import BatchResult, Stage
-from tandem.stages.contracts import DocState, Summary, Usage
-from tandem.stages.options import StageOptions
+from tandem.stages.contracts import DocState, Summary, TextLike, Usage
 
 
-class LegalSummarizerStage(Stage[Summary]):
+# version 2: official BillSum layout (hard wraps, SEC. n., TeX quotes); 3: 30 candidates of 24 words, ``scorer``
+class LegalSummarizerStage(Stage[Summary], name="summarize.legal", version="3", reads={"text": TextLike},
+                           writes="legal_summary", options=LegalOptions, batch=32):
     """``summarize.legal``: section-aware extractive summary of a bill or contract.
 
     Reads a text field (default ``text``), writes ``legal_summary`` (:class:`Summary`,
@@ -40,31 +41,22 @@ class LegalSummarizerStage(Stage[Summary]):
     through one encoder call. An empty document is a ``StageFailure(kind="empty")``.
     """
 
-    name: ClassVar[str] = "summarize.legal"
-    preferred_batch: ClassVar[int] = 32
-    # 2: official BillSum layout (hard wraps, SEC. n., TeX quotes); 3: 30 candidates of 24 words, ``scorer``
-    version: ClassVar[str] = "3"
-    output_type = Summary
-    default_input = "text"
-    default_output = "legal_summary"
-    Options: ClassVar[type[StageOptions]] = LegalOptions
     options: LegalOptions
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
-        self.quantize = self.options.quantize
         self.config_ = SummarizerConfig.from_options(self.options)
         self.encoder: Encoder | None = None
 
     def model_id(self) -> str:
         from tandem.specialists.encoder import MINILM_ID
 
-        return f"{MINILM_ID}{'+int8' if self.quantize else ''}"
+        return f"{MINILM_ID}{'+int8' if self.options.quantize else ''}"
 
     def _load(self) -> None:
         from tandem.specialists.encoder import shared_encoder
 
-        encoder = shared_encoder(self.quantize)
+        encoder = shared_encoder(self.options.quantize)
         encoder.load()
         self.encoder = encoder
 
@@ -103,22 +95,12 @@ class LegalSummarizerStage(Stage[Summary]):
         return result
 
 
-class LeadSummarizerStage(Stage[Summary]):
+class LeadSummarizerStage(Stage[Summary], name="summarize.lead", version="1", reads={"text": TextLike},
+                          writes="lead_summary", options=LeadOptions, batch=1000):
     """``summarize.lead``: the lead-k baseline, the first sentences up to ``max_words`` words
     (the last one cut to fit). No model."""
 
-    name: ClassVar[str] = "summarize.lead"
-    preferred_batch: ClassVar[int] = 1000
-    version: ClassVar[str] = "1"
-    output_type = Summary
-    default_input = "text"
-    default_output = "lead_summary"
-    Options: ClassVar[type[StageOptions]] = LeadOptions
     options: LeadOptions
-
-    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
-        super().__init__(input=input, output=output, **options)
-        self.max_words = self.options.max_words
 
     def model_id(self) -> str:
         return "lead"
@@ -126,5 +108,5 @@ class LeadSummarizerStage(Stage[Summary]):
     def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
         result: BatchResult[Summary] = BatchResult()
         for key, text in self.input_texts(batch, result, "the document has no text"):
-            result.add_success(key, Summary(text=lead_summary(text, self.max_words), method="extractive"))
+            result.add_success(key, Summary(text=lead_summary(text, self.options.max_words), method="extractive"))
         return result

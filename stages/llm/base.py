@@ -33,8 +33,7 @@ class LlmStage(Stage[Out]):
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
         super().__init__(input=input, output=output, **options)
-        self.llm_spec = self.options.llm
-        self.backend = parse_llm_spec(self.llm_spec)  # validates the spec without loading anything
+        self.backend = parse_llm_spec(self.options.llm)  # validates the spec without loading anything
         self._model: BaseChatModel | None = None
 
     def model_id(self) -> str:
@@ -43,7 +42,7 @@ class LlmStage(Stage[Out]):
     @property
     def model(self) -> BaseChatModel:
         if self._model is None:
-            self._model = make_chat_model(self.llm_spec)
+            self._model = make_chat_model(self.options.llm)
         return self._model
 
     def _load(self) -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from tandem.stages.base import BatchResult, encoding_problem
-from tandem.stages.contracts import CleanText, DocState, RawText, StageFailure, StageOutput, Usage
+from tandem.stages.contracts import CleanText, DocState, RawText, StageFailure, Usage
 from tandem.stages.llm.base import LlmOptions, LlmStage
 from tandem.stages.llm.calls import call_llm
 from tandem.stages.llm.prompts import CLEANUP_CHOICE
@@ -29,7 +29,7 @@ from tandem.stages.llm.textfix import deterministic_cleanup, safe_fixes
 from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
 from tandem.stages.ocr.provenance import CorrectorMode, ocr_spans, path_of
-from tandem.stages.options import KEY_UNLESS_NONE, NOT_IN_KEY, PathOption, StageOptions
+from tandem.stages.options import KEY_UNLESS_NONE, NOT_IN_KEY, PathOption
 
 MODEL_FILE = "confusion.json"
 ARTIFACT_KIND = "cleanup"
@@ -116,14 +116,8 @@ def choice_question(text: str, fix: Fix, width: int = 60) -> str:
     return "\n".join(lines)
 
 
-class CleanupStage(LlmStage[CleanText]):
-    name: ClassVar[str] = "cleanup"
-    version: ClassVar[str] = "3"
-    output_type: ClassVar[type[StageOutput]] = CleanText
-    input_type: ClassVar[type[StageOutput]] = RawText
-    default_input: ClassVar[str] = "text"
-    default_output: ClassVar[str] = "clean"
-    Options: ClassVar[type[StageOptions]] = CleanupOptions
+class CleanupStage(LlmStage[CleanText], name="cleanup", version="3", reads={"text": RawText},
+                   writes="clean", options=CleanupOptions):
     options: CleanupOptions
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:

@@ -9,17 +9,16 @@ partial summaries: at most :func:`max_llm_calls` calls, 20 with the defaults (16
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from tandem.stages.base import BatchResult
-from tandem.stages.contracts import DocState, StageFailure, StageOutput, Summary, TextLike, Usage
+from tandem.stages.contracts import DocState, StageFailure, Summary, TextLike, Usage
 from tandem.stages.llm.base import LlmOptions, LlmStage
 from tandem.stages.llm.calls import call_llm
 from tandem.stages.llm.chunking import chunk_text, condense, words
 from tandem.stages.llm.prompts import SUMMARIZE, SUMMARIZE_REDUCE, VersionedPrompt, strip_preface
-from tandem.stages.options import StageOptions
 
 
 def reduce_calls(partials: int, fan_in: int) -> int:
@@ -46,15 +45,9 @@ class SummarizeOptions(LlmOptions):
     passthrough_words: int = Field(30, ge=0, description="texts this short are their own summary")
 
 
-class SummarizeStage(LlmStage[Summary]):
-    name: ClassVar[str] = "summarize"
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = Summary
-    input_type: ClassVar[type[StageOutput]] = TextLike
-    default_input: ClassVar[str] = "clean"
-    default_output: ClassVar[str] = "summary"
+class SummarizeStage(LlmStage[Summary], name="summarize", version="1", reads={"clean": TextLike},
+                     writes="summary", options=SummarizeOptions):
 
-    Options: ClassVar[type[StageOptions]] = SummarizeOptions
     options: SummarizeOptions
 
     def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:

@@ -20,12 +20,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
-from tandem.stages.base import BatchResult, Stage, timed
-from tandem.stages.contracts import DocState, OcrText, PageText, RawText, StageOutput, Usage
+from tandem.stages.base import READS_SCANS, BatchResult, Stage, timed
+from tandem.stages.contracts import DocState, OcrText, PageText, RawText, Usage
 from tandem.stages.options import NOT_IN_KEY, StageOptions
 
 INSTALL_ADVICE = ("install Tesseract: apt-get install tesseract-ocr tesseract-ocr-eng (Debian/Ubuntu), "
@@ -132,17 +132,10 @@ def page_images(file: Path, file_format: str, pages: Sequence[int], dpi: int) ->
     return images
 
 
-class TesseractStage(Stage[OcrText]):
+class TesseractStage(Stage[OcrText], name="ocr.tesseract", version="1", reads={"text": RawText}, writes="ocr",
+                     options=TesseractOptions, batch=4, capabilities=[READS_SCANS]):
     """``ocr.tesseract``: the text of every page, OCR where there is no text layer (see the module docstring)."""
 
-    name: ClassVar[str] = "ocr.tesseract"
-    preferred_batch: ClassVar[int] = 4
-    version: ClassVar[str] = "1"
-    output_type = OcrText
-    input_type: ClassVar[type[StageOutput]] = RawText
-    default_input: ClassVar[str] = "text"
-    default_output: ClassVar[str] = "ocr"
-    Options: ClassVar[type[StageOptions]] = TesseractOptions
     options: TesseractOptions
 
     def model_id(self) -> str:

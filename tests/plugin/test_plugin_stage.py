@@ -37,44 +37,13 @@ version = "0.1.0"
 packages = ["tandem_wordcount"]
 """
 
-PLUGIN_MODULE = '''\
-"""``length.words``: labels a text ``long`` or ``short`` by its word count."""
-
-from collections.abc import Sequence
-from typing import ClassVar
-
-from pydantic import Field
-
-from tandem.stages.base import BatchResult, Stage
-from tandem.stages.contracts import Classification, DocState, StageOutput, TextLike
-from tandem.stages.options import StageOptions
+def _extending_example() -> str:
+    """The stage of docs/extending.md, exactly as the docs show it: the plugin this test installs."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "extending.md").read_text(encoding="utf-8")
+    return text.split("```python\n# my_package/wordcount.py\n", 1)[1].split("```", 1)[0]
 
 
-class WordCountOptions(StageOptions):
-    threshold: int = Field(5, ge=1, description="texts with more words than this are long")
-
-
-class WordCountStage(Stage[Classification]):
-    name: ClassVar[str] = "length.words"
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = Classification
-    input_type: ClassVar[type[StageOutput]] = TextLike
-    default_input: ClassVar[str] = "text"
-    default_output: ClassVar[str] = "length"
-    Options: ClassVar[type[StageOptions]] = WordCountOptions
-    preferred_batch: ClassVar[int] = 1000
-    options: WordCountOptions
-
-    def model_id(self) -> str:
-        return "wordcount==0.1.0"
-
-    def run(self, batch: Sequence[DocState]) -> BatchResult[Classification]:
-        result: BatchResult[Classification] = BatchResult()
-        for key, text in self.input_texts(batch, result, "nothing to count"):
-            label = "long" if len(text.split()) > self.options.threshold else "short"
-            result.add_success(key, Classification(label=label, score=1.0, scores={label: 1.0}))
-        return result
-'''
+PLUGIN_MODULE = _extending_example()
 
 
 def install_plugin(root: Path, pyproject: str, module: str) -> Path:

@@ -196,7 +196,7 @@ def test_stage_in_pipeline_gets_models_dir(tfidf_models: Path) -> None:
     pipeline = Pipeline.build([{"stage": "classify.tiny", "input": "text", "output": "spam"}],
                               models_dir=str(tfidf_models))
     stage = pipeline.stages[0]
-    assert isinstance(stage, ClassifierStage) and stage.models_dir == str(tfidf_models)
+    assert isinstance(stage, ClassifierStage) and stage.options.models_dir == str(tfidf_models)
     assert stage.writes[0] == "spam"
     assert split_name("classify:tiny") == split_name("classify.tiny") == "tiny"
 

@@ -6,20 +6,20 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from tandem.stages.contracts import Classification, StageFailure, StageOutput, Usage
+from tandem.stages.contracts import Classification, StageFailure, TextLike, Usage
 from tandem.stages.llm.prompts import CLASSIFY_LLM, VersionedPrompt
 from tandem.stages.llm.structured.messages import classify_messages
 from tandem.stages.llm.structured.parsing import parse_classification
 from tandem.stages.llm.structured.schemas import label_answer_model
 from tandem.stages.llm.structured.stage import LabelOptions, StructuredLlmStage
-from tandem.stages.options import StageOptions
 
 
 class ClassifyLlmOptions(LabelOptions):
     pass
 
 
-class LlmClassifyStage(StructuredLlmStage[Classification]):
+class LlmClassifyStage(StructuredLlmStage[Classification], name="classify.llm", version="1", reads={"clean": TextLike},
+                       writes="llm_label", options=ClassifyLlmOptions):
     """``classify.llm``: zero-shot labelling; the answer must be one of ``labels``.
 
     Options: ``labels`` (required), ``descriptions`` (label → hint shown to the model), ``max_attempts``,
@@ -27,13 +27,8 @@ class LlmClassifyStage(StructuredLlmStage[Classification]):
     Writes :class:`Classification` (``score`` is 1.0: a zero-shot label has no calibrated probability).
     """
 
-    name: ClassVar[str] = "classify.llm"
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = Classification
-    default_output: ClassVar[str] = "llm_label"
     answer_tokens: ClassVar[int] = 48
     prompt: ClassVar[VersionedPrompt] = CLASSIFY_LLM
-    Options: ClassVar[type[StageOptions]] = ClassifyLlmOptions
     options: ClassifyLlmOptions
 
     def answer_schema(self) -> type[BaseModel]:

@@ -6,14 +6,13 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from tandem.stages.contracts import StageFailure, StageOutput, Summary, Usage
+from tandem.stages.contracts import StageFailure, Summary, TextLike, Usage
 from tandem.stages.llm.chunking import chunk_text
 from tandem.stages.llm.prompts import KEYPOINTS, VersionedPrompt
 from tandem.stages.llm.structured.messages import keypoints_messages
 from tandem.stages.llm.structured.parsing import parse_keypoints
 from tandem.stages.llm.structured.schemas import keypoints_answer_model
 from tandem.stages.llm.structured.stage import StructuredLlmStage, StructuredOptions
-from tandem.stages.options import StageOptions
 
 
 class KeyPointsOptions(StructuredOptions):
@@ -22,7 +21,8 @@ class KeyPointsOptions(StructuredOptions):
                                  description="share of the answer's content words that must occur in the text")
 
 
-class KeyPointsStage(StructuredLlmStage[Summary]):
+class KeyPointsStage(StructuredLlmStage[Summary], name="summarize.keypoints", version="1", reads={"clean": TextLike},
+                     writes="keypoints", options=KeyPointsOptions):
     """``summarize.keypoints``: a short summary plus bullet key points, from one JSON answer.
 
     The model answers ``{"summary": str, "key_points": [str]}``; the stored :class:`Summary` (method
@@ -31,13 +31,8 @@ class KeyPointsStage(StructuredLlmStage[Summary]):
     ``max_attempts``, ``decoding``, ``max_tokens``, ``chunk_tokens`` (longer texts are condensed first).
     """
 
-    name: ClassVar[str] = "summarize.keypoints"
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = Summary
-    default_output: ClassVar[str] = "keypoints"
     answer_tokens: ClassVar[int] = 256
     prompt: ClassVar[VersionedPrompt] = KEYPOINTS
-    Options: ClassVar[type[StageOptions]] = KeyPointsOptions
     options: KeyPointsOptions
 
     def answer_schema(self) -> type[BaseModel]:

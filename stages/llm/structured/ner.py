@@ -6,14 +6,13 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from tandem.stages.contracts import Entities, Entity, StageFailure, StageOutput, Usage
+from tandem.stages.contracts import Entities, Entity, StageFailure, TextLike, Usage
 from tandem.stages.llm.chunking import chunk_text
 from tandem.stages.llm.prompts import NER_LLM, VersionedPrompt
 from tandem.stages.llm.structured.messages import ner_messages
 from tandem.stages.llm.structured.parsing import parse_entities, resolve_overlaps
 from tandem.stages.llm.structured.schemas import entities_answer_model
 from tandem.stages.llm.structured.stage import LabelOptions, StructuredLlmStage
-from tandem.stages.options import StageOptions
 
 
 class NerLlmOptions(LabelOptions):
@@ -23,7 +22,8 @@ class NerLlmOptions(LabelOptions):
     max_chunks: int = Field(16, ge=1, description="texts needing more chunks fail with too_large")
 
 
-class LlmNerStage(StructuredLlmStage[Entities]):
+class LlmNerStage(StructuredLlmStage[Entities], name="ner.llm", version="1", reads={"clean": TextLike},
+                  writes="llm_entities", options=NerLlmOptions):
     """``ner.llm``: the model lists entity texts and labels; we find them in the text for offsets.
 
     Options: ``labels`` (default PERSON, ORG, GPE, DATE), ``descriptions``, ``max_entity_words`` (longer
@@ -32,13 +32,8 @@ class LlmNerStage(StructuredLlmStage[Entities]):
     mentions are located in the whole text. Writes :class:`Entities`.
     """
 
-    name: ClassVar[str] = "ner.llm"
-    version: ClassVar[str] = "1"
-    output_type: ClassVar[type[StageOutput]] = Entities
-    default_output: ClassVar[str] = "llm_entities"
     answer_tokens: ClassVar[int] = 256
     prompt: ClassVar[VersionedPrompt] = NER_LLM
-    Options: ClassVar[type[StageOptions]] = NerLlmOptions
     options: NerLlmOptions
 
     def answer_schema(self) -> type[BaseModel]:
