@@ -38,6 +38,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tandem.settings import settings
+
 CARD_FILE = "model_card.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -102,7 +104,7 @@ class ModelCard(BaseModel):
 
 
 def models_dir(override: str | Path | None = None) -> Path:
-    return Path(override or os.environ.get("TANDEM_MODELS_DIR") or "models")
+    return Path(override or settings().models_dir)
 
 
 def check_name(name: str) -> str:

