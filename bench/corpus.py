@@ -168,7 +168,7 @@ class TreeRssSampler:
 def tandem_command() -> list[str]:
     """The ``tandem`` command of this interpreter's environment."""
     script = Path(sys.executable).with_name("tandem")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tandem.flows.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tandem.cli"]
 
 
 @dataclass

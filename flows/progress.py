@@ -1,7 +1,7 @@
 """Progress of a running flow, reported to whoever started it in this process (the CLI's Rich bars).
 
 A flow calls :func:`report_progress` with a name (a stage, a system, a step) and counts; the caller
-sets :data:`PROGRESS` for the current context (see :func:`tandem.flows.cli_common.progress_bars`). Without a
+sets :data:`PROGRESS` for the current context (see :func:`tandem.cli.common.progress_bars`). Without a
 callback, reporting does nothing.
 """
 

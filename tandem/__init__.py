@@ -3,8 +3,9 @@
 One import name for everything installed: ``tandem.flows`` (the Prefect flows and the engine),
 ``tandem.stages`` (the stage contract, the registry, the LLM stages), ``tandem.specialists`` (trained
 models, training, evaluation), ``tandem.storage`` (SQL) and ``tandem.cli`` (the ``tandem`` command). In the
-repository these are the top-level folders ``flows/``, ``stages/``, ``specialists/`` and ``storage/``;
-``tandem/`` links them into one package (the wheel holds real files under ``tandem/``).
+repository the first four are the top-level folders ``flows/``, ``stages/``, ``specialists/`` and ``storage/``,
+which ``tandem/`` links into one package (the wheel holds real files under ``tandem/``); ``tandem/cli/`` is a
+real folder, on top of the others (none of them imports it).
 """
 
 from __future__ import annotations

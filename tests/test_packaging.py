@@ -24,7 +24,7 @@ def _submodules(package: str) -> list[str]:
                   | {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()})
 
 
-#: "python -m flows.cli", "stages.llm.cleanup:CleanupStage", patch("flows.pipeline.x") and the like
+#: "python -m flows.pipeline", "stages.llm.cleanup:CleanupStage", patch("flows.pipeline.x") and the like
 OLD_DOTTED = re.compile("|".join(rf"(?<![\w./-]){package}\.(?:{'|'.join(_submodules(package))})\b"
                                  for package in FORMER_TOP_LEVEL))
 #: where an old name is quoted on purpose: the error that tells a plugin author the new one
@@ -61,6 +61,26 @@ def test_module_paths_in_strings_use_tandem() -> None:
     assert not offending, offending
 
 
+#: an import of the CLI: ``from tandem.cli...``, ``import tandem.cli``, ``from tandem import cli``
+CLI_IMPORT = re.compile(r"^\s*(?:from\s+tandem\.cli\b|import\s+tandem\.cli\b|from\s+tandem\s+import\s+.*\bcli\b)",
+                        re.MULTILINE)
+
+
+def test_the_cli_sits_on_top_and_its_old_modules_are_named_nowhere() -> None:
+    """``tandem/cli/`` uses the other packages, never the reverse; ``flows/cli*.py`` are gone for good."""
+    below = [path for path in tracked_text_files() if path.suffix == ".py"
+             and path.relative_to(REPO).parts[0] in FORMER_TOP_LEVEL]
+    assert below
+    importing = [str(path.relative_to(REPO)) for path in below
+                 if CLI_IMPORT.search(path.read_text(encoding="utf-8", errors="replace"))]
+    assert not importing, importing
+    stale = [f"{path.relative_to(REPO)}:{number}" for path in tracked_text_files() if path.name != "test_packaging.py"
+             for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+             if re.search(r"flows[./]cli", line)]
+    assert not stale, stale
+    assert not list((REPO / "flows").glob("cli*.py"))
+
+
 @pytest.mark.slow
 def test_the_wheel_installs_one_package_tandem_and_runs(tmp_path: Path) -> None:
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
@@ -69,7 +89,7 @@ def test_the_wheel_installs_one_package_tandem_and_runs(tmp_path: Path) -> None:
     [wheel] = (tmp_path / "wheel").glob("tandem-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"tandem", wheel.name.split("-py3")[0] + ".dist-info"}
-    for expected in ("tandem/cli.py", "tandem/flows/pipeline.py", "tandem/stages/base.py",
+    for expected in ("tandem/cli/__init__.py", "tandem/cli/__main__.py", "tandem/cli/main.py", "tandem/flows/pipeline.py", "tandem/stages/base.py",
                      "tandem/specialists/data/legal_scorer.json", "tandem/storage/migrations/env.py",
                      "tandem/storage/migrations/versions/0001_initial_schema.py"):
         assert expected in names

@@ -40,7 +40,7 @@ def cli_env(folder: Path) -> dict[str, str]:
 
 
 def tandem_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tandem.flows.cli", *args]
+    return [sys.executable, "-m", "tandem.cli", *args]
 
 
 def start_run(corpus: Path, spec: Path, url: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

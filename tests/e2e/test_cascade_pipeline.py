@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.specialists.classifier import load_classifier
 from tandem.specialists.training.classify import train_classifier
 from tandem.storage.db import create_db_engine, unit_of_work

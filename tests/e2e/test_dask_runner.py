@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.storage.db import create_db_engine, unit_of_work
 from tandem.storage.models import DocumentRow, EntityRow, PipelineRunRow, StageResultRow, SummaryRow
 

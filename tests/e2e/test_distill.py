@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tandem.flows.cli_distill import distill_command
+from tandem.cli.distill import distill_command
 from tandem.specialists.distill import labelling
 from tests.e2e.test_openai_server import LlamaServer, server  # noqa: F401 - the module-scoped server fixture
 

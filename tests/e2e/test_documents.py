@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.flows.execution import SCAN_MESSAGE
 
 pytestmark = pytest.mark.slow

@@ -32,7 +32,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.stages import registry
 from tandem.stages.contracts import Classification, DocState, Document, Entities, StageFailure
 from tandem.stages.llm.gguf import default_gguf_path

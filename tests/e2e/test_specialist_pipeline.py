@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.specialists.training.classify import train_classifier
 from tandem.specialists.training.ner import train_ner
 from tandem.storage.db import create_db_engine, unit_of_work
 from tandem.storage.models import EntityRow, LabelRow, SummaryRow
-from tests.flows.test_cli_ner import tiny_conll
+from tests.cli.test_ner import tiny_conll
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import openai
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.stages.contracts import DocState, Document
 from tandem.stages.llm.backends import make_chat_model
 from tandem.stages.llm.calls import classify_llm_error, max_tokens_kwargs

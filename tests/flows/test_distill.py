@@ -13,9 +13,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tandem.flows.cli_distill import distill_command
+from tandem.cli.distill import distill_command
 from tandem.specialists.distill import labelling
-from tests.flows.command_apps import flat
+from tests.cli.command_apps import flat
 from tests.stages.llm.fakes import ScriptedChatModel
 
 #: the keys of a ``tandem compare`` system (classify)
@@ -30,7 +30,7 @@ HAM = ["See you at lunch", "Are you home yet?", "Call me when you are free", "I 
 
 def distill_app() -> typer.Typer:
     app = typer.Typer()
-    app.callback()(lambda: None)  # keep "distill" a sub-command, as in tandem.flows.cli
+    app.callback()(lambda: None)  # keep "distill" a sub-command, as in tandem.cli.main
     app.command("distill")(distill_command)
     return app
 

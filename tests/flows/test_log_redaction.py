@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.stages.secrets import log_redaction_installed
 
 runner = CliRunner()

@@ -11,9 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.storage.db import DatabaseNotReadableError, create_db_engine, migrate, open_db_readonly
-from tests.flows.command_apps import flat
+from tests.cli.command_apps import flat
 
 runner = CliRunner()
 READ_COMMANDS = [["results"], ["runs"], ["results", "--comparison", "last"], ["runs", "--format", "json"]]

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.storage import repository as repo
 from tandem.storage.db import create_db_engine, unit_of_work
 from tandem.storage.models import DocumentRow, PipelineRunRow, RunRecordRow
@@ -76,7 +76,7 @@ def test_a_run_whose_process_died_is_shown_stale_then_repaired_as_crashed(tmp_pa
 @pytest.mark.parametrize("command", [["run", "."], ["results"], ["runs"]])
 def test_an_unreachable_database_is_one_line_without_its_password(command: list[str]) -> None:
     url = "postgresql+psycopg://u:s3cret-Pa55@127.0.0.1:1/x"
-    done = subprocess.run([sys.executable, "-m", "tandem.flows.cli", *command, "--db", url], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "tandem.cli", *command, "--db", url], capture_output=True,
                           text=True, timeout=120, env={**os.environ, "COLUMNS": "80"})
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]

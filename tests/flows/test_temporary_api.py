@@ -45,7 +45,7 @@ def test_tandem_run_records_its_flow_run_in_the_prefect_home_and_leaves_no_serve
     home = tmp_path / "prefect"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env.update(PREFECT_HOME=str(home), TANDEM_HOME=str(tmp_path / "tandem"), PREFECT_LOGGING_LEVEL="INFO")
-    out = subprocess.run([sys.executable, "-m", "tandem.flows.cli", "run", str(doc), "--pipeline", "ner", "--db",
+    out = subprocess.run([sys.executable, "-m", "tandem.cli", "run", str(doc), "--pipeline", "ner", "--db",
                           f"sqlite:///{tmp_path / 'results.db'}", "--format", "none"],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 BEFORE = REPO / "tests" / "data" / "before_one_package.db"

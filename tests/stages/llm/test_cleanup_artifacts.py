@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.specialists.artifacts import TamperedArtifactError, UnsafeArtifactError
 from tandem.stages.llm.cleanup import CleanupStage
 from tandem.stages.options import StageOptionsError

@@ -1,4 +1,5 @@
-"""Small helpers shared by the CLI modules: consoles, exit codes, option help, JSON and report output."""
+"""Small helpers shared by the CLI modules: the consoles (from :mod:`tandem.cli.console`), exit codes, option
+help, JSON and report output."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.status import Status
 from rich.table import Table
 
+from tandem.cli.console import err
 from tandem.specialists.evaluation.reports import ClassifyReport, LabelScores, NerReport
 
 if TYPE_CHECKING:
@@ -28,10 +29,6 @@ R = TypeVar("R")
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
-
-#: human output (tables, progress) goes to stderr when --json owns stdout
-out = Console()
-err = Console(stderr=True)
 
 
 BatchSizeOption = Annotated[list[str] | None, typer.Option(

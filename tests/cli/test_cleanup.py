@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tandem.flows.cli_cleanup import eval_cleanup_command, train_cleanup_command
+from tandem.cli.cleanup import eval_cleanup_command, train_cleanup_command
 from tandem.specialists.evaluation.cleanup import assign_folds
-from tests.flows.command_apps import flat, make_app
+from tests.cli.command_apps import flat, make_app
 
 app = make_app(train={"cleanup": train_cleanup_command}, evaluate={"cleanup": eval_cleanup_command})
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""``tandem eval summarize`` (registered in :mod:`tandem.flows.cli`): ROUGE of a summarizer against gold
+"""``tandem eval summarize`` (registered in :mod:`tandem.cli.main`): ROUGE of a summarizer against gold
 summaries, next to the lead baseline.
 
 Heavy imports (torch, transformers, rouge-score) happen inside the command, never at import.
@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tandem.flows.cli_common import err, fail, print_json
+from tandem.cli.common import fail, print_json
+from tandem.cli.console import err
 from tandem.specialists.evaluation.reports import SummarizeReport
 
 

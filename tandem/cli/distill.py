@@ -1,4 +1,4 @@
-"""``tandem distill classify|ner`` (registered in :mod:`tandem.flows.cli`): an LLM teacher labels texts, a specialist
+"""``tandem distill classify|ner`` (registered in :mod:`tandem.cli.main`): an LLM teacher labels texts, a specialist
 student learns from them, and with ``--gold`` both are measured side by side.
 
 Exit codes: 0 a student was trained; 2 usage error, or nothing to learn (the teacher gave fewer than two
@@ -14,7 +14,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tandem.flows.cli_common import ModelsDirOption, err, fail, print_json, progress_bars
+from tandem.cli.common import ModelsDirOption, fail, print_json, progress_bars
+from tandem.cli.console import err
 
 if TYPE_CHECKING:
     from tandem.flows.distill import DistillRequest

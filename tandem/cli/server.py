@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from tandem.flows.cli_common import err, fail, out
+from tandem.cli.common import fail
+from tandem.cli.console import err, out
 
 server_app = typer.Typer(no_args_is_help=True, help="A local Prefect server with its UI, in the background: "
                                                     "runs show in the UI and each command starts faster.")

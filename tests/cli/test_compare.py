@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.storage.db import create_db_engine
-from tests.flows.command_apps import flat
+from tests.cli.command_apps import flat
 from tests.specialists.test_classifier import tiny_rows, write_rows
 
 runner = CliRunner()
@@ -26,8 +26,9 @@ CLASSIFY_KEYS = ("accuracy", "macro_f1", "macro_recall", "macro_precision", "per
 
 @pytest.fixture()
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich wraps tables at the console width (80 under CliRunner): make stdout's console wide."""
-    from tandem.flows.cli_common import out
+    """Rich wraps tables at the console width (the pipe width under CliRunner, unless COLUMNS is set): make
+    stdout's console 200 columns wide whatever the environment says."""
+    from tandem.cli.console import out
 
     monkeypatch.setattr(out, "_width", 200)
 
@@ -37,7 +38,7 @@ def sms_gold(tmp_path: Path, n: int = 10) -> Path:
 
 
 def test_module_import_is_light() -> None:
-    code = ("import sys, tandem.flows.cli_compare; print(sorted(m for m in ('torch', 'transformers', 'sklearn', "
+    code = ("import sys, tandem.cli.compare; print(sorted(m for m in ('torch', 'transformers', 'sklearn', "
             "'matplotlib', 'prefect', 'spacy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])

@@ -14,8 +14,8 @@ import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
-from tandem.flows.cli_classify import eval_classify_command, parse_label_map, train_classify_command
-from tests.flows.command_apps import flat, make_app
+from tandem.cli.classify import eval_classify_command, parse_label_map, train_classify_command
+from tests.cli.command_apps import flat, make_app
 
 
 def classify_app() -> typer.Typer:
@@ -40,7 +40,7 @@ def tiny_csv(path: Path, n: int = 40, labels: tuple[str, str] = ("spam", "ham"))
 
 
 def test_module_import_is_light() -> None:
-    code = ("import sys, tandem.flows.cli_classify; "
+    code = ("import sys, tandem.cli.classify; "
             "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])

@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tandem.flows.cli_ner import eval_ner_command, train_ner_command
-from tests.flows.command_apps import flat, make_app
+from tandem.cli.ner import eval_ner_command, train_ner_command
+from tests.cli.command_apps import flat, make_app
 
 
 def ner_app() -> typer.Typer:

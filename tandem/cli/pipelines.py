@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tandem.flows.cli_common import MODELS_DIR_HELP, fail, out
+from tandem.cli.common import MODELS_DIR_HELP, fail
+from tandem.cli.console import out
 
 
 def pipelines_command(

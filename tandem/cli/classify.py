@@ -1,4 +1,4 @@
-"""``tandem train classify`` and ``tandem eval classify`` (registered in :mod:`tandem.flows.cli`).
+"""``tandem train classify`` and ``tandem eval classify`` (registered in :mod:`tandem.cli.main`).
 
 torch, transformers and scikit-learn are imported only inside the commands, so building the CLI
 stays cheap. Human output (progress, tables) goes to stderr; ``--json`` prints exactly one JSON
@@ -20,17 +20,17 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from tandem.flows.cli_common import (
+from tandem.cli.common import (
     CardJsonOption,
     ModelsDirOption,
     ScoresJsonOption,
-    err,
     print_eval_report,
     print_json,
     report_trained,
     run_evaluation,
     run_training,
 )
+from tandem.cli.console import err
 
 if TYPE_CHECKING:
     from tandem.specialists.artifacts import ModelCard

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tandem.flows.cli import app
+from tandem.cli import app
 from tandem.storage.db import create_db_engine, unit_of_work
 from tandem.storage.models import DocumentRow, EntityRow, RunDocumentRow, StageResultRow
 
@@ -141,7 +141,7 @@ def test_pipeline_errors_exit_2_before_reading_documents(tmp_path: Path, monkeyp
 
 
 def test_batch_sizes_come_from_the_stages_unless_overridden() -> None:
-    from tandem.flows.cli_common import parse_batch_sizes
+    from tandem.cli.common import parse_batch_sizes
     from tandem.flows.pipeline import stage_batch_sizes
     from tandem.stages.pipeline_spec import Pipeline
 

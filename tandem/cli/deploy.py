@@ -1,5 +1,5 @@
 """``tandem serve`` (scheduled local deployment) and ``tandem trigger`` (run a deployment), registered
-in :mod:`tandem.flows.cli`."""
+in :mod:`tandem.cli.main`."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from tandem.flows.cli_common import (
+from tandem.cli.common import (
     DB_HELP,
     MODELS_DIR_HELP,
     BatchSizeOption,
-    err,
     fail,
     open_results_db,
     parse_batch_sizes,
 )
+from tandem.cli.console import err
 
 
 def serve_command(

@@ -1,4 +1,4 @@
-"""``tandem compare classify|ner|summarize`` (registered in :mod:`tandem.flows.cli`): LLM or specialist, measured.
+"""``tandem compare classify|ner|summarize`` (registered in :mod:`tandem.cli.main`): LLM or specialist, measured.
 
 Every named system runs over the same gold documents through the pipeline's own stage code, is scored with
 ``tandem eval``'s metrics, timed and priced (see docs/compare.md). The work runs as the ``tandem-compare``
@@ -15,16 +15,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tandem.flows.cli_common import (
-    DB_HELP,
-    MODELS_DIR_HELP,
-    err,
-    fail,
-    open_results_db,
-    out,
-    print_json,
-    progress_bars,
-)
+from tandem.cli.common import DB_HELP, MODELS_DIR_HELP, fail, open_results_db, print_json, progress_bars
+from tandem.cli.console import err, out
 from tandem.specialists.comparison.gold import GoldOptions
 from tandem.specialists.comparison.report import ComparisonReport
 

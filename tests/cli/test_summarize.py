@@ -9,9 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tandem.flows.cli_summarize import eval_summarize_command
+from tandem.cli.summarize import eval_summarize_command
 from tandem.specialists.evaluation.summarize import evaluate_summarizer, read_gold
-from tests.flows.command_apps import make_app
+from tests.cli.command_apps import make_app
 
 DOC = (
     '<SECTION-HEADER> SHORT TITLE. This Act may be cited as the "Rural Broadband Access Act of 2021". '

@@ -1,4 +1,4 @@
-"""``tandem train ner`` and ``tandem eval ner`` (registered in :mod:`tandem.flows.cli`).
+"""``tandem train ner`` and ``tandem eval ner`` (registered in :mod:`tandem.cli.main`).
 
 spaCy is imported only inside the commands, so building the CLI stays cheap. Human output
 (progress, tables) goes to stderr; ``--json`` prints exactly one JSON object on stdout.
@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tandem.flows.cli_common import (
+from tandem.cli.common import (
     CardJsonOption,
     ModelsDirOption,
     ScoresJsonOption,
-    err,
     print_eval_report,
     print_json,
     report_trained,
     run_evaluation,
     run_training,
 )
+from tandem.cli.console import err
 
 if TYPE_CHECKING:
     from tandem.specialists.artifacts import ModelCard

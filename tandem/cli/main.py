@@ -13,34 +13,33 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tandem.flows.cli_classify import eval_classify_command, train_classify_command
-from tandem.flows.cli_cleanup import eval_cleanup_command, train_cleanup_command
-from tandem.flows.cli_common import (
+from tandem.cli.classify import eval_classify_command, train_classify_command
+from tandem.cli.cleanup import eval_cleanup_command, train_cleanup_command
+from tandem.cli.common import (
     DB_HELP,
     EXIT_PARTIAL,
     MODELS_DIR_HELP,
     BatchSizeOption,
-    err,
     fail,
     open_results_db,
-    out,
     parse_batch_sizes,
     print_json,
     progress_bars,
 )
-from tandem.flows.cli_compare import (
+from tandem.cli.compare import (
     compare_classify_command,
     compare_ner_command,
     compare_summarize_command,
     results_comparison,
 )
-from tandem.flows.cli_deploy import serve_command, trigger_command
-from tandem.flows.cli_distill import distill_command
-from tandem.flows.cli_ner import eval_ner_command, train_ner_command
-from tandem.flows.cli_pipelines import pipelines_command
-from tandem.flows.cli_runs import runs_command
-from tandem.flows.cli_server import server_app
-from tandem.flows.cli_summarize import eval_summarize_command
+from tandem.cli.console import err, out
+from tandem.cli.deploy import serve_command, trigger_command
+from tandem.cli.distill import distill_command
+from tandem.cli.ner import eval_ner_command, train_ner_command
+from tandem.cli.pipelines import pipelines_command
+from tandem.cli.runs import runs_command
+from tandem.cli.server import server_app
+from tandem.cli.summarize import eval_summarize_command
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -199,8 +198,9 @@ def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
         print_json(report)
         return
     run_info = report.run
+    # the terminal's full width; in a pipe or a log the width the values need (each row whole on its lines)
     table = Table(title=f"Run {run_info.id} — {run_info.pipeline} ({run_info.status})", show_lines=True,
-                  expand=True)
+                  expand=out.writes_to_terminal)
     for column, style in (("id", "dim"), ("source", "cyan"), ("status", ""), ("summary", ""),
                           ("entities / labels", "magenta"), ("failures", "red")):
         table.add_column(column, style=style, overflow="fold")

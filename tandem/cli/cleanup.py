@@ -1,4 +1,4 @@
-"""``tandem eval cleanup`` and ``tandem train cleanup`` (registered in :mod:`tandem.flows.cli`)."""
+"""``tandem eval cleanup`` and ``tandem train cleanup`` (registered in :mod:`tandem.cli.main`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tandem.flows.cli_common import CardJsonOption, ModelsDirOption, err, fail, print_json
+from tandem.cli.common import CardJsonOption, ModelsDirOption, fail, print_json
+from tandem.cli.console import err
 
 
 def eval_cleanup_command(

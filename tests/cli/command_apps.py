@@ -10,7 +10,7 @@ Commands = Mapping[str, Callable[..., None]]
 
 
 def make_app(train: Commands | None = None, evaluate: Commands | None = None) -> typer.Typer:
-    """``train NAME`` and ``eval NAME`` sub-commands, registered as :mod:`tandem.flows.cli` does."""
+    """``train NAME`` and ``eval NAME`` sub-commands, registered as :mod:`tandem.cli.main` does."""
     app = typer.Typer()
     train_app = typer.Typer()
     eval_app = typer.Typer()

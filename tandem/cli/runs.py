@@ -1,5 +1,5 @@
 """``tandem runs``: the runs of a results database with their state and counts; ``--repair`` closes runs whose
-process died as ``crashed`` (in Tandem's table and in Prefect). Registered in :mod:`tandem.flows.cli`."""
+process died as ``crashed`` (in Tandem's table and in Prefect). Registered in :mod:`tandem.cli.main`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tandem.flows.cli_common import DB_HELP, err, fail, open_results_db, out, print_json
+from tandem.cli.common import DB_HELP, fail, open_results_db, print_json
+from tandem.cli.console import err, out
 
 
 def runs_command(
