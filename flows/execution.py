@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 from tandem.flows.reports import DocumentFailure, StageStats
@@ -23,6 +24,28 @@ from tandem.stages.contracts import DocState, Document, StageOutput, Usage
 from tandem.stages.pipeline_spec import Pipeline
 from tandem.storage import repository as repo
 from tandem.storage.db import unit_of_work
+
+
+class RunRef(BaseModel):
+    """What every task of a run needs to find its pipeline and its database, passed whole (one parameter, not
+    four loose strings): the pipeline source, the LLM and models folder it is built with, the database URL
+    (its password hidden as ``***``) and, once registered, the run id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pipeline: str
+    db_url: str
+    llm: str | None = None
+    models_dir: str | None = None
+    run_id: int | None = None
+
+    def built(self) -> Pipeline:
+        """The pipeline, built once per process (:func:`get_pipeline`)."""
+        return get_pipeline(self.pipeline, self.llm, self.models_dir)
+
+    def with_run(self, run_id: int) -> RunRef:
+        return self.model_copy(update={"run_id": run_id})
+
 
 _pipelines: dict[tuple[str, str | None, str | None], Pipeline] = {}
 _pipelines_lock = threading.Lock()

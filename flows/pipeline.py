@@ -23,7 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from tandem.flows.execution import get_pipeline, plan_keys, run_stage_batch
+from tandem.flows.execution import RunRef, get_pipeline, plan_keys, run_stage_batch
 from tandem.flows.ingest import DEFAULT_MAX_DOC_MB, INGEST_STAGE, ingest_result_key, iter_inputs
 from tandem.flows.progress import report_progress
 from tandem.flows.reports import DocumentFailure, RunSummary, StageStats
@@ -53,16 +53,15 @@ _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fal
 
 @task(name="register-documents", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       **_TASK_OPTIONS)
-def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm: str | None,
-                       models_dir: str | None, max_doc_mb: float, flow_run_id: str | None = None
+def register_documents(ref: RunRef, paths: list[str], max_doc_mb: float, flow_run_id: str | None = None
                        ) -> tuple[int, list[int]]:
     """Read inputs as a stream, store documents (deduplicated by content hash) and read failures in chunks
     of :data:`REGISTER_CHUNK`, each in one transaction with bulk inserts; open a run. Returns the run id and
     the ids of the documents to process (never their texts)."""
-    pipeline = get_pipeline(pipeline_source, llm, models_dir)
-    engine = engine_for(db_url)
+    pipeline = ref.built()
+    engine = engine_for(ref.db_url)
     with unit_of_work(engine) as session:
-        run_id = repo.create_run(session, pipeline.name, pipeline.spec.model_dump(mode="json"), llm, flow_run_id)
+        run_id = repo.create_run(session, pipeline.name, pipeline.spec.model_dump(mode="json"), ref.llm, flow_run_id)
     good: dict[int, None] = {}
     position = records = 0
     try:
@@ -91,23 +90,21 @@ def register_documents(paths: list[str], db_url: str, pipeline_source: str, llm:
 
 @task(name="run-stage-batch", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2),
       task_run_name="{stage_name} [{batch_label}]", **_TASK_OPTIONS)
-def stage_batch_task(db_url: str, pipeline_source: str, llm: str | None, models_dir: str | None,
-                     stage_index: int, stage_name: str, batch_label: str, document_ids: list[int],
-                     run_id: int) -> StageStats:
+def stage_batch_task(ref: RunRef, stage_index: int, stage_name: str, batch_label: str,
+                     document_ids: list[int]) -> StageStats:
     """One stage over one batch of documents (never one task per document)."""
     install_log_redaction()  # on a Dask worker too (idempotent, cheap)
-    pipeline = get_pipeline(pipeline_source, llm, models_dir)
-    return run_stage_batch(engine_for(db_url), pipeline, stage_index, document_ids, run_id)
+    return run_stage_batch(engine_for(ref.db_url), ref.built(), stage_index, document_ids, ref.run_id)
 
 
 @task(name="finish-run", **_TASK_OPTIONS)
-def finish_run(db_url: str, pipeline_source: str, llm: str | None, models_dir: str | None, run_id: int,
-               stage_stats: list[StageStats], timings: dict[str, float] | None = None) -> RunSummary:
+def finish_run(ref: RunRef, stage_stats: list[StageStats], timings: dict[str, float] | None = None) -> RunSummary:
     """Give each document of the run its status and result keys (in chunks); close the run with its
     statistics."""
     started = time.perf_counter()
-    pipeline = get_pipeline(pipeline_source, llm, models_dir)
-    engine = engine_for(db_url)
+    pipeline, run_id = ref.built(), ref.run_id
+    assert run_id is not None, "finish_run needs the run's id"
+    engine = engine_for(ref.db_url)
     with unit_of_work(engine) as session:
         doc_ids = repo.run_document_ids(session, run_id)
     failed = 0
@@ -123,7 +120,7 @@ def finish_run(db_url: str, pipeline_source: str, llm: str | None, models_dir: s
             failed += sum(outcome.status == "failed" for outcome in outcomes.values())
     summary = RunSummary(run_id=run_id, pipeline=pipeline.name, documents=len(doc_ids),
                          succeeded=len(doc_ids) - failed, failed=failed, stages=StageStats.merged(stage_stats),
-                         database=describe_db(db_url), timings=dict(timings or {}))
+                         database=describe_db(ref.db_url), timings=dict(timings or {}))
     summary.timings["finish_s"] = round(time.perf_counter() - started, 3)
     with unit_of_work(engine) as session:
         repo.finish_run(session, run_id, "completed" if failed == 0 else "completed_with_failures",
@@ -215,8 +212,9 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     if parallel:  # the workers load their models while the documents are registered here
         warm_up_dask_workers(pipeline, llm, models_dir)
     started = time.perf_counter()
-    run_id, doc_ids = register_documents(paths, url, pipeline, llm, models_dir, max_doc_mb,
-                                         str(flow_run.id) if flow_run.id else None)
+    ref = RunRef(pipeline=pipeline, db_url=url, llm=llm, models_dir=models_dir)
+    run_id, doc_ids = register_documents(ref, paths, max_doc_mb, str(flow_run.id) if flow_run.id else None)
+    ref = ref.with_run(run_id)
     registered = time.perf_counter()
     logger.info("run %s: %d documents to process with %s", run_id, len(doc_ids),
                 " → ".join(f"{s.stage_id} ({size}/task)" for s, size in zip(built.stages, sizes)))
@@ -236,10 +234,8 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
                 for batch in batched(chunk, sizes[index]):
                     numbers[index] += 1
                     args: dict[str, Any] = {
-                        "db_url": url, "pipeline_source": pipeline, "llm": llm, "models_dir": models_dir,
-                        "stage_index": index, "stage_name": stage.stage_id,
-                        "batch_label": f"batch {numbers[index]}/{totals[index]}", "document_ids": list(batch),
-                        "run_id": run_id}
+                        "ref": ref, "stage_index": index, "stage_name": stage.stage_id,
+                        "batch_label": f"batch {numbers[index]}/{totals[index]}", "document_ids": list(batch)}
                     if not parallel:  # one batch after the other, in this process
                         all_stats.append(stage_batch_task(**args))
                         done[index] += len(batch)
@@ -258,7 +254,7 @@ def tandem_pipeline(paths: list[str], pipeline: str = "default", db_url: str | N
     load_s = sum(stats.load_ms for stats in all_stats) / 1000  # models load in the first batch that needs them
     timings = {"register_s": round(registered - started, 3), "process_s": round(process_s, 3),
                "load_s": round(load_s, 3), "stages_s": round(max(process_s - load_s, 0.0), 3)}
-    summary = finish_run(url, pipeline, llm, models_dir, run_id, all_stats, timings)
+    summary = finish_run(ref, all_stats, timings)
     with unit_of_work(engine_for(url)) as session:
         summary.ingest_failures = [
             DocumentFailure(document=document.source, kind=result.error_kind or "", message=result.error or "")

@@ -65,10 +65,17 @@ def _refuse_credentials(spec: str, url: str) -> None:
 
 
 def parse_llm_spec(spec: str | None) -> BackendSpec:
+    """The backend ``spec`` names (``--llm``; None: ``$TANDEM_LLM`` or the embedded model), parsed once per
+    process for each spec and setting (an LLMConfigError, never cached, for a bad one)."""
     config = settings()
-    spec = (spec or config.llm or DEFAULT_LLM).strip()
+    return _parse_llm_spec((spec or config.llm or DEFAULT_LLM).strip(), config.llm_timeout, config.llm_concurrency,
+                           os.environ.get("OPENAI_BASE_URL", ""), str(config.gguf or ""))
+
+
+@lru_cache(maxsize=32)
+def _parse_llm_spec(spec: str, timeout: float, concurrency: int, openai_base_url: str, _gguf: str) -> BackendSpec:
+    """:func:`parse_llm_spec` for one spec and the settings it depends on (``_gguf`` keys the cache only)."""
     kind, _, rest = spec.partition(":")
-    timeout = config.llm_timeout
     if kind == "embedded":
         from tandem.stages.llm.gguf import default_gguf_path
 
@@ -80,11 +87,10 @@ def parse_llm_spec(spec: str | None) -> BackendSpec:
             raise LLMConfigError(f"--llm {spec!r}: expected '{kind}:<model>@<base_url>'")
         _refuse_credentials(spec, url)
         if kind == "openai" and not url:
-            url = os.environ.get("OPENAI_BASE_URL", "")
+            url = openai_base_url
             if not url:
                 raise LLMConfigError(f"--llm {spec!r}: expected 'openai:<model>@<base_url>' "
                                      "(or set OPENAI_BASE_URL)")
-        concurrency = config.llm_concurrency
         return BackendSpec(kind, model, url or None, timeout, 2, concurrency)
     if kind == "fake":
         return BackendSpec("fake", rest or "ok", None, timeout, 0, 1)

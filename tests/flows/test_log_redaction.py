@@ -64,6 +64,7 @@ def test_every_command_redacts_log_records(no_redaction: None, command: list[str
 
 
 def test_the_pipeline_flow_and_its_batch_task_redact(no_redaction: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tandem.flows.execution as execution
     import tandem.flows.pipeline as pipeline
     import tandem.flows.warmup as warmup
 
@@ -72,8 +73,10 @@ def test_the_pipeline_flow_and_its_batch_task_redact(no_redaction: None, monkeyp
 
     monkeypatch.setattr(pipeline, "get_run_logger", stop)
     monkeypatch.setattr(pipeline, "get_pipeline", stop)
+    monkeypatch.setattr(execution, "get_pipeline", stop)
     for start in (lambda: pipeline.tandem_pipeline.fn(paths=[]),
-                  lambda: pipeline.stage_batch_task.fn("sqlite://", "ner", None, None, 0, "ner", "1/1", [1], 1),
+                  lambda: pipeline.stage_batch_task.fn(execution.RunRef(pipeline="ner", db_url="sqlite://", run_id=1),
+                                                       0, "ner", "1/1", [1]),
                   lambda: warmup.warm_up_worker("ner", None, None)):
         logging.setLogRecordFactory(logging.LogRecord)
         with pytest.raises(RuntimeError, match="stop here"):

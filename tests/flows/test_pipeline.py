@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 import tandem.flows.pipeline as pipeline_module
+from tandem.flows.execution import RunRef
 from tandem.flows.ingest import IngestItem, iter_inputs
 from tandem.storage.db import create_db_engine, unit_of_work
 from tandem.storage.models import DocumentRow, PipelineRunRow, RunDocumentRow
@@ -20,7 +21,7 @@ def test_inputs_are_registered_in_chunks_in_input_order(tmp_path: Path, monkeypa
     corpus.write_text("".join(f'{{"id": "k{i}", "text": "message {i % 7}"}}\n' for i in range(25)), encoding="utf-8")
     monkeypatch.setattr(pipeline_module, "REGISTER_CHUNK", 4)
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    run_id, ids = pipeline_module.register_documents.fn([str(corpus)], url, "ner", None, None, 5.0)
+    run_id, ids = pipeline_module.register_documents.fn(RunRef(pipeline="ner", db_url=url), [str(corpus)], 5.0)
     assert len(ids) == 7  # 25 records, 7 distinct texts (issue 12 gives every record its own row)
     engine = create_db_engine(url)
     with unit_of_work(engine) as session:
@@ -40,7 +41,7 @@ def test_a_registration_that_breaks_closes_its_run_as_failed(tmp_path: Path, mon
     monkeypatch.setattr(pipeline_module, "REGISTER_CHUNK", 1)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with pytest.raises(OSError, match="disk"):
-        pipeline_module.register_documents.fn([str(tmp_path / "a.txt")], url, "ner", None, None, 5.0)
+        pipeline_module.register_documents.fn(RunRef(pipeline="ner", db_url=url), [str(tmp_path / "a.txt")], 5.0)
     engine = create_db_engine(url)
     with unit_of_work(engine) as session:
         run = session.scalars(select(PipelineRunRow)).one()
