@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -40,6 +40,10 @@ from tandem.cli.pipelines import pipelines_command
 from tandem.cli.runs import runs_command
 from tandem.cli.server import server_app
 from tandem.cli.summarize import eval_summarize_command
+
+if TYPE_CHECKING:
+    from tandem.flows.reports import RunSummary
+    from tandem.stages.pipeline_spec import Pipeline
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -100,29 +104,10 @@ def run(
     from tandem.flows.temporary_api import launch
 
     api = launch()  # without a Prefect server: its temporary one starts now, beside this command's own start
-    from tandem.flows.ingest import InputError, expand_paths
-    from tandem.flows.pipeline import get_pipeline, stage_batch_sizes
-    from tandem.stages.llm.backends import LLMConfigError, parse_llm_spec
-    from tandem.stages.pipeline_spec import PipelineError
-    from tandem.storage.db import describe_db
-
     if output_format not in ("table", "json", "none"):
         fail(f"--format must be table, json or none, not {output_format!r}")
     every_stage, per_stage = parse_batch_sizes(batch_size)
-    try:
-        parse_llm_spec(llm)
-        built = get_pipeline(pipeline, llm, models_dir)  # the instance the flow will use (same process)
-        stage_batch_sizes(built, every_stage, per_stage)
-        for stage in built.stages:
-            stage.check_artifacts()  # a tampered or unsafe artifact: exit 2 before any document
-        check_pins(expect_sha256 or [], models_dir)
-        files = expand_paths(paths)
-    except (PipelineError, LLMConfigError, InputError, ValueError) as exc:
-        fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - e.g. an unknown artifact name
-        fail(f"{type(exc).__name__}: {exc}")
-    if not files:
-        fail(f"no input files (.txt, .md, .jsonl, .csv, .pdf, .docx, .html, .htm, .png, .jpg, .jpeg, .tif, .tiff) found in {', '.join(map(str, paths))}")
+    built, files = _built_and_checked(paths, pipeline, llm, models_dir, every_stage, per_stage, expect_sha256 or [])
     url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
     err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
               + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
@@ -149,13 +134,46 @@ def run(
 
     if output_format != "none":
         _show_results(url, summary.run_id, output_format)
-    location = describe_db(url)
-    err.print(f"\nRun [bold]{summary.run_id}[/]: {summary.succeeded} succeeded, "
-              f"[{'red' if summary.failed else 'green'}]{summary.failed} failed[/] of {summary.documents} "
-              f"documents.\nResults: [bold]{location}[/]  (see them again with "
-              f"[cyan]tandem results --run {summary.run_id}{'' if db is None else ' --db ' + url}[/])")
+    _say_where(summary, url, db is not None)
     if summary.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _built_and_checked(paths: list[Path], pipeline: str, llm: str | None, models_dir: str | None,
+                       every_stage: int | None, per_stage: dict[str, int], pins: list[str]) -> tuple[Pipeline, list[Path]]:
+    """The pipeline the flow will use (same process) and the input files, or exit 2 with the reason: a bad
+    spec or option, an LLM spec, an unsafe, tampered or unpinned artifact, a missing path, no input file."""
+    from tandem.flows.ingest import InputError, expand_paths
+    from tandem.flows.pipeline import get_pipeline, stage_batch_sizes
+    from tandem.stages.llm.backends import LLMConfigError, parse_llm_spec
+    from tandem.stages.pipeline_spec import PipelineError
+
+    try:
+        parse_llm_spec(llm)
+        built = get_pipeline(pipeline, llm, models_dir)
+        stage_batch_sizes(built, every_stage, per_stage)
+        for stage in built.stages:
+            stage.check_artifacts()  # a tampered or unsafe artifact: exit 2 before any document
+        check_pins(pins, models_dir)
+        files = expand_paths(paths)
+    except (PipelineError, LLMConfigError, InputError, ValueError) as exc:
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - e.g. an unknown artifact name
+        fail(f"{type(exc).__name__}: {exc}")
+    if not files:
+        fail(f"no input files (.txt, .md, .jsonl, .csv, .pdf, .docx, .html, .htm, .png, .jpg, .jpeg, .tif, .tiff) "
+             f"found in {', '.join(map(str, paths))}")
+    return built, files
+
+
+def _say_where(summary: RunSummary, url: str, db_given: bool) -> None:
+    """The closing lines of ``tandem run``: the counts, where the results are and how to see them again."""
+    from tandem.storage.db import describe_db
+
+    err.print(f"\nRun [bold]{summary.run_id}[/]: {summary.succeeded} succeeded, "
+              f"[{'red' if summary.failed else 'green'}]{summary.failed} failed[/] of {summary.documents} "
+              f"documents.\nResults: [bold]{describe_db(url)}[/]  (see them again with "
+              f"[cyan]tandem results --run {summary.run_id}{' --db ' + url if db_given else ''}[/])")
 
 
 def check_pins(pins: list[str], models_dir: str | None) -> None:
