@@ -89,43 +89,11 @@ def _build_stage(specialist: str, max_words: int) -> Any:
         return create(specialist, input="text", output="summary_under_test")
 
 
-def evaluate_summarizer(
-    gold: Path,
-    specialist: str | None = None,
-    source_field: str = "source",
-    summary_field: str = "summary",
-    max_words: int | None = None,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    limit: int | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> SummarizeReport:
-    """ROUGE-1/2/Lsum F of ``specialist`` (default ``summarize.legal``) and of the lead baseline.
-
-    ``max_words`` defaults to the summarizer's default budget; the lead baseline uses the same.
-    Returns a :class:`SummarizeReport`: ``rouge1``, ``rouge2``, ``rougeLsum``, ``lead_rouge1``,
-    ``lead_rouge2``, ``lead_rougeLsum``, ``ratio_rougeLsum`` (summarizer / lead), ``docs``, ``docs_per_s``
-    (summarizer inference only, model load excluded), ``load_s``, ``failures``, mean word counts,
-    ``specialist`` and ``max_words``.
-    """
-    from tandem.specialists.legal_summarizer import DEFAULT_MAX_WORDS, lead_summary, word_count
-    from tandem.specialists.metrics.rouge import average, rouge_scores
+def _summarize_all(stage: Any, pairs: Sequence[tuple[str, str]], gold: Path, batch_size: int,
+                   on_progress: Callable[[int, int], None] | None) -> tuple[list[str], dict[str, str], float]:
+    """The loaded ``stage``'s summary of each source, in order ("" where it failed), the failures (document id →
+    message) and the seconds spent in the stage, run in batches of ``batch_size``."""
     from tandem.stages.contracts import DocState, Document
-
-    name = specialist or DEFAULT_SPECIALIST
-    budget = DEFAULT_MAX_WORDS if max_words is None else int(max_words)
-    if budget <= 0:
-        raise ValueError(f"max_words must be positive, got {budget}")
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
-    pairs = read_gold(Path(gold), source_field, summary_field)
-    if limit is not None:
-        pairs = pairs[:limit]
-
-    stage = _build_stage(name, budget)
-    started = time.perf_counter()
-    stage.load()
-    load_s = time.perf_counter() - started
 
     states = [DocState(document=Document.from_text(src, source=str(gold), external_id=str(i)))
               for i, (src, _) in enumerate(pairs)]
@@ -147,6 +115,47 @@ def evaluate_summarizer(
                 predictions.append(getattr(out, "text", ""))
         if on_progress:
             on_progress(min(start + batch_size, len(states)), len(states))
+    return predictions, failures, run_s
+
+
+def evaluate_summarizer(
+    gold: Path,
+    specialist: str | None = None,
+    source_field: str = "source",
+    summary_field: str = "summary",
+    max_words: int | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    limit: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SummarizeReport:
+    """ROUGE-1/2/Lsum F of ``specialist`` (default ``summarize.legal``) and of the lead baseline.
+
+    ``max_words`` defaults to the summarizer's default budget; the lead baseline uses the same.
+    Returns a :class:`SummarizeReport`: ``rouge1``, ``rouge2``, ``rougeLsum``, ``lead_rouge1``,
+    ``lead_rouge2``, ``lead_rougeLsum``, ``ratio_rougeLsum`` (summarizer / lead), ``docs``, ``docs_per_s``
+    (summarizer inference only, model load excluded), ``load_s``, ``failures``, mean word counts,
+    ``specialist`` and ``max_words``.
+    """
+    from tandem.specialists.legal_summarizer import DEFAULT_MAX_WORDS, lead_summary, word_count
+    from tandem.specialists.metrics.rouge import average, rouge_scores
+
+    name = specialist or DEFAULT_SPECIALIST
+    budget = DEFAULT_MAX_WORDS if max_words is None else int(max_words)
+    if budget <= 0:
+        raise ValueError(f"max_words must be positive, got {budget}")
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    pairs = read_gold(Path(gold), source_field, summary_field)
+    if limit is not None:
+        pairs = pairs[:limit]
+
+    stage = _build_stage(name, budget)
+    started = time.perf_counter()
+    stage.load()
+    load_s = time.perf_counter() - started
+
+    predictions, failures, run_s = _summarize_all(stage, pairs, gold, batch_size, on_progress)
 
     references = [summary for _, summary in pairs]
     leads = [lead_summary(src, budget) for src, _ in pairs]

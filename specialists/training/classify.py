@@ -26,17 +26,19 @@ artifact's files); with the defaults every choice below is made from the data, b
    (default): when the encoder was fine-tuned again, the model of step 5 is kept as a second member whose
    probabilities are averaged with the refit model's (two fine-tuned encoders: twice the inference cost).
 
-The steps live in :mod:`~tandem.specialists.training.classify_data` (1, 2),
-:mod:`~tandem.specialists.training.classify_sources` (1), :mod:`~tandem.specialists.training.classify_head` (3) and
-:mod:`~tandem.specialists.training.classify_finetune` (4); this module is the entry point, :func:`train_classifier`.
+The steps live in :mod:`~tandem.specialists.training.classify_rows` (1, 2: the file read by
+:mod:`~tandem.specialists.training.classify_data`, its sources planned by
+:mod:`~tandem.specialists.training.classify_sources`), :mod:`~tandem.specialists.training.classify_head` (3) and
+:mod:`~tandem.specialists.training.classify_finetune` (4); this module is the entry point, :func:`train_classifier`,
+which runs them in order and does steps 5 and 6.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ from tandem.specialists.artifacts import (
     save_card,
     staged_folder,
 )
-from tandem.specialists.classifier import TrainedClassifier, normalize_text
+from tandem.specialists.classifier import TrainedClassifier
 from tandem.specialists.classifier_artifact import (
     CONFIG_FILE,
     ENCODER_DIR,
@@ -61,13 +63,12 @@ from tandem.specialists.classifier_artifact import (
     write_classifier_files,
 )
 from tandem.specialists.lexicon import LEXICONS, check_lexicon
-from tandem.specialists.training.classify_data import read_labelled, stratified_split
+from tandem.specialists.training.classify_data import read_labelled
 from tandem.specialists.training.classify_finetune import finetune_encoder
 from tandem.specialists.training.classify_head import (
     C_GRID,
     DEFAULT_C,
     FEATURE_SETS,
-    MIN_ROWS_FOR_SELECTION,
     Candidate,
     Progress,
     blocks_for,
@@ -76,7 +77,8 @@ from tandem.specialists.training.classify_head import (
     fit_head,
     select_head,
 )
-from tandem.specialists.training.classify_sources import SourcePlan, choose_partial_weight, plan_sources
+from tandem.specialists.training.classify_rows import TrainingRows, read_training_rows
+from tandem.specialists.training.classify_sources import SourcePlan, choose_partial_weight
 
 #: ``read_labelled`` is re-exported for callers of the one-module layout (``tandem.specialists.evaluation``)
 __all__ = ["Progress", "read_labelled", "train_classifier"]
@@ -127,8 +129,7 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     ``on_step(step, steps)`` follows the fine-tuning steps.
     Raises ValueError for unreadable data, unknown columns or fewer than two labels.
     """
-    from tandem.specialists.encoder import MINILM_ID, SentenceEncoder, shared_encoder
-    from tandem.specialists.metrics.classification import classification_report
+    from tandem.specialists.encoder import MINILM_ID
 
     say = progress or (lambda _message: None)
     check_name(name)
@@ -137,57 +138,124 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
     lexicons = _lexicon_options(lexicon)
     fine = _finetune_choice(finetune)
     started = time.perf_counter()
-    path = Path(data)
-    dataset = read_labelled(path, text_col, label_col, source_col=source_col,
-                            require_source=source_col not in (None, "source"))
-    counts = Counter(dataset.labels)
-    if len(counts) < 2:
-        raise ValueError(f"need at least 2 different labels to train a classifier; {path} has "
-                         f"{len(counts)}: {', '.join(repr(k) for k in counts)}")
-    say(f"read {len(dataset.texts)} rows from {path} ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))})"
-        + (f"; skipped {dataset.skipped} rows without text or label" if dataset.skipped else ""))
-    sources = dataset.sources or ["data"] * len(dataset.texts)
-    plan = plan_sources(dataset.labels, dataset.sources)
-    if plan is not None:
-        say(plan.describe())
-    partial = set(plan.partial) if plan is not None else set()
-    complete_rows = [i for i, s in enumerate(sources) if s not in partial]
-    train_pos, held_pos = stratified_split([dataset.labels[i] for i in complete_rows], heldout, seed)
-    train_idx = [complete_rows[i] for i in train_pos] + [i for i, s in enumerate(sources) if s in partial]
-    held_idx = [complete_rows[i] for i in held_pos]
-    texts = [normalize_text(t) for t in dataset.texts]
-    train_texts = [texts[i] for i in train_idx]
-    train_labels = [dataset.labels[i] for i in train_idx]
-    train_sources = [sources[i] for i in train_idx]
-    n_complete = len(train_pos)  # the complete sources' rows come first in train_idx
-    held_texts = [texts[i] for i in held_idx]
-    held_labels = [dataset.labels[i] for i in held_idx]
-    can_select = n_complete >= MIN_ROWS_FOR_SELECTION and min(Counter(train_labels[:n_complete]).values()) >= 3
+    rows = read_training_rows(Path(data), text_col, label_col, source_col, heldout, seed, say)
+    path = rows.path
+    with staged_folder(artifact_dir(name, models_dir)) as tmp:
+        run = _Training(rows, tmp, features=features, C=C, lexicons=lexicons, epochs=epochs, seed=seed,
+                        progress=progress, on_step=on_step, say=say)
+        run.choose_recipe(fine, finetune_seconds)
+        featurizer, labels, coef, intercept = run.fit_and_write(rows.train_texts, rows.train_labels,
+                                                                rows.train_sources, run.encoder, run.embeddings)
+        base_model = MINILM_ID + ("+finetuned" if run.fine_tuned else "")
+        card = ModelCard(name=name, kind=KIND, base_model=base_model, data_path=str(path.resolve()),
+                         data_sha256=file_sha256(path), labels=labels, n_train=len(rows.train_texts),
+                         n_heldout=len(rows.held_texts))
+        metrics = run.score_heldout(card, featurizer, labels, coef, intercept)
+        refit_note, members = run.refit(refit, ensemble, finetune_seconds)
+        chosen_features, chosen_C, chosen_lexicon = run.chosen
+        params: dict[str, Any] = {
+            "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
+            "embedding_weight": run.weight, "blocks": run.blocks, "finetune": run.fine_tuned, "finetune_asked": fine,
+            "finetune_reason": run.finetune_reason, "heldout": heldout,
+            "refit_on_all_rows": refit_note, "ensemble_models": 1 + len(members), "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": run.selection,
+            "label_counts": dict(sorted(rows.counts.items())),
+            "sources": rows.plan.as_params() if rows.plan is not None else None,
+            "train_seconds": round(time.perf_counter() - started, 1),
+        }
+        if run.finetune_stats is not None:
+            params["finetune_stats"] = run.finetune_stats
+        card = card.model_copy(update={"metrics": metrics, "params": params,
+                                       "metrics_of": metrics_scope(len(rows.train_texts), len(rows.held_texts),
+                                                                   members, refit_note)})
+        save_card(card, tmp)
+    say(f"saved {name} in {time.perf_counter() - started:.0f} s")
+    return card
 
-    def embed_rows(encoder: Any, texts: list[str], row_sources: list[str], fine_tuned: bool) -> np.ndarray:
+
+@dataclass
+class _Training:
+    """Steps 3 to 6 inside the artifact's staged folder ``tmp``, and the state carried from one to the next: the
+    encoder (the shared int8 MiniLM, or the one fine-tuned into ``tmp``) and the head chosen for it."""
+
+    rows: TrainingRows
+    tmp: Path
+    features: str
+    C: float | None
+    lexicons: list[str | None]
+    epochs: int
+    seed: int
+    progress: Progress | None
+    on_step: Callable[[int, int], None] | None
+    say: Progress
+    encoder: Any = None
+    fine_tuned: bool = False
+    finetune_reason: str = ""
+    finetune_stats: dict[str, Any] | None = None
+    chosen: Candidate = ("hybrid", DEFAULT_C, None)
+    selection: dict[str, float] = field(default_factory=dict)
+    embeddings: np.ndarray | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    weight: float = 0.0
+
+    def choose_recipe(self, fine: str, finetune_seconds: float) -> None:
+        """Steps 3 and 4: the head on the frozen encoder, the partial sources' weight, whether to fine-tune (and
+        then the fine-tuning and the head again on its embeddings)."""
+        from tandem.specialists.encoder import SentenceEncoder, shared_encoder
+
+        rows, plan = self.rows, self.rows.plan
+        self.encoder = shared_encoder(quantize=True)
+        self.fine_tuned = fine == "yes"
+        self.finetune_reason = "asked for" if fine == "yes" else "not asked for"
+        if not self.fine_tuned or (plan is not None and plan.partial):
+            self.chosen, self.selection, self.embeddings = self.choose_head(self.encoder, False)
+            if fine == "auto":
+                best = max(self.selection.values()) if self.selection else None
+                self.fine_tuned, self.finetune_reason = _auto_finetune(best, len(rows.train_texts))
+                self.say(self.finetune_reason)
+        if plan is not None and plan.partial and rows.can_select:
+            _choose_partial_weight(plan, self.chosen, rows.train_texts, rows.train_labels, rows.train_sources,
+                                   self.embeddings, self.seed, self.say)
+        if self.fine_tuned:
+            self.finetune_stats = self.fine_tune(rows.train_texts, rows.train_labels, rows.train_sources,
+                                                 self.tmp / ENCODER_DIR, finetune_seconds)
+            self.encoder = SentenceEncoder(self.tmp / ENCODER_DIR, quantize=True)
+            self.chosen, self.selection, self.embeddings = self.choose_head(self.encoder, True)
+        self.say(f"head: {candidate_key(self.chosen)}")
+        self.blocks, self.weight = blocks_for(self.chosen[0])
+
+    def row_weights(self, row_sources: list[str]) -> list[float]:
+        """Each row's weight in training: its source's (1 for every row of a file without partial sources)."""
+        return self.rows.plan.row_weights(row_sources) if self.rows.plan is not None else [1.0] * len(row_sources)
+
+    def embed_rows(self, encoder: Any, texts: list[str], row_sources: list[str], fine_tuned: bool) -> np.ndarray:
         """The texts' embeddings; rows set aside (weight 0) count for nothing in the head: theirs stay zero."""
-        weights = plan.row_weights(row_sources) if plan is not None else [1.0] * len(texts)
+        weights = self.row_weights(row_sources)
         used = [i for i, w in enumerate(weights) if w > 0]
-        say(f"embedding {len(used)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
+        self.say(f"embedding {len(used)} training texts with MiniLM (int8{', fine-tuned' if fine_tuned else ''})")
         t0 = time.perf_counter()
         vectors = encoder.encode([texts[i] for i in used])
         embeddings = np.zeros((len(texts), vectors.shape[1]), dtype=vectors.dtype)
         embeddings[used] = vectors
-        say(f"embedded in {time.perf_counter() - t0:.0f} s")
+        self.say(f"embedded in {time.perf_counter() - t0:.0f} s")
         return embeddings
 
-    def fine_tune(texts: list[str], labels: list[str], row_sources: list[str], out: Path,
+    def fine_tune(self, texts: list[str], labels: list[str], row_sources: list[str], out: Path,
                   seconds: float) -> dict[str, Any]:
-        weights = plan.row_weights(row_sources) if plan is not None else [1.0] * len(texts)
+        """Step 4: fine-tune MiniLM on the rows not set aside (a partial row among its source's labels only)."""
+        plan = self.rows.plan
+        weights = self.row_weights(row_sources)
         keep = [i for i, w in enumerate(weights) if w > 0]
         allowed = plan.allowed_labels(row_sources) if plan is not None else None
-        say(f"fine-tuning MiniLM on {len(keep)} texts ({epochs} epochs, budget {seconds:.0f} s)")
+        self.say(f"fine-tuning MiniLM on {len(keep)} texts ({self.epochs} epochs, budget {seconds:.0f} s)")
         return finetune_encoder(
-            [texts[i] for i in keep], [labels[i] for i in keep], out, epochs=epochs,
-            max_seconds=seconds, seed=seed, progress=progress, row_weights=[weights[i] for i in keep],
-            allowed=[allowed[i] for i in keep] if allowed is not None else None, on_step=on_step)
+            [texts[i] for i in keep], [labels[i] for i in keep], out, epochs=self.epochs,
+            max_seconds=seconds, seed=self.seed, progress=self.progress, row_weights=[weights[i] for i in keep],
+            allowed=[allowed[i] for i in keep] if allowed is not None else None, on_step=self.on_step)
 
-    def choose_head(encoder: Any, fine_tuned: bool) -> tuple[Candidate, dict[str, float], np.ndarray | None]:
+    def choose_head(self, encoder: Any, fine_tuned: bool) -> tuple[Candidate, dict[str, float], np.ndarray | None]:
+        """Step 3: the head (features, ``C``, lexicon), its candidates' cross-validated scores (none when there
+        was nothing to choose or too few rows) and the training rows' embeddings (None for a TF-IDF head)."""
+        rows, features, C = self.rows, self.features, self.C
         if features == "auto":
             # after fine-tuning, the training rows' embeddings come from an encoder fitted to those rows: a
             # cross-validation on them cannot tell whether TF-IDF blocks beside them help, only the embedding
@@ -196,128 +264,104 @@ def train_classifier(data: Path | str, name: str, models_dir: str | Path | None 
         else:
             feature_sets = [features]
         candidates: list[Candidate] = [(f, c, lex) for f in feature_sets for c in ((C,) if C else C_GRID[f])
-                                       for lex in lexicons]
+                                       for lex in self.lexicons]
         embeddings = None
         if any(f != "tfidf" for f, _, _ in candidates):
-            embeddings = embed_rows(encoder, train_texts, train_sources, fine_tuned)
-        if len(candidates) > 1 and can_select:
-            emb = embeddings[:n_complete] if embeddings is not None else None
-            chosen, scores = select_head(train_texts[:n_complete], train_labels[:n_complete], emb, candidates,
-                                         seed=seed, progress=progress)
+            embeddings = self.embed_rows(encoder, rows.train_texts, rows.train_sources, fine_tuned)
+        if len(candidates) > 1 and rows.can_select:
+            n = rows.n_complete
+            emb = embeddings[:n] if embeddings is not None else None
+            chosen, scores = select_head(rows.train_texts[:n], rows.train_labels[:n], emb, candidates,
+                                         seed=self.seed, progress=self.progress)
             return chosen, scores, embeddings
         fallback = candidates[0] if features != "auto" else ("hybrid", candidates[0][1], candidates[0][2])
         return (fallback[0], C or DEFAULT_C, fallback[2]), {}, embeddings
 
-    with staged_folder(artifact_dir(name, models_dir)) as tmp:
-        encoder: Any = shared_encoder(quantize=True)
-        fine_tuned = fine == "yes"
-        finetune_reason = "asked for" if fine == "yes" else "not asked for"
-        selection: dict[str, float] = {}
-        chosen: Candidate = ("hybrid", DEFAULT_C, None)
-        embeddings: np.ndarray | None = None
-        if not fine_tuned or (plan is not None and plan.partial):
-            chosen, selection, embeddings = choose_head(encoder, False)
-            if fine == "auto":
-                best = max(selection.values()) if selection else None
-                fine_tuned = (best is not None and best < AUTO_FINETUNE_BELOW
-                              and len(train_texts) <= AUTO_FINETUNE_MAX_ROWS)
-                finetune_reason = (
-                    "no cross-validated score to judge by (too few rows)" if best is None else
-                    f"the frozen encoder's best head scores {best:.3f} macro recall in cross-validation, "
-                    + (f"below {AUTO_FINETUNE_BELOW}: fine-tuning" if fine_tuned else
-                       f"at least {AUTO_FINETUNE_BELOW}: no fine-tuning" if best >= AUTO_FINETUNE_BELOW else
-                       f"but {len(train_texts)} rows exceed {AUTO_FINETUNE_MAX_ROWS}: no fine-tuning"))
-                say(finetune_reason)
-        if plan is not None and plan.partial and can_select:
-            _choose_partial_weight(plan, chosen, train_texts, train_labels, train_sources, embeddings, seed, say)
-        finetune_stats: dict[str, Any] | None = None
-        if fine_tuned:
-            finetune_stats = fine_tune(train_texts, train_labels, train_sources, tmp / ENCODER_DIR, finetune_seconds)
-            encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
-            chosen, selection, embeddings = choose_head(encoder, True)
-        chosen_features, chosen_C, chosen_lexicon = chosen
-        say(f"head: {candidate_key(chosen)}")
-        blocks, weight = blocks_for(chosen_features)
+    def fit_and_write(self, texts: list[str], row_labels: list[str], row_sources: list[str], encoder: Any,
+                      row_embeddings: np.ndarray | None,
+                      members: tuple[str, ...] = ()) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
+        """The chosen head fitted on ``texts`` and written to the artifact folder."""
+        _, chosen_C, chosen_lexicon = self.chosen
+        blocks, weight, plan = self.blocks, self.weight, self.rows.plan
+        featurizer, vocabularies, idfs = fit_featurizer(texts, blocks, weight, encoder, chosen_lexicon)
+        labels, coef, intercept = fit_head(
+            featurizer.transform(texts, row_embeddings if weight > 0 else None), row_labels, chosen_C, seed=self.seed,
+            row_weights=plan.row_weights(row_sources) if plan is not None else None)
+        write_classifier_files(self.tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
+                               embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=self.fine_tuned,
+                               lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight,
+                               members=members)
+        return featurizer, labels, coef, intercept
 
-        def fit_and_write(texts: list[str], row_labels: list[str], row_sources: list[str], encoder: Any,
-                          row_embeddings: np.ndarray | None,
-                          members: tuple[str, ...] = ()) -> tuple[Any, list[str], np.ndarray, np.ndarray]:
-            """The chosen head fitted on ``texts`` and written to the artifact folder."""
-            featurizer, vocabularies, idfs = fit_featurizer(texts, blocks, weight, encoder, chosen_lexicon)
-            labels, coef, intercept = fit_head(
-                featurizer.transform(texts, row_embeddings if weight > 0 else None), row_labels, chosen_C, seed=seed,
-                row_weights=plan.row_weights(row_sources) if plan is not None else None)
-            write_classifier_files(tmp, labels=labels, blocks=blocks, vocabularies=vocabularies, idfs=idfs,
-                                   embedding_weight=weight, coef=coef, intercept=intercept, fine_tuned=fine_tuned,
-                                   lexicon=chosen_lexicon, lexicon_weight=featurizer.lexicon_weight,
-                                   members=members)
-            return featurizer, labels, coef, intercept
+    def score_heldout(self, card: ModelCard, featurizer: Any, labels: list[str], coef: np.ndarray,
+                      intercept: np.ndarray) -> dict[str, Any]:
+        """Step 5: the held-out part scored through the inference path, throughput included (none: {})."""
+        from tandem.specialists.metrics.classification import classification_report
 
-        featurizer, labels, coef, intercept = fit_and_write(train_texts, train_labels, train_sources, encoder,
-                                                            embeddings)
+        held_texts = self.rows.held_texts
+        if not held_texts:
+            return {}
+        model = TrainedClassifier(card, self.tmp, featurizer, labels, coef, intercept, {})
+        t0 = time.perf_counter()
+        predicted = [c.label for c in model.predict(held_texts)]
+        seconds = time.perf_counter() - t0
+        metrics: dict[str, Any] = classification_report(self.rows.held_labels, predicted)
+        metrics["docs_per_s"] = round(len(held_texts) / seconds, 1) if seconds > 0 else None
+        metrics["heldout_docs"] = len(held_texts)
+        self.say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
+                 f"macro recall {metrics['macro_recall']:.4f} ({metrics['docs_per_s']} docs/s)")
+        return metrics
 
-        base_model = MINILM_ID + ("+finetuned" if fine_tuned else "")
-        card = ModelCard(name=name, kind=KIND, base_model=base_model, data_path=str(path.resolve()),
-                         data_sha256=file_sha256(path), labels=labels, n_train=len(train_texts),
-                         n_heldout=len(held_texts))
-        metrics: dict[str, Any] = {}
-        if held_texts:
-            model = TrainedClassifier(card, tmp, featurizer, labels, coef, intercept, {})
-            t0 = time.perf_counter()
-            predicted = [c.label for c in model.predict(held_texts)]
-            seconds = time.perf_counter() - t0
-            metrics = classification_report(held_labels, predicted)
-            metrics["docs_per_s"] = round(len(held_texts) / seconds, 1) if seconds > 0 else None
-            metrics["heldout_docs"] = len(held_texts)
-            say(f"held-out: accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}, "
-                f"macro recall {metrics['macro_recall']:.4f} ({metrics['docs_per_s']} docs/s)")
-        refit_note = "no held-out part" if not held_texts else "not asked for"
+    def refit(self, refit: bool, ensemble: bool, finetune_seconds: float) -> tuple[str, tuple[str, ...]]:
+        """Step 6: learn again from every row with the recipe chosen (fine-tuning again when what is left of the
+        budget allows; with ``ensemble`` the scored model stays as a member); ``(what was refit, members)``."""
+        from tandem.specialists.encoder import SentenceEncoder
+
+        rows, tmp, stats = self.rows, self.tmp, self.finetune_stats
+        if not rows.held_texts or not refit:
+            return ("no held-out part" if not rows.held_texts else "not asked for"), ()
+        # the held-out part has been scored: the saved model learns from every row, with the recipe chosen
+        all_texts, all_labels = rows.train_texts + rows.held_texts, rows.train_labels + rows.held_labels
+        all_sources = rows.train_sources + rows.held_sources
+        spent = stats["seconds"] if stats is not None else 0.0
+        left = finetune_seconds - spent
+        if self.fine_tuned and left < spent * 1.2:
+            refit_note = (f"head only: the fine-tuning budget has {left:.0f} s left, the first fine-tuning took "
+                          f"{spent:.0f} s")
+        else:
+            refit_note = "encoder and head" if self.fine_tuned else "head"
         members: tuple[str, ...] = ()
-        if held_texts and refit:
-            # the held-out part has been scored: the saved model learns from every row, with the recipe chosen
-            all_texts, all_labels = train_texts + held_texts, train_labels + held_labels
-            all_sources = train_sources + [sources[i] for i in held_idx]
-            spent = finetune_stats["seconds"] if finetune_stats is not None else 0.0
-            left = finetune_seconds - spent
-            if fine_tuned and left < spent * 1.2:
-                refit_note = (f"head only: the fine-tuning budget has {left:.0f} s left, the first fine-tuning took "
-                              f"{spent:.0f} s")
-            else:
-                refit_note = "encoder and head" if fine_tuned else "head"
-            if finetune_stats is not None and refit_note == "encoder and head":
-                if ensemble:
-                    # the model scored above stays, as the ensemble's second member
-                    refit_note += "; ensemble with the model scored on the held-out part"
-                    (tmp / MEMBER_DIR).mkdir()
-                    for file in (CONFIG_FILE, VOCAB_FILE, HEAD_FILE, ENCODER_DIR):
-                        (tmp / file).rename(tmp / MEMBER_DIR / file)
-                    members = (MEMBER_DIR,)
-                say(f"refitting on all {len(all_texts)} rows ({refit_note})")
-                refit_dir = tmp / f"{ENCODER_DIR}.refit"
-                finetune_stats["refit"] = fine_tune(all_texts, all_labels, all_sources, refit_dir, left)
-                shutil.rmtree(tmp / ENCODER_DIR, ignore_errors=True)
-                refit_dir.rename(tmp / ENCODER_DIR)
-                encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
-            else:
-                say(f"refitting on all {len(all_texts)} rows ({refit_note})")
-            all_emb = embed_rows(encoder, all_texts, all_sources, fine_tuned) if weight > 0 else None
-            fit_and_write(all_texts, all_labels, all_sources, encoder, all_emb, members)
-        params: dict[str, Any] = {
-            "features": chosen_features, "lexicon": chosen_lexicon, "C": chosen_C, "class_weight": "balanced",
-            "embedding_weight": weight, "blocks": blocks, "finetune": fine_tuned, "finetune_asked": fine,
-            "finetune_reason": finetune_reason, "heldout": heldout,
-            "refit_on_all_rows": refit_note, "ensemble_models": 1 + len(members), "seed": seed, "text_col": text_col, "label_col": label_col, "selection_macro_recall": selection,
-            "label_counts": dict(sorted(counts.items())), "sources": plan.as_params() if plan is not None else None,
-            "train_seconds": round(time.perf_counter() - started, 1),
-        }
-        if finetune_stats is not None:
-            params["finetune_stats"] = finetune_stats
-        card = card.model_copy(update={"metrics": metrics, "params": params,
-                                       "metrics_of": metrics_scope(len(train_texts), len(held_texts), members,
-                                                                   refit_note)})
-        save_card(card, tmp)
-    say(f"saved {name} in {time.perf_counter() - started:.0f} s")
-    return card
+        if stats is not None and refit_note == "encoder and head":
+            if ensemble:
+                # the model scored above stays, as the ensemble's second member
+                refit_note += "; ensemble with the model scored on the held-out part"
+                (tmp / MEMBER_DIR).mkdir()
+                for file in (CONFIG_FILE, VOCAB_FILE, HEAD_FILE, ENCODER_DIR):
+                    (tmp / file).rename(tmp / MEMBER_DIR / file)
+                members = (MEMBER_DIR,)
+            self.say(f"refitting on all {len(all_texts)} rows ({refit_note})")
+            refit_dir = tmp / f"{ENCODER_DIR}.refit"
+            stats["refit"] = self.fine_tune(all_texts, all_labels, all_sources, refit_dir, left)
+            shutil.rmtree(tmp / ENCODER_DIR, ignore_errors=True)
+            refit_dir.rename(tmp / ENCODER_DIR)
+            self.encoder = SentenceEncoder(tmp / ENCODER_DIR, quantize=True)
+        else:
+            self.say(f"refitting on all {len(all_texts)} rows ({refit_note})")
+        all_emb = self.embed_rows(self.encoder, all_texts, all_sources, self.fine_tuned) if self.weight > 0 else None
+        self.fit_and_write(all_texts, all_labels, all_sources, self.encoder, all_emb, members)
+        return refit_note, members
+
+
+def _auto_finetune(best: float | None, n_rows: int) -> tuple[bool, str]:
+    """``finetune="auto"``: whether to fine-tune, given the frozen encoder's best cross-validated score (None
+    when there was none) and the training rows, and why, in words."""
+    fine_tuned = best is not None and best < AUTO_FINETUNE_BELOW and n_rows <= AUTO_FINETUNE_MAX_ROWS
+    return fine_tuned, (
+        "no cross-validated score to judge by (too few rows)" if best is None else
+        f"the frozen encoder's best head scores {best:.3f} macro recall in cross-validation, "
+        + (f"below {AUTO_FINETUNE_BELOW}: fine-tuning" if fine_tuned else
+           f"at least {AUTO_FINETUNE_BELOW}: no fine-tuning" if best >= AUTO_FINETUNE_BELOW else
+           f"but {n_rows} rows exceed {AUTO_FINETUNE_MAX_ROWS}: no fine-tuning"))
 
 
 def metrics_scope(n_train: int, n_heldout: int, members: tuple[str, ...], refit_note: str) -> str:

@@ -7,6 +7,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,81 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
     called after each optimisation step (for a progress bar). Returns statistics.
     """
     import torch
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    steps_per_epoch = math.ceil(len(texts) / batch_size)
+    planned = max(1, steps_per_epoch * epochs)
+    run = _prepare(labels, row_weights, allowed, lr, {"total": planned, "warmup": max(1, planned // 10)})
+    plan = run.plan
+    probe_steps = min(8, planned)
+    start = time.perf_counter()
+    step = 0
+    losses: list[float] = []
+    run.model.train()
+    epoch = 0
+    while step < plan["total"]:
+        # length buckets: sort by a noisy length, cut into batches, shuffle the batches
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]) * rng.uniform(0.8, 1.2))
+        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        rng.shuffle(batches)
+        epoch_loss, seen = 0.0, 0
+        for idx in batches:
+            loss = _train_step(run, texts, idx, max_length)
+            step += 1
+            if on_step:
+                on_step(step, plan["total"])
+            epoch_loss += loss * len(idx)
+            seen += len(idx)
+            if step == probe_steps:
+                _fit_to_budget(plan, (time.perf_counter() - start) / step, step, planned, max_seconds, progress)
+            if step >= plan["total"] or time.perf_counter() - start > max_seconds * 1.25:
+                break
+        epoch += 1
+        losses.append(epoch_loss / max(1, seen))
+        if progress:
+            progress(f"fine-tuning epoch {epoch}: loss {losses[-1]:.4f}, step {step}/{plan['total']} "
+                     f"({time.perf_counter() - start:.0f} s)")
+        if time.perf_counter() - start > max_seconds * 1.25:
+            break
+    run.model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run.model.save_pretrained(str(out_dir), safe_serialization=True)
+    run.tokenizer.save_pretrained(str(out_dir))
+    return {"epochs": epochs, "epochs_run": epoch, "steps": step, "planned_steps": planned,
+            "losses": [round(v, 5) for v in losses], "seconds": round(time.perf_counter() - start, 1),
+            "batch_size": batch_size, "lr": lr, "max_length": max_length, "budget_s": max_seconds}
+
+
+@dataclass
+class _Run:
+    """What the training steps work with: MiniLM and its tokenizer, the temporary head (with its dropout), the
+    targets, the class weights (``weights``), the row weights (``rows``), the offsets that keep a row among its
+    allowed labels, the optimiser, its schedule and ``plan`` (total and warm-up steps, which the schedule reads)."""
+
+    tokenizer: Any
+    model: Any
+    head: Any
+    dropout: Any
+    y: Any
+    weights: Any
+    rows: Any
+    offsets: Any
+    optimizer: Any
+    scheduler: Any
+    loss_fn: Any
+    plan: dict[str, int]
+
+
+def _prepare(labels: Sequence[str], row_weights: Sequence[float] | None,
+             allowed: Sequence[frozenset[str] | None] | None, lr: float, plan: dict[str, int]) -> _Run:
+    """MiniLM loaded, a linear head over its hidden size, the targets and their weights, AdamW (the head at 20x
+    the encoder's learning rate) with a linear warm-up and decay over ``plan``."""
+    import torch
     from transformers import AutoModel, AutoTokenizer
 
     from tandem.specialists.encoder import minilm_path
 
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
     base = minilm_path()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModel.from_pretrained(str(base))
@@ -52,9 +122,6 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
     dropout = torch.nn.Dropout(0.1)
     params = [{"params": model.parameters(), "lr": lr}, {"params": head.parameters(), "lr": lr * 20}]
     optimizer = torch.optim.AdamW(params, weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(texts) / batch_size)
-    planned = max(1, steps_per_epoch * epochs)
-    plan = {"total": planned, "warmup": max(1, planned // 10)}
 
     def schedule(step: int) -> float:
         warm, total = plan["warmup"], plan["total"]
@@ -62,59 +129,35 @@ def finetune_encoder(texts: Sequence[str], labels: Sequence[str], out_dir: Path,
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights, reduction="none")
-    probe_steps = min(8, planned)
-    start = time.perf_counter()
-    step = 0
-    losses: list[float] = []
-    model.train()
-    epoch = 0
-    while step < plan["total"]:
-        # length buckets: sort by a noisy length, cut into batches, shuffle the batches
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]) * rng.uniform(0.8, 1.2))
-        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-        rng.shuffle(batches)
-        epoch_loss, seen = 0.0, 0
-        for idx in batches:
-            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
-                            return_tensors="pt")
-            hidden = model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            per_row = loss_fn(head(dropout(pooled)) + offsets[idx], y[idx]) * rows[idx]
-            loss = per_row.sum() / (weights[y[idx]] * rows[idx]).sum().clamp(min=1e-9)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            if on_step:
-                on_step(step, plan["total"])
-            epoch_loss += loss.item() * len(idx)
-            seen += len(idx)
-            if step == probe_steps:
-                per_step = (time.perf_counter() - start) / step
-                affordable = max(step, int(max_seconds / per_step))
-                if affordable < plan["total"]:
-                    plan["total"] = affordable
-                    plan["warmup"] = min(plan["warmup"], max(1, affordable // 10))
-                    if progress:
-                        progress(f"fine-tuning: {per_step:.1f} s/step, the {max_seconds:.0f} s budget allows "
-                                 f"{affordable} of {planned} steps")
-            if step >= plan["total"] or time.perf_counter() - start > max_seconds * 1.25:
-                break
-        epoch += 1
-        losses.append(epoch_loss / max(1, seen))
-        if progress:
-            progress(f"fine-tuning epoch {epoch}: loss {losses[-1]:.4f}, step {step}/{plan['total']} "
-                     f"({time.perf_counter() - start:.0f} s)")
-        if time.perf_counter() - start > max_seconds * 1.25:
-            break
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir), safe_serialization=True)
-    tokenizer.save_pretrained(str(out_dir))
-    return {"epochs": epochs, "epochs_run": epoch, "steps": step, "planned_steps": planned,
-            "losses": [round(v, 5) for v in losses], "seconds": round(time.perf_counter() - start, 1),
-            "batch_size": batch_size, "lr": lr, "max_length": max_length, "budget_s": max_seconds}
+    return _Run(tokenizer, model, head, dropout, y, weights, rows, offsets, optimizer, scheduler, loss_fn, plan)
 
+
+def _train_step(run: _Run, texts: Sequence[str], idx: list[int], max_length: int) -> float:
+    """One optimisation step on the rows ``idx`` (mean pooling, weighted loss, gradient clipping); its loss."""
+    import torch
+
+    enc = run.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
+                        return_tensors="pt")
+    hidden = run.model(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    per_row = run.loss_fn(run.head(run.dropout(pooled)) + run.offsets[idx], run.y[idx]) * run.rows[idx]
+    loss = per_row.sum() / (run.weights[run.y[idx]] * run.rows[idx]).sum().clamp(min=1e-9)
+    run.optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(run.model.parameters(), 1.0)
+    run.optimizer.step()
+    run.scheduler.step()
+    return float(loss.item())
+
+
+def _fit_to_budget(plan: dict[str, int], per_step: float, step: int, planned: int, max_seconds: float,
+                   progress: Callable[[str], None] | None) -> None:
+    """After the probe steps: cut ``plan`` (in place, the schedule follows) to the steps ``max_seconds`` allows."""
+    affordable = max(step, int(max_seconds / per_step))
+    if affordable < plan["total"]:
+        plan["total"] = affordable
+        plan["warmup"] = min(plan["warmup"], max(1, affordable // 10))
+        if progress:
+            progress(f"fine-tuning: {per_step:.1f} s/step, the {max_seconds:.0f} s budget allows "
+                     f"{affordable} of {planned} steps")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -134,120 +135,23 @@ def train_ner(
     static word vectors as one more input of the recognizer (``glove``: GloVe 6B 50d, see
     :mod:`~tandem.specialists.training.ner_vectors`; ``none``: the stock inputs only).
     """
-    check_name(name)
-    if base not in BASES:
-        raise ValueError(f"unknown base {base!r}: use one of {', '.join(BASES)}")
-    if vectors not in VECTORS:
-        raise ValueError(f"unknown vectors {vectors!r}: use one of {', '.join(VECTORS)}")
-    epochs = epochs if epochs is not None else (DEFAULT_MAX_EPOCHS_WITH_DEV if dev else DEFAULT_EPOCHS)
-    heldout = heldout if heldout is not None else (0.0 if dev else 0.1)
-    if epochs < 1 or members < 1 or patience < 1:
-        raise ValueError("epochs, members and patience must be at least 1")
+    epochs, heldout = _check_options(name, base, vectors, epochs, heldout, dev, members, patience)
     data = Path(data)
-    sentences = read_conll(data)
-    labels = labels_of(sentences)
-    if not labels:
-        raise ValueError(f"{data} has no entities to learn (every tag is O)")
     split = seed if split_seed is None else split_seed
-    train, test = split_heldout(sentences, heldout, split)
-    if not labels_of(train):
-        raise ValueError("the training part has no entities; lower --heldout or add data")
-    select: list[Sentence] = []
-    if dev is not None:
-        dev_sentences = read_conll(dev)
-        unknown = sorted(set(labels_of(dev_sentences)) - set(labels))
-        if unknown:
-            raise ValueError(f"dev file {dev} has labels the training data lacks: {', '.join(unknown)}")
-        select, test = split_dev(dev_sentences, split)
-        if not select or not test:
-            raise ValueError(f"dev file {dev} is too small to split into selection and report halves")
-
-    from spacy.util import minibatch
-    from thinc.api import Adam, fix_random_seed
-
-    from tandem.specialists.evaluation.ner import score_pipeline
+    labels, train, test, select = _read_data(data, dev, heldout, split)
+    recipe = _Recipe(epochs=epochs, seed=seed, patience=patience, dropout=dropout, learn_rate=learn_rate,
+                     batch_size=batch_size, augment=augment, upper_case=upper_case, freeze=freeze, members=members)
 
     started = time.perf_counter()
     nlp = build_pipeline(base, train, vectors)
     base_model = "blank" if base == "blank" else f"{STOCK_MODEL}=={nlp.meta.get('version', '?')}"
-    ner: Any = nlp.get_pipe("ner")
-    examples = [make_example(nlp, s) for s in train]
-    with_entities = [s for s in train if s.spans]
-    initial = ner.model.to_bytes()
-    nodes = [node for node in ner.model.walk() if node.param_names]
-    total_epochs = epochs * members
-    done = 0
-    soup: list[list[Any]] = []
-    member_f1: list[float] = []
-    epochs_kept: list[int] = []
+    trainer = _Members(nlp, train, select, recipe, progress)
     for member in range(members):
-        if member:
-            ner.model.from_bytes(initial)
-        fix_random_seed(seed + member)
-        rng = random.Random(seed + member)
-        swap = MentionSwapper(train, rng)
-        optimizer = Adam(learn_rate=learn_rate, L2=0.01, L2_is_weight_decay=True, grad_clip=1.0,
-                         use_averages=True)
-        sgd = FreezingOptimizer(optimizer, frozen_node_ids(ner, freeze))
-        best: tuple[float, int, list[Any]] | None = None
-        for epoch in range(1, epochs + 1):
-            epoch_start = time.perf_counter()
-            batch_examples = list(examples)
-            if augment > 0:
-                batch_examples += [make_example(nlp, swap(s)) for s in with_entities if rng.random() < augment]
-            if upper_case > 0:
-                batch_examples += [make_example(nlp, upper_cased(s)) for s in train if rng.random() < upper_case]
-            rng.shuffle(batch_examples)
-            losses: dict[str, float] = {}
-            for batch in minibatch(batch_examples, size=batch_size):
-                nlp.update(batch, drop=dropout, sgd=cast(Any, sgd), losses=losses)
-            info: dict[str, Any] = {"loss": float(losses.get("ner", 0.0)), "member": member + 1,
-                                    "seconds": time.perf_counter() - epoch_start,
-                                    "examples": len(batch_examples)}
-            stop = False
-            with ner.model.use_params(optimizer.averages):
-                if select:
-                    f1 = _dev_f1(nlp, select)
-                    info["dev_f1"] = f1
-                    if best is None or f1 > best[0]:
-                        best = (f1, epoch, _weights(nodes))
-                    stop = epoch - best[1] >= patience
-                elif epoch == epochs:
-                    best = (0.0, epoch, _weights(nodes))
-            done += 1
-            if stop:  # the member's remaining epochs count as done for the progress bar
-                done += epochs - epoch
-            if progress:
-                progress(done, total_epochs, info)
-            if stop:
-                break
-        assert best is not None
-        member_f1.append(best[0])
-        epochs_kept.append(best[1])
-        soup.append(best[2])
-    # a "model soup": every member starts from the same weights, so their average is a good model
-    _set_weights(nodes, [sum(ws) / len(soup) for ws in zip(*soup)])
-    selection: dict[str, Any] = {}
-    if select:
-        soup_f1 = _dev_f1(nlp, select) if members > 1 else member_f1[0]
-        best_member = max(range(members), key=lambda i: member_f1[i])
-        chosen = "soup"
-        if members > 1 and member_f1[best_member] > soup_f1:
-            _set_weights(nodes, soup[best_member])
-            chosen = f"member {best_member + 1}"
-        selection = {"selection_f1": {"soup": round(soup_f1, 4),
-                                      **{f"member {i + 1}": round(f, 4) for i, f in enumerate(member_f1)}},
-                     "chosen": chosen, "epochs_kept": epochs_kept}
+        trainer.train(member)
+    selection = trainer.keep_soup_or_member()
     train_seconds = time.perf_counter() - started
 
-    metrics: dict[str, Any] = {}
-    if test:
-        scores = score_pipeline(nlp, test)
-        metrics = {key: scores[key] for key in ("precision", "recall", "f1", "per_label",
-                                                "tokens_per_s", "docs", "tokens")}
-        metrics["heldout_documents"] = len({s.doc for s in test})
-        metrics["heldout_from"] = (f"{Path(dev).name}: the half of its documents not used for selection"
-                                   if dev is not None else f"{data.name}: documents kept out of training")
+    metrics = _heldout_metrics(nlp, test, data, dev)
     folder = artifact_dir(name, models_dir)
     _save(nlp, name, folder)
 
@@ -273,6 +177,167 @@ def train_ner(
     )
     save_card(card, folder)
     return card
+
+
+def _check_options(name: str, base: str, vectors: str, epochs: int | None, heldout: float | None,
+                   dev: str | Path | None, members: int, patience: int) -> tuple[int, float]:
+    """``(epochs, heldout)`` with their defaults (which depend on ``dev``); ValueError for an unusable option."""
+    check_name(name)
+    if base not in BASES:
+        raise ValueError(f"unknown base {base!r}: use one of {', '.join(BASES)}")
+    if vectors not in VECTORS:
+        raise ValueError(f"unknown vectors {vectors!r}: use one of {', '.join(VECTORS)}")
+    epochs = epochs if epochs is not None else (DEFAULT_MAX_EPOCHS_WITH_DEV if dev else DEFAULT_EPOCHS)
+    heldout = heldout if heldout is not None else (0.0 if dev else 0.1)
+    if epochs < 1 or members < 1 or patience < 1:
+        raise ValueError("epochs, members and patience must be at least 1")
+    return epochs, heldout
+
+
+def _read_data(data: Path, dev: str | Path | None, heldout: float,
+               split: int) -> tuple[list[str], list[Sentence], list[Sentence], list[Sentence]]:
+    """``(labels, train, test, select)``: the training file's labels and its training part, the part scored for
+    the card (its held-out documents, or the dev file's report half) and the dev file's selection half (empty
+    without a dev file). Raises ValueError for data without entities or a dev file that does not fit."""
+    sentences = read_conll(data)
+    labels = labels_of(sentences)
+    if not labels:
+        raise ValueError(f"{data} has no entities to learn (every tag is O)")
+    train, test = split_heldout(sentences, heldout, split)
+    if not labels_of(train):
+        raise ValueError("the training part has no entities; lower --heldout or add data")
+    select: list[Sentence] = []
+    if dev is not None:
+        dev_sentences = read_conll(dev)
+        unknown = sorted(set(labels_of(dev_sentences)) - set(labels))
+        if unknown:
+            raise ValueError(f"dev file {dev} has labels the training data lacks: {', '.join(unknown)}")
+        select, test = split_dev(dev_sentences, split)
+        if not select or not test:
+            raise ValueError(f"dev file {dev} is too small to split into selection and report halves")
+    return labels, train, test, select
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """How each member is trained (the arguments of :func:`train_ner` of that name)."""
+
+    epochs: int
+    seed: int
+    patience: int
+    dropout: float
+    learn_rate: float
+    batch_size: int
+    augment: float
+    upper_case: float
+    freeze: str
+    members: int
+
+
+class _Members:
+    """The members trained one after the other from the same warm start, in ``nlp``'s ``ner`` component: each
+    member's kept weights (its best epoch on the selection half, else its last), selection score and epoch."""
+
+    def __init__(self, nlp: Language, train: list[Sentence], select: list[Sentence], recipe: _Recipe,
+                 progress: Progress | None) -> None:
+        ner: Any = nlp.get_pipe("ner")
+        self.nlp, self.ner, self.train_sentences, self.select = nlp, ner, train, select
+        self.recipe, self.progress = recipe, progress
+        self.examples = [make_example(nlp, s) for s in train]
+        self.with_entities = [s for s in train if s.spans]
+        self.initial = ner.model.to_bytes()
+        self.nodes = [node for node in ner.model.walk() if node.param_names]
+        self.total_epochs = recipe.epochs * recipe.members
+        self.done = 0  # epochs done, all members together (for ``progress``)
+        self.soup: list[list[Any]] = []
+        self.member_f1: list[float] = []
+        self.epochs_kept: list[int] = []
+
+    def train(self, member: int) -> None:
+        """Train member ``member`` (0-based) from the warm start and keep its best weights."""
+        from spacy.util import minibatch
+        from thinc.api import Adam, fix_random_seed
+
+        nlp, ner, recipe, epochs = self.nlp, self.ner, self.recipe, self.recipe.epochs
+        if member:
+            ner.model.from_bytes(self.initial)
+        fix_random_seed(recipe.seed + member)
+        rng = random.Random(recipe.seed + member)
+        swap = MentionSwapper(self.train_sentences, rng)
+        optimizer = Adam(learn_rate=recipe.learn_rate, L2=0.01, L2_is_weight_decay=True, grad_clip=1.0,
+                         use_averages=True)
+        sgd = FreezingOptimizer(optimizer, frozen_node_ids(ner, recipe.freeze))
+        best: tuple[float, int, list[Any]] | None = None
+        for epoch in range(1, epochs + 1):
+            epoch_start = time.perf_counter()
+            batch_examples = list(self.examples)
+            if recipe.augment > 0:
+                batch_examples += [make_example(nlp, swap(s)) for s in self.with_entities
+                                   if rng.random() < recipe.augment]
+            if recipe.upper_case > 0:
+                batch_examples += [make_example(nlp, upper_cased(s)) for s in self.train_sentences
+                                   if rng.random() < recipe.upper_case]
+            rng.shuffle(batch_examples)
+            losses: dict[str, float] = {}
+            for batch in minibatch(batch_examples, size=recipe.batch_size):
+                nlp.update(batch, drop=recipe.dropout, sgd=cast(Any, sgd), losses=losses)
+            info: dict[str, Any] = {"loss": float(losses.get("ner", 0.0)), "member": member + 1,
+                                    "seconds": time.perf_counter() - epoch_start,
+                                    "examples": len(batch_examples)}
+            stop = False
+            with ner.model.use_params(optimizer.averages):
+                if self.select:
+                    f1 = _dev_f1(nlp, self.select)
+                    info["dev_f1"] = f1
+                    if best is None or f1 > best[0]:
+                        best = (f1, epoch, _weights(self.nodes))
+                    stop = epoch - best[1] >= recipe.patience
+                elif epoch == epochs:
+                    best = (0.0, epoch, _weights(self.nodes))
+            self.done += 1
+            if stop:  # the member's remaining epochs count as done for the progress bar
+                self.done += epochs - epoch
+            if self.progress:
+                self.progress(self.done, self.total_epochs, info)
+            if stop:
+                break
+        assert best is not None
+        self.member_f1.append(best[0])
+        self.epochs_kept.append(best[1])
+        self.soup.append(best[2])
+
+    def keep_soup_or_member(self) -> dict[str, Any]:
+        """Set the members' average weights (with a selection half: the best member's, when it scores higher);
+        the card's selection entries (none without a selection half)."""
+        nodes, soup, member_f1, members = self.nodes, self.soup, self.member_f1, self.recipe.members
+        # a "model soup": every member starts from the same weights, so their average is a good model
+        _set_weights(nodes, [sum(ws) / len(soup) for ws in zip(*soup)])
+        if not self.select:
+            return {}
+        soup_f1 = _dev_f1(self.nlp, self.select) if members > 1 else member_f1[0]
+        best_member = max(range(members), key=lambda i: member_f1[i])
+        chosen = "soup"
+        if members > 1 and member_f1[best_member] > soup_f1:
+            _set_weights(nodes, soup[best_member])
+            chosen = f"member {best_member + 1}"
+        return {"selection_f1": {"soup": round(soup_f1, 4),
+                                 **{f"member {i + 1}": round(f, 4) for i, f in enumerate(member_f1)}},
+                "chosen": chosen, "epochs_kept": self.epochs_kept}
+
+
+def _heldout_metrics(nlp: Language, test: list[Sentence], data: Path, dev: str | Path | None) -> dict[str, Any]:
+    """The saved model's scores on ``test`` for the card, and where those sentences come from (none: {})."""
+    from tandem.specialists.evaluation.ner import score_pipeline
+
+    if not test:
+        return {}
+    scores = score_pipeline(nlp, test)
+    metrics = {key: scores[key] for key in ("precision", "recall", "f1", "per_label",
+                                            "tokens_per_s", "docs", "tokens")}
+    metrics["heldout_documents"] = len({s.doc for s in test})
+    metrics["heldout_from"] = (f"{Path(dev).name}: the half of its documents not used for selection"
+                               if dev is not None else f"{data.name}: documents kept out of training")
+    return metrics
 
 
 def _save(nlp: Language, name: str, folder: Path) -> None:

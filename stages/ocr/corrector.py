@@ -22,7 +22,7 @@ Stay-away rules:
   (``kitchin``, ``onely``) is kept; so are quoted foreign passages, short abbreviations before a full stop and
   words hyphenated where a line broke; a capital inside a lower-case word is read as ``ll``/``li`` (``shaU``);
 * the less noisy the page, the more evidence a correction needs (``quiet_page_weight``);
-* a token of over :data:`MAX_WORD_CHARS` characters is no word (a URL, a hash, a line of symbols): it is left
+* a token of over :data:`~tandem.stages.ocr.tokens.MAX_WORD_CHARS` characters is no word (a URL, a hash, a line of symbols): it is left
   as it is and not counted (looking up its candidates, or its cuts into two words, would take time quadratic
   in its length).
 
@@ -33,7 +33,9 @@ A lone capital or ``1`` before a lower-case fragment is glued to it (``B inking`
 except the words ``I``/``A`` before a dictionary word and a ``1`` near a number (``2 acres, 1 rood``).
 
 :meth:`OcrCorrector.propose` returns the decisions, including the ones in doubt (close candidates), so a
-second opinion (the LLM) can choose among a fix's ``options`` without ever going outside them.
+second opinion (the LLM) can choose among a fix's ``options`` without ever going outside them. The words a
+page is cut into and the fixes (:class:`Fix`, :class:`Proposal`, :func:`apply_fixes`) live in
+:mod:`tandem.stages.ocr.tokens`.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.lexicon import P_UNKNOWN, Lexicon
@@ -49,13 +51,23 @@ from tandem.stages.ocr.rules import apply_shape
 from tandem.stages.ocr.segment import join_candidates, plain_split, split_candidates
 from tandem.stages.ocr.skeleton import skeleton
 from tandem.stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
+from tandem.stages.ocr.tokens import (
+    MAX_WORD_CHARS,
+    PARTS,
+    TOKEN,
+    Fix,
+    Proposal,
+    Word,
+    apply_fixes,
+    split_words,
+)
 
-_TOKEN = re.compile(r"\S+")
-_PARTS = re.compile(r"^([\"'(\[{.,;:!?\-]*)(.*?)([\"')\]},.;:!?]*)$", re.S)
+#: the fixes and the token limit live in :mod:`~tandem.stages.ocr.tokens`; they are importable from here as before
+__all__ = ["MAX_WORD_CHARS", "CorrectorSettings", "Fix", "OcrCorrector", "Proposal", "apply_fixes",
+           "inner_capital_readings"]
+
 _LETTER = re.compile(r"[A-Za-z]")
 SKELETON_FUZZY = 7
-#: longer tokens are not words (the longest in the dictionary has 28 letters; two run together, misread)
-MAX_WORD_CHARS = 60
 _GARBAGE = re.compile(r"[^A-Za-z'\-]")
 #: a lone capital (or the ``1`` OCR reads for one) followed by a lower-case fragment: a split word
 _CAPITAL_READS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ1")
@@ -102,48 +114,6 @@ class CorrectorSettings:
     quiet_page_weight: float = 1.0  # ... this × log(quiet_page_noise / noise) more log-odds
 
 
-@dataclass
-class Fix:
-    """One decision: replace ``text[start:end]`` (``original``) by ``choice``; ``options`` are the choices
-    allowed (the original first), ``doubt`` marks a close call."""
-
-    start: int
-    end: int
-    original: str
-    choice: str
-    options: list[str] = field(default_factory=list)
-    doubt: bool = False
-    #: log-odds by which the correction beat the margin it needed (how much evidence was to spare)
-    spare: float = math.inf
-
-
-@dataclass
-class Proposal:
-    text: str
-    fixes: list[Fix]
-    noise: float
-    words: int
-    left_alone: bool
-
-    @property
-    def changes(self) -> list[Fix]:
-        return [f for f in self.fixes if f.choice != f.original]
-
-
-@dataclass
-class _Word:
-    start: int
-    end: int
-    prefix: str
-    core: str
-    suffix: str
-    fragment: bool = False
-
-    @property
-    def lower(self) -> str:
-        return self.core.lower()
-
-
 def _match_case(template: str, word: str) -> str:
     letters = [c for c in template if c.isalpha()]
     if len(letters) > 1 and sum(c.isupper() for c in letters) > len(letters) / 2:
@@ -151,18 +121,6 @@ def _match_case(template: str, word: str) -> str:
     if letters[:1] and letters[0].isupper():  # the first letter, not the first character ("¡Newcastle")
         return word[:1].upper() + word[1:]
     return word
-
-
-def apply_fixes(text: str, fixes: list[Fix]) -> str:
-    pieces, last = [], 0
-    for fix in sorted(fixes, key=lambda f: f.start):
-        if fix.choice == fix.original:
-            continue
-        pieces.append(text[last:fix.start])
-        pieces.append(fix.choice)
-        last = fix.end
-    pieces.append(text[last:])
-    return "".join(pieces)
 
 
 class OcrCorrector:
@@ -185,7 +143,7 @@ class OcrCorrector:
     # -- the document -----------------------------------------------------------------------------------------
     def propose(self, text: str) -> Proposal:
         s = self.settings
-        words = self._words(text)
+        words = split_words(text, self.lexicon.known)
         lowers = [w.lower for w in words]
         in_doc = Counter(w[:-2] if w.endswith("'s") else w for w in lowers)  # "Maher's" is Maher again
         fixes: list[Fix] = []
@@ -219,7 +177,7 @@ class OcrCorrector:
         return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
                         left_alone=False)
 
-    def _foreign(self, words: list[_Word]) -> set[int]:
+    def _foreign(self, words: list[Word]) -> set[int]:
         """Words in a passage where most neighbours are no (English) words: another language or a table,
         not misreadings to correct into English."""
         s = self.settings
@@ -239,7 +197,7 @@ class OcrCorrector:
             return []
         taken = {i for f in fixes for i in range(f.start, f.end + 1)}
         out: list[Fix] = []
-        for match in _TOKEN.finditer(text):
+        for match in TOKEN.finditer(text):
             start, end = match.span()
             if start in taken or end in taken:
                 continue
@@ -251,7 +209,7 @@ class OcrCorrector:
             out.append(Fix(start, end, text[start:end], new, [text[start:end], new]))
         return out
 
-    def _joins(self, text: str, words: list[_Word], foreign: set[int]) -> dict[int, Fix | None]:
+    def _joins(self, text: str, words: list[Word], foreign: set[int]) -> dict[int, Fix | None]:
         """Words split in two by the OCR (``B inking`` → ``Banking``): index → the fix (first word) or None."""
         s, lex = self.settings, self.lexicon
         out: dict[int, Fix | None] = {}
@@ -300,34 +258,18 @@ class OcrCorrector:
                 out[i + 1] = None
         return out
 
-    def _words(self, text: str) -> list[_Word]:
-        out: list[_Word] = []
-        after_hyphen = False
-        for match in _TOKEN.finditer(text):
-            token = match.group(0)
-            parts = _PARTS.match(token) if len(token) <= MAX_WORD_CHARS else None
-            broken, after_hyphen = after_hyphen, token.endswith("-")
-            if parts is None or not parts.group(2):
-                continue
-            word = _Word(match.start(), match.end(), parts.group(1), parts.group(2), parts.group(3))
-            word.fragment = broken or token.endswith("-")  # half of a word hyphenated across a line break
-            if out and "\n" in text[out[-1].end:word.start] and self.lexicon.known(out[-1].lower + word.lower):
-                out[-1].fragment = word.fragment = True  # a word broken across lines with no hyphen
-            out.append(word)
-        return out
-
-    def _context_word(self, words: list[_Word], i: int, fixes: list[Fix]) -> str | None:
+    def _context_word(self, words: list[Word], i: int, fixes: list[Fix]) -> str | None:
         if i < 0:
             return None
         if fixes and fixes[-1].start == words[i].start and fixes[-1].choice != fixes[-1].original:
-            last = _PARTS.match(fixes[-1].choice)
+            last = PARTS.match(fixes[-1].choice)
             core = last.group(2).lower() if last else ""
             return core.split()[-1] if core.split() else None
         lower = words[i].lower
         return lower if self.lexicon.known(lower) else None
 
     # -- one word ---------------------------------------------------------------------------------------------
-    def _decide(self, word: _Word, prev: str | None, following: str | None, in_doc: Counter[str]) -> Fix | None:
+    def _decide(self, word: Word, prev: str | None, following: str | None, in_doc: Counter[str]) -> Fix | None:
         s = self.settings
         core, lower = word.core, word.lower
         if word.fragment or len(core) < 2 or any(c.isdigit() or c == "." for c in core) or not _LETTER.search(core):
@@ -359,7 +301,7 @@ class OcrCorrector:
         fix = Fix(word.start, word.end, options[0], options[0], options, doubt, spare=gain - needed)
         return replace(fix, choice=options[1]) if gain >= needed else fix
 
-    def _score(self, word: _Word, prev: str | None, following: str | None) -> tuple[float, dict[str, float], float]:
+    def _score(self, word: Word, prev: str | None, following: str | None) -> tuple[float, dict[str, float], float]:
         """The score of keeping the word, of each candidate (noisy channel + bigrams), and the margin needed."""
         s, lex = self.settings, self.lexicon
         core, lower = word.core, word.lower
@@ -401,7 +343,7 @@ class OcrCorrector:
             needed = s.threshold
         return keep, scored, needed
 
-    def _single_best(self, word: _Word, prev: str | None, following: str | None) -> tuple[str, float]:
+    def _single_best(self, word: Word, prev: str | None, following: str | None) -> tuple[str, float]:
         """The word's best reading on its own (itself or a candidate) and its score."""
         keep, scored, _ = self._score(word, prev, following)
         best = max(scored.items(), key=lambda kv: kv[1], default=(word.lower, keep))
