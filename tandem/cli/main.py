@@ -205,7 +205,7 @@ def results(
 
 
 def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
-    from tandem.flows.report import RunNotFoundError, run_report
+    from tandem.flows.run_report import RunNotFoundError, run_report
     from tandem.storage.db import open_db_readonly
 
     try:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tandem.flows.pipeline import tandem_pipeline
-from tandem.flows.report import run_report
+from tandem.flows.run_report import run_report
 from tandem.storage.db import create_db_engine
 
 pytestmark = pytest.mark.slow

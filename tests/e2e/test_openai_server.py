@@ -180,7 +180,7 @@ def report_of(url: str) -> dict[str, Any]:
     return report
 
 
-#: what every stored output carries besides its contract's fields (see tandem.flows.report.run_report)
+#: what every stored output carries besides its contract's fields (see tandem.flows.run_report.run_report)
 REPORT_KEYS = {"stage", "type", "model_id", "prompt_tokens", "completion_tokens", "latency_ms", "reused"}
 
 
