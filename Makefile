@@ -51,8 +51,11 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# deptry: every package the code imports is declared in pyproject.toml and every declared one is used
+# (its settings, and what it scans, are in pyproject.toml's [tool.deptry])
 lint: setup
 	$(BIN)/ruff check flows stages specialists storage tandem tests bench
+	$(BIN)/deptry .
 
 typecheck: setup
 	$(BIN)/mypy

@@ -22,8 +22,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psutil
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
+#: the file lock in the Prefect home that serialises temporary API starts (see :func:`start_temporary_api`)
+START_LOCK = ".tandem-start.lock"
 
 
 class ServerError(RuntimeError):
@@ -59,18 +63,21 @@ def healthy(url: str, timeout: float = 1.0) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` on this machine still runs. Our own child that has exited is reaped here; a
+    zombie (exited, its parent has not reaped it yet) does not run; another user's process does."""
     try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that has exited (reaped here)
+        process = psutil.Process(pid)
+        process.wait(timeout=0)  # returns once it has exited, reaping it when it is our child
+    except psutil.TimeoutExpired:  # still there (not our child, or our child still running)
+        try:
+            return process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
             return False
-    except ChildProcessError:
-        pass  # not our child: started by another tandem command
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:  # someone else's process
         return True
-    return True
+    return False
 
 
 def _recorded_server() -> ServerInfo | None:
@@ -191,8 +198,7 @@ def start_temporary_api() -> None:
     or migrate that database. An exclusive file lock in the Prefect home makes the second wait for the first
     one's start (a few seconds), then both run side by side. The flow reuses the server started here.
     """
-    import fcntl
-
+    from filelock import FileLock
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
@@ -201,9 +207,5 @@ def start_temporary_api() -> None:
 
     home = Path(str(PREFECT_HOME.value())).expanduser()
     home.mkdir(parents=True, exist_ok=True)
-    with open(home / ".tandem-start.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            SubprocessASGIServer().start()
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with FileLock(home / START_LOCK):  # no timeout: waits for as long as another command's start takes
+        SubprocessASGIServer().start()

@@ -17,7 +17,6 @@ commands starting at the same moment would otherwise both create or migrate its 
 from __future__ import annotations
 
 import atexit
-import fcntl
 import importlib.util
 import os
 import socket
@@ -25,9 +24,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
 
-from tandem.flows.server import healthy
+from filelock import FileLock
+
+from tandem.flows.server import START_LOCK, healthy
 
 #: seconds to wait for the server to answer (Prefect's default for its own temporary server is 20 s)
 START_TIMEOUT = 60.0
@@ -51,8 +51,9 @@ class TemporaryApi:
     def __init__(self) -> None:
         home = _prefect_home()
         home.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] | None = open(home / ".tandem-start.lock", "w")  # noqa: SIM115 - held until healthy
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        # held until the server answers (or stops); not thread-local: whichever thread waits or stops releases it
+        self._lock: FileLock | None = FileLock(home / START_LOCK, thread_local=False)
+        self._lock.acquire()  # blocks for as long as another command's start holds it
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._spawn()
@@ -80,10 +81,9 @@ class TemporaryApi:
              "--log-level", "error", "--lifespan", "on"], env=env, stdin=subprocess.DEVNULL)
 
     def _release_lock(self) -> None:
-        if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
-            self._lock = None
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def wait(self, timeout: float = START_TIMEOUT) -> str:
         """Wait until the server answers; its API URL. RuntimeError when it does not start in time."""

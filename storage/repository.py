@@ -10,6 +10,7 @@ from dataclasses import field as dc_field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
+import psutil
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -231,13 +232,13 @@ def list_runs(session: Session, limit: int = 20) -> list[RunListing]:
 
 
 def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this machine still runs (a zombie, exited but not yet reaped, does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:  # psutil.ZombieProcess included
         return False
-    except PermissionError:  # someone else's process: alive
+    except psutil.AccessDenied:  # someone else's process: alive
         return True
-    return True
 
 
 def stale_runs(session: Session, silent_for: timedelta = timedelta(hours=6),

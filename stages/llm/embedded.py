@@ -8,13 +8,18 @@ Sharing the machine: llama.cpp threads spin while they wait, so two processes ge
 cores slow each other far more than 2×. Each generation therefore takes a machine-wide turn (an exclusive
 ``flock`` on a file in the temporary folder, :func:`machine_turn`): two Tandem runs on one machine interleave
 their LLM calls, each at full speed, instead of fighting over the cores (``TANDEM_LLM_SHARED=0`` turns it off).
+A process waiting for its turn sleeps in the kernel and is woken when the holder lets go, so it gets the next
+turn; :mod:`filelock` is not used here (except where there is no ``flock``, on Windows) because it polls every
+50 ms, and a holder that takes its next turn a few milliseconds after the last keeps a polling waiter out turn
+after turn (measured: a waiter kept out for every one of the holder's turns, see tests/stages/llm/
+test_embedded_turn.py).
 """
 
 from __future__ import annotations
 
 import atexit
-import fcntl
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +35,9 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from tandem.stages.llm.gguf import default_gguf_path
+
+if sys.platform != "win32":
+    import fcntl
 
 _locks: dict[str, threading.Lock] = {}
 #: most llama.cpp threads worth giving SmolLM2-sized models
@@ -60,7 +68,8 @@ def machine_lock_path(environ: Mapping[str, str] | None = None) -> Path | None:
     ``TANDEM_LLM_SHARED=0`` in ``environ``, default this process's environment)."""
     if (os.environ if environ is None else environ).get("TANDEM_LLM_SHARED", "1").strip() == "0":
         return None
-    return Path(tempfile.gettempdir()) / f"tandem-llm-{os.getuid()}.lock"
+    owner = os.getuid() if sys.platform != "win32" else os.environ.get("USERNAME", "")
+    return Path(tempfile.gettempdir()) / f"tandem-llm-{owner}.lock"
 
 
 @contextmanager
@@ -70,8 +79,14 @@ def machine_turn() -> Iterator[None]:
     if path is None:
         yield
         return
+    if sys.platform == "win32":  # no flock: filelock's portable lock (it polls for the turn, see above)
+        from filelock import FileLock
+
+        with FileLock(path, thread_local=False):
+            yield
+        return
     with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # sleeps until the holder lets go: the next turn is this one
         try:
             yield
         finally:
