@@ -10,14 +10,14 @@ import time
 import psutil
 import pytest
 
-from tandem.storage.repository import _process_alive
+from tandem.storage.runs import process_alive
 
 
 def test_a_running_process_is_alive() -> None:
-    assert _process_alive(os.getpid())
+    assert process_alive(os.getpid())
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        assert _process_alive(child.pid)
+        assert process_alive(child.pid)
     finally:
         child.kill()
         child.wait()
@@ -26,7 +26,7 @@ def test_a_running_process_is_alive() -> None:
 def test_a_finished_process_is_not_alive() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    assert not _process_alive(child.pid)
+    assert not process_alive(child.pid)
 
 
 def test_a_zombie_is_not_alive() -> None:
@@ -36,7 +36,7 @@ def test_a_zombie_is_not_alive() -> None:
         deadline = time.monotonic() + 30
         while psutil.Process(child.pid).status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert not _process_alive(child.pid)
+        assert not process_alive(child.pid)
     finally:
         child.wait()
 
@@ -46,4 +46,4 @@ def test_someone_elses_process_is_alive(monkeypatch: pytest.MonkeyPatch) -> None
         raise psutil.AccessDenied(pid)
 
     monkeypatch.setattr(psutil, "Process", denied)  # what another user's process answers where it is private
-    assert _process_alive(1)
+    assert process_alive(1)
