@@ -24,6 +24,8 @@ from pathlib import Path
 
 import psutil
 
+from tandem.settings import settings
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 #: the file lock in the Prefect home that serialises temporary API starts (see :func:`start_temporary_api`)
@@ -46,7 +48,7 @@ class ServerInfo:
 
 
 def tandem_home() -> Path:
-    return Path(os.environ.get("TANDEM_HOME") or Path.home() / ".tandem")
+    return settings().home
 
 
 def _state_file() -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: the default results database: a file in the working directory
@@ -37,5 +37,10 @@ class TandemSettings(BaseSettings):
 
 
 def settings() -> TandemSettings:
-    """The settings as the environment has them now (a ValueError naming the bad variable otherwise)."""
-    return TandemSettings()  # type: ignore[call-arg]  # every field has a default or comes from the env
+    """The settings as the environment has them now (a ValueError naming each bad variable otherwise)."""
+    try:
+        return TandemSettings()  # type: ignore[call-arg]  # every field has a default or comes from the env
+    except ValidationError as exc:
+        problems = "; ".join(f"TANDEM_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
+                             for error in exc.errors())
+        raise ValueError(f"bad Tandem setting in the environment: {problems}") from None

@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
+from tandem.settings import settings
 from tandem.stages.llm.gguf import default_gguf_path
 
 if sys.platform != "win32":
@@ -48,12 +49,9 @@ def default_threads(cpu_count: int | None = None, load: float | None = None) -> 
     """llama.cpp threads for this process: ``$TANDEM_LLM_THREADS`` when set, else the cores not already busy
     (CPU count minus the 1-minute load average, at least 1, at most :data:`MAX_THREADS`). llama.cpp threads
     spin while they wait, so two processes that each take every core slow each other far more than 2×."""
-    override = os.environ.get("TANDEM_LLM_THREADS")
+    override = settings().llm_threads
     if override:
-        try:
-            return max(1, int(override))
-        except ValueError as exc:
-            raise ValueError(f"TANDEM_LLM_THREADS must be a whole number, not {override!r}") from exc
+        return override
     cores = cpu_count or os.cpu_count() or 1
     if load is None:
         try:
@@ -63,10 +61,10 @@ def default_threads(cpu_count: int | None = None, load: float | None = None) -> 
     return max(1, min(cores - int(load + 0.5), MAX_THREADS))
 
 
-def machine_lock_path(environ: Mapping[str, str] | None = None) -> Path | None:
+def machine_lock_path() -> Path | None:
     """The file whose ``flock`` gives embedded-LLM generations their turn on this machine (None: turned off by
-    ``TANDEM_LLM_SHARED=0`` in ``environ``, default this process's environment)."""
-    if (os.environ if environ is None else environ).get("TANDEM_LLM_SHARED", "1").strip() == "0":
+    ``TANDEM_LLM_SHARED=0``)."""
+    if not settings().llm_shared:
         return None
     owner = os.getuid() if sys.platform != "win32" else os.environ.get("USERNAME", "")
     return Path(tempfile.gettempdir()) / f"tandem-llm-{owner}.lock"

@@ -6,6 +6,8 @@ import multiprocessing
 import time
 from typing import Any
 
+import pytest
+
 from tandem.stages.llm.embedded import machine_lock_path, machine_turn
 
 
@@ -54,6 +56,10 @@ def test_a_waiting_process_gets_the_next_turn() -> None:
     assert order.index("waiter") <= 2, order  # the turn after the holder's first (one more under heavy load)
 
 
-def test_the_turn_can_be_turned_off() -> None:
-    assert machine_lock_path({"TANDEM_LLM_SHARED": "0"}) is None
-    assert machine_lock_path({}) is not None and machine_lock_path({"TANDEM_LLM_SHARED": "1"}) is not None
+def test_the_turn_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANDEM_LLM_SHARED", "0")
+    assert machine_lock_path() is None
+    monkeypatch.delenv("TANDEM_LLM_SHARED")
+    assert machine_lock_path() is not None
+    monkeypatch.setenv("TANDEM_LLM_SHARED", "1")
+    assert machine_lock_path() is not None
