@@ -93,25 +93,31 @@ def run_compare(task: str, gold: Path, specialists: list[str] | None, llms: list
                 price_out: float, cpu_hour: float, batch_size: int, models_dir: str | None, db: str | None,
                 cascade: bool = False, target_llm_share: float = 0.1) -> None:
     """Check everything that can be checked without running a model (exit 2), run the flow, show the result."""
-    from tandem.specialists.comparison.cost import CostModel
-    from tandem.specialists.comparison.tasks import read_gold, system_specs
-    from tandem.storage.db import describe_db
+    from tandem.flows.server import launched_api
 
-    specialist_names, llm_specs = list(specialists or []), list(llms or [])
-    if chart is not None and chart.suffix.lower() != ".png":
-        fail(f"--chart must name a .png file, not {chart}")
-    try:
-        gold_set = read_gold(task, gold, gold_options, limit)
-        specs = system_specs(gold_set, specialist_names, llm_specs, models_dir)
-    except (ValueError, LookupError) as exc:
-        fail(str(exc))
-    _check_cascade(cascade, specialist_names, llm_specs)
-    url = open_results_db(db)
-    err.print(f"[bold]Tandem[/] compare [cyan]{task}[/] on {escape(str(gold))} ({len(gold_set)} documents): "
-              + escape(", ".join(s.name for s in specs)), highlight=False)
+    # without a Prefect server its temporary one starts now, beside the checks (stopped at once if one fails)
+    with launched_api() as api:
+        from tandem.specialists.comparison.cost import CostModel
+        from tandem.specialists.comparison.tasks import read_gold, system_specs
+        from tandem.storage.db import describe_db
 
-    from tandem.flows.compare import tandem_compare
+        specialist_names, llm_specs = list(specialists or []), list(llms or [])
+        if chart is not None and chart.suffix.lower() != ".png":
+            fail(f"--chart must name a .png file, not {chart}")
+        try:
+            gold_set = read_gold(task, gold, gold_options, limit)
+            specs = system_specs(gold_set, specialist_names, llm_specs, models_dir)
+        except (ValueError, LookupError) as exc:
+            fail(str(exc))
+        _check_cascade(cascade, specialist_names, llm_specs)
+        url = open_results_db(db)
+        err.print(f"[bold]Tandem[/] compare [cyan]{task}[/] on {escape(str(gold))} ({len(gold_set)} documents): "
+                  + escape(", ".join(s.name for s in specs)), highlight=False)
 
+        from tandem.flows.compare import tandem_compare
+
+    if api is not None:
+        api.use()
     with progress_bars(transient=as_json) as progress:
         try:
             report = tandem_compare(

@@ -65,16 +65,22 @@ def distill_command(
     models_dir: ModelsDirOption = None,
 ) -> None:
     """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare."""
-    request = _request(task, unlabeled, name, labels, teacher, samples, min_agreement, temperature, synthesize,
-                       task_description, gold, limit, batch_size, features, epochs, seed, models_dir)
-    from tandem.flows.distill import tandem_distill
-    from tandem.specialists.distill.dataset import NothingToLearnError
+    from tandem.flows.server import launched_api
 
-    teacher_name = escape(f"{request.teacher.stage_name}[{request.teacher.llm or 'embedded'}]")
-    err.print(f"[bold]Tandem distill[/] {task}: teacher [cyan]{teacher_name}[/] → student [cyan]{name}[/]",
-              highlight=False)
-    error = ""
-    report: DistillReport | None = None
+    # without a Prefect server its temporary one starts now, beside the checks (stopped at once if one fails)
+    with launched_api() as api:
+        request = _request(task, unlabeled, name, labels, teacher, samples, min_agreement, temperature, synthesize,
+                           task_description, gold, limit, batch_size, features, epochs, seed, models_dir)
+        from tandem.flows.distill import tandem_distill
+        from tandem.specialists.distill.dataset import NothingToLearnError
+
+        teacher_name = escape(f"{request.teacher.stage_name}[{request.teacher.llm or 'embedded'}]")
+        err.print(f"[bold]Tandem distill[/] {task}: teacher [cyan]{teacher_name}[/] → student [cyan]{name}[/]",
+                  highlight=False)
+        error = ""
+        report: DistillReport | None = None
+    if api is not None:
+        api.use()
     with progress_bars():
         try:
             report = tandem_distill(request)

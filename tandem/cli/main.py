@@ -101,32 +101,32 @@ def run(
         "this sha256 (tamper evidence; the card lists every file's hash). Repeatable.", show_default=False)] = None,
 ) -> None:
     """Run a pipeline over documents and store the results. Exit code 3 when some documents failed."""
-    from tandem.flows.temporary_api import launch
+    from tandem.flows.server import launched_api, without_flow_heartbeats
 
-    api = launch()  # without a Prefect server: its temporary one starts now, beside this command's own start
-    if output_format not in ("table", "json", "none"):
-        fail(f"--format must be table, json or none, not {output_format!r}")
-    every_stage, per_stage = parse_batch_sizes(batch_size)
-    built, files = _built_and_checked(paths, pipeline, llm, models_dir, every_stage, per_stage, expect_sha256 or [])
-    url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
-    err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
-              + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
+    # without a Prefect server its temporary one starts now, beside this command's own start (stopped at once
+    # when a check below exits 2)
+    with launched_api() as api:
+        if output_format not in ("table", "json", "none"):
+            fail(f"--format must be table, json or none, not {output_format!r}")
+        every_stage, per_stage = parse_batch_sizes(batch_size)
+        built, files = _built_and_checked(paths, pipeline, llm, models_dir, every_stage, per_stage,
+                                          expect_sha256 or [])
+        url = open_results_db(db)  # before Prefect starts: a wrong --db fails in a second, without its password
+        err.print(f"[bold]Tandem[/] pipeline [cyan]{built.name}[/]: "
+                  + " → ".join(s.stage_id for s in built.stages) + f"  ({len(files)} files)")
+        from tandem.flows.execution import preload_stages
+        from tandem.flows.pipeline import pipeline_flow
+        from tandem.stages.secrets import install_log_redaction
 
-    from tandem.flows.pipeline import pipeline_flow
-
-    try:
-        pipeline_fn = pipeline_flow(runner, workers, dask_address)
-    except ValueError as exc:
-        fail(str(exc))
-    from tandem.flows.execution import preload_stages
-    from tandem.flows.server import start_temporary_api, without_flow_heartbeats
-    from tandem.stages.secrets import install_log_redaction
-
-    install_log_redaction()  # Prefect's handlers exist now: no secret reaches a log or the API
-    if api is not None and runner == "local":
-        preload_stages(built)  # while the temporary API starts on the other core
-    if api is None or api.use() is None:
-        start_temporary_api()  # e.g. a Prefect profile names a server; else it is running already
+        try:
+            pipeline_fn = pipeline_flow(runner, workers, dask_address)
+        except ValueError as exc:
+            fail(str(exc))
+        install_log_redaction()  # Prefect's handlers exist now: no secret reaches a log or the API
+        if api is not None and runner == "local":
+            preload_stages(built)  # while the temporary API starts on the other core
+    if api is not None:
+        api.use()  # waits for the temporary API (or stops it unused when a Prefect profile names a server)
     with progress_bars(), without_flow_heartbeats():
         summary = pipeline_fn(paths=[str(f) for f in files], pipeline=pipeline, db_url=url, llm=llm,
                               batch_size=every_stage, models_dir=models_dir, max_doc_mb=max_doc_mb,

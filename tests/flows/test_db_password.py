@@ -21,10 +21,10 @@ URL = f"postgresql+psycopg://u:{PASSWORD}@127.0.0.1:1/x"
 
 @pytest.fixture()
 def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    import tandem.flows.temporary_api
+    import tandem.flows.server
 
     monkeypatch.delenv(PASSWORD_ENV, raising=False)  # whatever the command sets there is undone afterwards
-    monkeypatch.setattr(tandem.flows.temporary_api, "launch", lambda: None)  # no temporary Prefect API for these tests
+    monkeypatch.setattr(tandem.flows.server, "launch", lambda: None)  # no temporary Prefect API for these tests
     (tmp_path / "a.txt").write_text("Anna Schmidt flew to Paris on Monday.")
     return tmp_path
 
@@ -55,7 +55,7 @@ def test_the_flow_parameters_carry_no_password(documents: Path, monkeypatch: pyt
 
     monkeypatch.setattr(tandem.storage.db, "create_db_engine", fake_engine)
     monkeypatch.setattr(tandem.flows.pipeline, "pipeline_flow", lambda *_args: fake_flow)
-    monkeypatch.setattr(tandem.flows.server, "start_temporary_api", lambda: None)
+    monkeypatch.setattr(tandem.flows.server, "launch", lambda: None)
     result = runner.invoke(app, ["run", str(documents), "--pipeline", "ner", "--db", URL, "--format", "none"])
     assert result.exit_code == 0, result.output
     assert connected == [PASSWORD], "the check connects with the real password"

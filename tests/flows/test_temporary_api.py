@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tandem.flows import temporary_api
+from tandem.flows import server as temporary_api
 
 REPO = Path(__file__).resolve().parents[2]
 
