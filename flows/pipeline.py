@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -30,19 +28,13 @@ from tandem.flows.reports import DocumentFailure, RunSummary, StageStats
 from tandem.flows.runs import repair_stale_runs
 from tandem.flows.warmup import warm_up_dask_workers
 from tandem.flows.writer import background_writes
+from tandem.stages.batching import batched
 from tandem.stages.pipeline_spec import Pipeline
 from tandem.stages.secrets import install_log_redaction
 from tandem.storage import repository as repo
 from tandem.storage.db import describe_db, engine_for, resolve_db_url, unit_of_work
 
 T = TypeVar("T")
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter), consumed lazily."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
 
 #: input documents read, registered and linked to the run per transaction (memory stays flat)
 REGISTER_CHUNK = 1000

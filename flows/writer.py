@@ -18,13 +18,16 @@ workers) write in line.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
+from tenacity import Retrying, stop_after_attempt, wait_exponential
+
 #: tries of one batch's write before its error is raised (the batch tasks' own retries do not cover it)
 WRITE_ATTEMPTS = 3
+#: the pause before each new attempt: 0.5 s, 1 s, 2 s, ...
+WRITE_WAIT = wait_exponential(multiplier=0.5)
 _writers: dict[int, ResultWriter] = {}
 _registry_lock = threading.Lock()
 
@@ -55,14 +58,10 @@ class ResultWriter:
 
 
 def _with_retries(write: Callable[[], None]) -> None:
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
+    """``write``, tried up to :data:`WRITE_ATTEMPTS` times, 0.5 s, 1 s, ... apart (tenacity, as the LLM calls)."""
+    for attempt in Retrying(stop=stop_after_attempt(WRITE_ATTEMPTS), wait=WRITE_WAIT, reraise=True):
+        with attempt:
             write()
-            return
-        except Exception:
-            if attempt == WRITE_ATTEMPTS:
-                raise
-            time.sleep(0.5 * 2 ** (attempt - 1))
 
 
 @contextmanager

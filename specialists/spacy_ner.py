@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import Field
 
 from tandem.stages.base import BatchResult, Stage
+from tandem.stages.batching import batched
 from tandem.stages.contracts import DocState, Entities, Entity, TextLike
 from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
@@ -218,21 +219,10 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
         """
         ner = self.nlp.get_pipe("ner")
         without_ner = self.nlp.pipe(texts, batch_size=self.options.batch_size, disable=["ner"])
-        for docs in _batched(without_ner, self.options.batch_size):
+        for docs in batched(without_ner, self.options.batch_size):
             beams = ner.beam_parse(docs, beam_width=self.options.beam_width, beam_density=0.0001)
             scores = ner.scored_ents(beams)
             yield from zip(ner.pipe(docs, batch_size=self.options.batch_size), scores)
-
-
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _unit(value: float) -> float:

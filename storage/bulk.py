@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tandem.stages.batching import batched
+
 #: ids or keys per ``IN (...)`` query (well under SQLite's and PostgreSQL's parameter limits)
 IN_CHUNK = 500
 T = TypeVar("T")
@@ -17,9 +19,7 @@ T = TypeVar("T")
 
 def in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
     """``values`` in lists of :data:`IN_CHUNK`, one ``IN (...)`` query each."""
-    items = list(values)
-    for start in range(0, len(items), IN_CHUNK):
-        yield items[start:start + IN_CHUNK]
+    return batched(values, IN_CHUNK)
 
 
 def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]],

