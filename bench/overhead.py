@@ -44,7 +44,7 @@ LOOP_BATCH = 256
 
 def plain_loop(corpus: Path, spec: Path, models_dir: Path) -> tuple[int, float]:
     """Documents through the loaded stages in batches, no Prefect, no SQL: (documents, seconds)."""
-    from tandem.flows.pipeline import batched
+    from tandem.stages.batching import batched
     from tandem.stages.contracts import DocState, Document
     from tandem.stages.pipeline_spec import Pipeline
 

@@ -36,7 +36,7 @@ PHASES = {"first": "bench", "upsert": "bench-upsert"}  # each phase's model id: 
 def measure(url: str, rows: int, batch: int) -> dict[str, float]:
     """Result rows per second for a first write and for an upsert of the same keys, and what the upsert left:
     ``stored`` result rows, ``replaced`` (those holding the upsert's results) and their ``entities``."""
-    from tandem.flows.pipeline import batched
+    from tandem.stages.batching import batched
     from tandem.stages.contracts import Classification, Entities, Entity
     from tandem.storage import repository as repo
     from tandem.storage.db import create_db_engine, unit_of_work
