@@ -113,8 +113,9 @@ def test_the_wheel_installs_one_package_tandem_and_runs(tmp_path: Path) -> None:
     where = subprocess.run([sys.executable, "-c", "import tandem.flows.pipeline as p; print(p.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(site))
-    run = subprocess.run([sys.executable, "-m", "tandem.cli", "run", str(REPO / "examples" / "docs"), "--pipeline",
-                          "ner", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--format", "none"], cwd=tmp_path,
-                         env=env, capture_output=True, text=True, timeout=600)
+    # the default pipeline (cleanup → summarize → ner.spacy), every stage's code from the wheel; the test LLM
+    run = subprocess.run([sys.executable, "-m", "tandem.cli", "run", str(REPO / "examples" / "docs"), "--llm",
+                          "fake:A short summary.", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--format", "none"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "7 succeeded, 0 failed" in run.stderr
