@@ -124,6 +124,18 @@ class RoutedEntities(Entities):
     llm_error: str | None = None
 
 
+class Embedding(StageOutput):
+    """A text's vector: ``model`` (the encoder's id, e.g. ``sentence-transformers/all-MiniLM-L6-v2+int8``),
+    ``dim`` and the L2-normalised float32 ``vector``. The vector is not part of the JSON dump (the generic
+    ``output`` column keeps model and dimension only): it is stored compactly, as float32 bytes, in the
+    ``embeddings`` table (:mod:`tandem.storage.vectors`); an output reloaded from JSON has an empty vector."""
+
+    model: str
+    dim: int = Field(ge=1)
+    vector: tuple[float, ...] = Field(default=(), exclude=True, repr=False)
+    source_field: str = "text"
+
+
 FailureKind = Literal[
     "empty", "binary", "encoding", "too_large", "unreadable",
     "llm_error", "llm_unreachable", "invalid_answer", "model_error", "upstream_failed",
@@ -213,5 +225,5 @@ class DocState(BaseModel):
 #: Output types by their class name, so stored JSON can be turned back into models.
 OUTPUT_TYPES: dict[str, type[StageOutput]] = {
     cls.__name__: cls for cls in (RawText, OcrText, CleanText, Summary, Entities, Classification, RoutedEntities,
-                                  RoutedClassification)
+                                  RoutedClassification, Embedding)
 }

@@ -61,6 +61,7 @@ BUILTIN_PIPELINES: dict[str, list[str | dict[str, Any]]] = {
     "ner": [{"stage": "ner.spacy", "input": "text"}],
     "clean": ["cleanup"],
     "scanned": ["ocr.tesseract", {"stage": "cleanup", "input": "ocr"}, "summarize", "ner.spacy"],
+    "embedded_search": [{"stage": "embed", "input": "text"}],
 }
 
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -160,6 +171,21 @@ class SummaryRow(_ResultChild, Base):
     method: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EmbeddingRow(Base):
+    """One stored vector (an ``Embedding`` output) per stage result: float32 bytes (``dim`` * 4), normalised, with
+    the model that made it (searches never mix models or dimensions). A plain bytes column and an exact scan:
+    the same on SQLite and PostgreSQL (see :mod:`tandem.storage.vectors`)."""
+
+    __tablename__ = "embeddings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("stage_results.id", ondelete="CASCADE"), unique=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(String(512), index=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ComparisonRow(Base):

@@ -32,12 +32,14 @@ from tandem.cli.compare import (
     compare_summarize_command,
     results_comparison,
 )
+from tandem.cli.compare_embed import compare_embed_command
 from tandem.cli.console import err, out
 from tandem.cli.deploy import serve_command, trigger_command
 from tandem.cli.distill import distill_command
 from tandem.cli.ner import eval_ner_command, train_ner_command
 from tandem.cli.pipelines import pipelines_command
 from tandem.cli.runs import runs_command
+from tandem.cli.search import dedup_command, search_command
 from tandem.cli.server import server_app
 from tandem.cli.summarize import eval_summarize_command
 
@@ -249,6 +251,8 @@ app.command("run")(run)
 app.command("results")(results)
 app.command("runs")(runs_command)
 app.command("pipelines")(pipelines_command)
+app.command("search")(search_command)
+app.command("dedup")(dedup_command)
 app.command("serve")(serve_command)
 app.command("trigger")(trigger_command)
 app.command("distill")(distill_command)
@@ -266,6 +270,7 @@ eval_app.command("cleanup")(eval_cleanup_command)
 compare_app.command("classify")(compare_classify_command)
 compare_app.command("ner")(compare_ner_command)
 compare_app.command("summarize")(compare_summarize_command)
+compare_app.command("embed")(compare_embed_command)
 
 
 def main() -> None:  # pragma: no cover

@@ -27,6 +27,7 @@ KEYS = {
     "dask": {"ratio", "docs_s_1", "docs_s_2"},
     "llm_sharing": {"ratio", "unshared_ratio", "alone_flow_s", "llm_calls"},
     "ocr": {"ratio", "cer_ocr", "cer_cleanup", "worse_by_1pt", "ocr_pages_s"},
+    "search": {"embed_sentences_s", "search_p95_ms", "dedup_s", "peak_rss_mb"},
 }
 
 
@@ -84,9 +85,17 @@ def _ocr(r: dict[str, Any]) -> None:
     assert 0 < r["cer_ocr"] < 0.2 and 0 <= r["cer_cleanup"] < 0.2 and r["worse_by_1pt"] == 0, r
 
 
+def _search(r: dict[str, Any]) -> None:
+    # exact search puts every query's planted neighbour first, and dedup finds the one planted duplicate pair (and
+    # nothing among random vectors)
+    assert r["vectors"] == 5000 and r["planted_first"] == r["queries"] == 20, r
+    assert r["planted_pair_found"] and r["dedup_groups"] == 1, r
+    assert r["embed_sentences_s"] > 0 and r["peak_rss_mb"] > 0, r
+
+
 PROPERTIES: dict[str, Callable[[dict[str, Any]], None]] = {
     "overhead": _overhead, "scale": _scale, "storage": _storage, "rerun": _rerun, "memory": _memory,
-    "dask": _dask, "llm_sharing": _llm_sharing, "ocr": _ocr,
+    "dask": _dask, "llm_sharing": _llm_sharing, "ocr": _ocr, "search": _search,
 }
 
 

@@ -1,0 +1,159 @@
+"""``tandem compare embed``: which embedder, measured on your scored sentence pairs.
+
+Gold: the STS Benchmark format (tab-separated, no header: genre, file, year, id, score, sentence 1, sentence 2;
+lines with extra tab fields: columns 5-7 are taken) or a TSV/CSV with a header ``text_a, text_b, score``. Each
+system (an ``embed``-family stage) embeds every sentence once; the cosine of a pair's two vectors is compared
+with the human score (Spearman and Pearson, scipy.stats). Speed: sentences/s over the whole run and p50/p95
+milliseconds per sentence (each sentence timed in a batch of one, after a warm-up); tokens read; cost per 1,000
+sentences with the same cost model as the other comparisons (CPU time at ``cpu_hour``).
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from scipy import stats
+
+from tandem.specialists.comparison.cost import CostModel
+
+#: sentences timed one by one for the latency percentiles
+LATENCY_SAMPLE = 50
+
+
+class PairsError(ValueError):
+    """The gold file cannot be read as scored pairs."""
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    text_a: str
+    text_b: str
+    score: float
+
+
+class Embedder(Protocol):
+    def model_id(self) -> str: ...
+    def load(self) -> None: ...
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+    def count_tokens(self, texts: Sequence[str]) -> int: ...
+
+
+def _sts_rows(lines: list[str]) -> list[ScoredPair]:
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) < 7:
+            raise PairsError(f"line {number}: {len(fields)} tab-separated fields, the STS format has 7")
+        try:
+            pairs.append(ScoredPair(fields[5], fields[6], float(fields[4])))
+        except ValueError as exc:
+            raise PairsError(f"line {number}: the score {fields[4]!r} is not a number") from exc
+    return pairs
+
+
+def read_pairs(path: Path) -> list[ScoredPair]:
+    """Scored pairs from ``path`` (STS format, or a TSV/CSV with ``text_a``, ``text_b``, ``score``)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise PairsError(f"{path}: no pairs")
+    header = lines[0].lower()
+    if "text_a" in header and "text_b" in header and "score" in header:
+        dialect = "excel-tab" if "\t" in lines[0] else "excel"
+        try:
+            rows = list(csv.DictReader(lines, dialect=dialect))
+            pairs = [ScoredPair(row["text_a"], row["text_b"], float(row["score"])) for row in rows]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise PairsError(f"{path}: a row without text_a, text_b or a numeric score ({exc})") from exc
+    else:
+        pairs = _sts_rows(lines)
+    if len(pairs) < 3:
+        raise PairsError(f"{path}: {len(pairs)} pairs; correlations need at least 3")
+    return pairs
+
+
+@dataclass
+class EmbedSystemScores:
+    name: str
+    model: str
+    pairs: int
+    spearman: float
+    pearson: float
+    sentences_per_s: float
+    p50_ms: float
+    p95_ms: float
+    tokens: int
+    cost_per_1k_sentences: float
+
+
+def measure(name: str, system: Embedder, pairs: Sequence[ScoredPair], cost: CostModel) -> EmbedSystemScores:
+    """Embed every sentence of ``pairs`` with ``system`` and score it (see the module docstring)."""
+    system.load()
+    sentences = list(dict.fromkeys(s for pair in pairs for s in (pair.text_a, pair.text_b)))
+    system.encode(sentences[:2])  # warm-up
+    latencies = []
+    for sentence in sentences[:LATENCY_SAMPLE]:
+        start = time.perf_counter()
+        system.encode([sentence])
+        latencies.append((time.perf_counter() - start) * 1000.0)
+    wall, cpu = time.perf_counter(), time.process_time()
+    matrix = system.encode(sentences)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    index = {sentence: i for i, sentence in enumerate(sentences)}
+    cosines = [float(matrix[index[p.text_a]] @ matrix[index[p.text_b]]) for p in pairs]
+    gold = [p.score for p in pairs]
+    return EmbedSystemScores(
+        name=name, model=system.model_id(), pairs=len(pairs),
+        spearman=round(float(stats.spearmanr(cosines, gold).statistic), 4),
+        pearson=round(float(stats.pearsonr(cosines, gold).statistic), 4),
+        sentences_per_s=round(len(sentences) / wall, 1) if wall > 0 else 0.0,
+        p50_ms=round(float(np.percentile(latencies, 50)), 2), p95_ms=round(float(np.percentile(latencies, 95)), 2),
+        tokens=system.count_tokens(sentences),
+        cost_per_1k_sentences=cost.cost_per_1k_docs(len(sentences), 0, 0, cpu))
+
+
+@dataclass
+class EmbedComparison:
+    gold: str
+    pairs: int
+    systems: list[EmbedSystemScores]
+    cost_model: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare_embedders(gold: Path, systems: dict[str, Embedder], limits: dict[str, int | None] | None = None,
+                      cost: CostModel | None = None) -> EmbedComparison:
+    """Measure each named system on the pairs of ``gold`` (``limits``: the first N pairs for a system)."""
+    pairs = read_pairs(gold)
+    cost = cost or CostModel()
+    limits = limits or {}
+    scores = [measure(name, system, pairs[:limits.get(name) or len(pairs)], cost) for name, system in systems.items()]
+    return EmbedComparison(gold=str(gold), pairs=len(pairs), systems=scores, cost_model=cost.model_dump())
+
+
+def write_chart(comparison: EmbedComparison, path: Path) -> None:
+    """A PNG: Spearman against sentences/s, one labelled point per system."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for system in comparison.systems:
+        axes.scatter(system.sentences_per_s, system.spearman)
+        axes.annotate(f"{system.name} ({system.pairs} pairs)", (system.sentences_per_s, system.spearman))
+    axes.set_xscale("log")
+    axes.set_xlabel("sentences per second (log)")
+    axes.set_ylabel("Spearman (cosine vs human score)")
+    axes.set_title(f"Embedders on {Path(comparison.gold).name}")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)

@@ -1,0 +1,77 @@
+"""The ``embed`` stage with the real bundled MiniLM: meaning, hostile inputs, and the whole path through
+``tandem run --pipeline embedded_search``, ``tandem search`` and ``tandem dedup``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tandem.cli import app
+from tandem.specialists.embedding import EmbedStage
+from tandem.stages.contracts import DocState, Document
+
+pytestmark = pytest.mark.slow  # loads MiniLM
+runner = CliRunner()
+
+
+def states(texts: list[str]) -> list[DocState]:
+    return [DocState(document=Document(content_hash=f"h{i}", source=f"{i}.txt", text=t)) for i, t in enumerate(texts)]
+
+
+def test_minilm_vectors_follow_meaning() -> None:
+    stage = EmbedStage()
+    batch = states(["A man is playing a guitar.", "Someone plays the guitar.", "The stock market crashed today."])
+    result = stage.run(batch)
+    vectors = [np.asarray(result.successes[s.key].vector) for s in batch]
+    assert all(result.successes[s.key].dim == 384 and abs(np.linalg.norm(v) - 1) < 1e-4
+               for s, v in zip(batch, vectors, strict=True))
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.3
+    assert stage.model_id() == "sentence-transformers/all-MiniLM-L6-v2+int8"
+
+
+def test_hostile_inputs_fail_with_reasons_or_embed_within_the_truncation() -> None:
+    texts = ["", "a" * 1_000_000, "word " * 200_000, "nul\x00bytes\x00here", "lone \ud800 surrogate",
+             "\x00\x00\x00", "an ordinary sentence"]
+    started = time.perf_counter()
+    result = EmbedStage().run(states(texts))
+    assert time.perf_counter() - started < 30
+    kinds = {i: result.failures[f"h{i}"].kind for i in range(len(texts)) if f"h{i}" in result.failures}
+    assert kinds == {0: "empty", 4: "encoding"}
+    assert "lone surrogate" in result.failures["h4"].message
+    ordinary = np.asarray(result.successes["h6"].vector)
+    nul = np.asarray(result.successes["h3"].vector)
+    assert abs(np.linalg.norm(nul) - 1) < 1e-4 and float(ordinary @ ordinary) > 0.99
+    # 1 MB of one token: only the first max_tokens word pieces count, so it is a short run of the same token's vector
+    # (not bit for bit: int8 dynamic quantization scales activations per batch)
+    short = EmbedStage().run(states(["word " * 300]))
+    assert float(np.asarray(short.successes["h0"].vector) @ np.asarray(result.successes["h2"].vector)) > 0.9
+
+
+def test_run_search_and_dedup_through_the_command_line(tmp_path: Path, prefect_harness: None) -> None:
+    lines = [{"id": "cat", "text": "The cat sat on the mat."},
+             {"id": "dog", "text": "A dog barked at the mailman all afternoon."},
+             {"id": "cake", "text": "Bake the lemon cake for forty minutes."},
+             {"id": "cat-again", "text": "The cat sat on the mat!"},
+             {"id": "empty", "text": " "}]
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    args = ["run", str(corpus), "--pipeline", "embedded_search", "--db", url, "--format", "json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 3, first.stderr  # the blank record failed
+    second = json.loads(runner.invoke(app, args).stdout)
+    assert (second["totals"]["embed"]["ok"], second["totals"]["embed"]["reused"]) == (4, 4)  # nothing recomputed
+    found = runner.invoke(app, ["search", "a kitten resting on a rug", "--k", "2", "--db", url, "--format", "json"])
+    assert found.exit_code == 0, found.stderr
+    hits = json.loads(found.stdout)["hits"]
+    assert [record["id"] for record in hits[0]["records"]] in (["cat"], ["cat-again"])
+    groups = json.loads(runner.invoke(app, ["dedup", "--threshold", "0.9", "--db", url, "--format", "json"]).stdout)
+    assert [sorted(r["id"] for hit in group for r in hit["records"]) for group in groups["groups"]] == \
+        [["cat", "cat-again"]]
+    other = runner.invoke(app, ["dedup", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert other.exit_code != 0
