@@ -31,8 +31,8 @@ def load_embedding_llm(path: str, n_ctx: int, threads: int) -> Any:
     """One llama.cpp model in embedding mode per process and setting."""
     import llama_cpp
 
-    return llama_cpp.Llama(model_path=path, embedding=True, n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx,
-                           n_threads=threads, verbose=False, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN)
+    return llama_cpp.Llama(model_path=path, embedding=True, n_ctx=n_ctx, n_batch=n_ctx, n_threads=threads,
+                           verbose=False, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN)
 
 
 def gguf_location(model_path: str | Path | None) -> Path:
@@ -59,8 +59,9 @@ class LlmEmbedStage(Stage[Embedding], name="embed.llm", version="1", reads={"tex
         return f"{gguf_location(self.options.model_path).name}+mean"
 
     def _model(self) -> Any:
-        return load_embedding_llm(str(gguf_location(self.options.model_path)), self.options.max_tokens + 8,
-                                  self.options.threads)
+        # a context of a multiple of 256 (llama.cpp aborts building the pooling graph for some others)
+        n_ctx = max(512, -(-self.options.max_tokens // 256) * 256)
+        return load_embedding_llm(str(gguf_location(self.options.model_path)), n_ctx, self.options.threads)
 
     def _load(self) -> None:
         self._model()

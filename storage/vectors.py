@@ -145,17 +145,19 @@ MAX_CACHED = 2
 
 def cached_matrix(session: Session, model: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """The stored vectors of ``model``/``dim`` as one matrix, read once per process and read again only when the
-    table changed for that model (its row count or highest id differ); :class:`VectorModelError` when there are
+    ``embeddings`` table changed (its row count or highest id differ); :class:`VectorModelError` when there are
     none. Memory: 4 x dim bytes per vector (1.5 KB for MiniLM: 150 MB for 100,000)."""
-    count, last = session.execute(select(func.count(), func.max(EmbeddingRow.id)).where(
-        EmbeddingRow.model == model, EmbeddingRow.dim == dim)).one()
-    if not count:
-        check_model(session, model, dim)
+    # the whole table's count and highest id: cheap (the primary key), where a count of one model's rows is a scan
+    count, last = session.execute(select(func.count(EmbeddingRow.id), func.max(EmbeddingRow.id))).one()
     key, stamp = (str(session.get_bind().engine.url), model, dim), (int(count), int(last or 0))
     held = _MATRICES.get(key)
     if held is not None and held[0] == stamp:
+        if held[1].shape[0] == 0:
+            check_model(session, model, dim)
         return held[1], held[2]
     docs, matrix = load_matrix(session, model, dim)
+    if docs.shape[0] == 0:
+        check_model(session, model, dim)
     while len(_MATRICES) >= MAX_CACHED:
         _MATRICES.pop(next(iter(_MATRICES)))
     _MATRICES[key] = (stamp, docs, matrix)

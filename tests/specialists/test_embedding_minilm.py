@@ -75,3 +75,27 @@ def test_run_search_and_dedup_through_the_command_line(tmp_path: Path, prefect_h
         [["cat", "cat-again"]]
     other = runner.invoke(app, ["dedup", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
     assert other.exit_code != 0
+
+
+def test_the_llm_embedder_gives_normalised_vectors_and_fails_bad_texts_alone() -> None:
+    from tandem.specialists.embedding_llm import LlmEmbedStage
+
+    stage = LlmEmbedStage()
+    batch = states(["A man plays a guitar.", "Someone plays the guitar.", "", "x" * 1_000_000, "nul\x00here"])
+    result = stage.run(batch)
+    assert {key: failure.kind for key, failure in result.failures.items()} == {"h2": "empty"}
+    vectors = [np.asarray(result.successes[f"h{i}"].vector) for i in (0, 1, 3, 4)]
+    assert all(abs(np.linalg.norm(v) - 1) < 1e-4 for v in vectors)
+    assert result.successes["h0"].model == "SmolLM2-135M-Instruct.Q4_1.gguf+mean" != EmbedStage().model_id()
+
+
+def test_compare_embed_prints_both_systems_as_json(tmp_path: Path) -> None:
+    gold = tmp_path / "pairs.tsv"
+    rows = [("A man plays a guitar.", "Someone plays the guitar.", 4.8), ("A cat sleeps.", "Stocks fell.", 0.1),
+            ("A woman slices an onion.", "A woman cuts an onion.", 4.5), ("Kids play soccer.", "It rains.", 0.3)]
+    gold.write_text("text_a\ttext_b\tscore\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows), encoding="utf-8")
+    done = runner.invoke(app, ["compare", "embed", "--gold", str(gold), "--json"])
+    assert done.exit_code == 0, done.stderr
+    systems = {s["name"]: s for s in json.loads(done.stdout)["systems"]}
+    assert set(systems) == {"embed", "embed.llm"} and systems["embed"]["spearman"] > 0.5
+    assert all(s["pairs"] == 4 and s["sentences_per_s"] > 0 and s["tokens"] > 0 for s in systems.values())
