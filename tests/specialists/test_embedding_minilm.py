@@ -99,3 +99,34 @@ def test_compare_embed_prints_both_systems_as_json(tmp_path: Path) -> None:
     systems = {s["name"]: s for s in json.loads(done.stdout)["systems"]}
     assert set(systems) == {"embed", "embed.llm"} and systems["embed"]["spearman"] > 0.5
     assert all(s["pairs"] == 4 and s["sentences_per_s"] > 0 and s["tokens"] > 0 for s in systems.values())
+
+
+def test_hostile_files_through_embedded_search_are_stored_or_failed_with_a_reason(tmp_path: Path,
+                                                                                   prefect_harness: None) -> None:
+    from sqlalchemy import func, select
+
+    from tandem.storage.db import open_db_readonly, unit_of_work
+    from tandem.storage.models import EmbeddingRow
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A perfectly ordinary sentence about cats.", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "one_token.txt").write_bytes(b"a" * 1_000_000)
+    (folder / "nul.txt").write_bytes(b"text with\x00NUL\x00bytes")
+    (folder / "latin1.txt").write_bytes("caf\u00e9 cr\u00e8me br\u00fbl\u00e9e".encode("latin-1"))
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    started = time.perf_counter()
+    done = runner.invoke(app, ["run", str(folder), "--pipeline", "embedded_search", "--db", url, "--format", "none"])
+    assert done.exit_code in (0, 3), done.stderr
+    assert time.perf_counter() - started < 120
+    shown = json.loads(runner.invoke(app, ["results", "--db", url, "--format", "json"]).stdout)["documents"]
+    records = {Path(r["source"]).name: r for r in shown}
+    assert set(records) == {"good.txt", "empty.txt", "one_token.txt", "nul.txt", "latin1.txt"}
+    for name, record in records.items():
+        assert record["status"] == "ok" or (record["failures"] and record["failures"][0]["message"]), name
+    assert records["good.txt"]["status"] == records["one_token.txt"]["status"] == "ok"
+    assert records["empty.txt"]["status"] == "failed"
+    with unit_of_work(open_db_readonly(url)) as session:
+        vectors = session.scalar(select(func.count()).select_from(EmbeddingRow))
+    assert vectors == sum(record["status"] == "ok" for record in records.values())
