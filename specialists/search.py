@@ -85,6 +85,13 @@ def search(engine: Engine, query: str, k: int = 10, run: str | int | None = None
     if not query.strip():
         raise ValueError("the query is empty")
     stage = stage or EmbedStage()
+    with unit_of_work(engine) as session:  # a database without this model's vectors is told before the model loads
+        held = stored_models(session)
+    if not any(model == stage.model_id() for model, _dim in held):
+        listing = ", ".join(f"{m} (dim {d}, {n} vectors)" for (m, d), n in sorted(held.items())) or "none"
+        raise VectorModelError(f"the database holds no vectors of model {stage.model_id()!r}; vectors are never "
+                               f"compared across models. It holds: {listing}. Run a pipeline with that embed stage "
+                               "first (tandem run DOCS --pipeline embedded_search).")
     started = time.perf_counter()
     stage.load()
     vector = stage.encode([query])[0]
