@@ -24,7 +24,6 @@ from tandem.stages.contracts import DocState, Document, StageOutput, Usage
 from tandem.stages.pipeline_spec import Pipeline
 from tandem.storage import repository as repo
 from tandem.storage.db import unit_of_work
-from tandem.storage.vectors import save_vectors
 
 
 class RunRef(BaseModel):
@@ -201,7 +200,6 @@ def run_stage_batch(engine: Engine, pipeline: Pipeline, stage_index: int, docume
             # only keys found stored (failures being replaced) can need a DELETE first; a key a concurrent run
             # stored meanwhile is skipped (same key: the same result)
             repo.save_results(session, records, replaces=replaces)
-            save_vectors(session, records)  # Embedding outputs: their vectors in their own table
             if run_id is not None:
                 repo.touch_run(session, run_id)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from tandem.stages.contracts import (
     OUTPUT_TYPES,
     Classification,
+    Embedding,
     Entities,
     StageFailure,
     StageOutput,
@@ -31,6 +32,7 @@ from tandem.storage.comparisons import (
 )
 from tandem.storage.models import (
     DocumentRow,
+    EmbeddingRow,
     EntityRow,
     LabelRow,
     RunDocumentRow,
@@ -56,6 +58,7 @@ from tandem.storage.runs import (
     stale_runs,
     touch_run,
 )
+from tandem.storage.vectors import to_bytes
 
 __all__ = [
     "ComparisonSystemRecord",
@@ -184,7 +187,7 @@ def results_by_key(session: Session, keys: Iterable[str]) -> dict[str, StageResu
 def save_results(session: Session, records: Sequence[ResultRecord], replaces: Iterable[str] | None = None) -> None:
     """Upsert by result key: an earlier row with the same key (e.g. a failure) is replaced. Bulk statements:
     one DELETE per 500 keys (the database cascades to the typed rows), one INSERT for the results, one
-    SELECT for their ids and one INSERT per typed table (entities, labels, summaries). ``replaces``: the
+    SELECT for their ids and one INSERT per typed table (entities, labels, summaries, embeddings: the vector as float32 bytes). ``replaces``: the
     keys that may already be stored, when the caller knows (default: all of them)."""
     unique = list({record.result_key: record for record in records}.values())  # one row per key, the last wins
     if not unique:
@@ -212,7 +215,7 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
     # A key a concurrent run stored meanwhile is skipped (same key, same result): its typed rows are that run's.
     insert_many(session, StageResultRow, rows, skip_conflicts_on="result_key")
     ids = _own_ids(session, keys, now)
-    children: dict[type[Any], list[dict[str, Any]]] = {EntityRow: [], LabelRow: [], SummaryRow: []}
+    children: dict[type[Any], list[dict[str, Any]]] = {EntityRow: [], LabelRow: [], SummaryRow: [], EmbeddingRow: []}
     for record in unique:
         result_id = ids.get(record.result_key)
         if result_id is None:
@@ -227,6 +230,9 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
         elif isinstance(output, Summary):
             children[SummaryRow].append({**base, "method": output.method, "text": output.text,
                                          "word_count": len(output.text.split())})
+        elif isinstance(output, Embedding) and output.vector:
+            children[EmbeddingRow].append({**base, "model": output.model, "dim": output.dim,
+                                           "vector": to_bytes(output.vector)})
     for model, child_rows in children.items():
         if child_rows:
             insert_many(session, model, child_rows)

@@ -9,16 +9,15 @@ memory stays bounded. Vectors of another model or dimension are never compared (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tandem.stages.contracts import Embedding
-from tandem.storage.models import DocumentRow, EmbeddingRow, RunDocumentRow, RunRecordRow, StageResultRow
+from tandem.storage.models import DocumentRow, EmbeddingRow, RunDocumentRow, RunRecordRow
 
 #: vectors read from the database per step of a scan
 CHUNK_ROWS = 20_000
@@ -39,33 +38,6 @@ def from_bytes(data: bytes, dim: int) -> np.ndarray:
     if array.shape[0] != dim:
         raise ValueError(f"a stored vector has {array.shape[0]} values, not its declared {dim}")
     return array
-
-
-def save_vectors(session: Session, records: Iterable[Any]) -> int:
-    """Store the vector of each result record whose output is an :class:`Embedding` (called right after the results
-    are saved, in the same transaction): one ``embeddings`` row per result, replaced if present. Returns the number
-    stored."""
-    wanted = {r.result_key: r for r in records if isinstance(getattr(r, "output", None), Embedding)
-              and getattr(r, "failure", None) is None and r.output.vector}
-    if not wanted:
-        return 0
-    ids: dict[str, int] = {}
-    keys = list(wanted)
-    for start in range(0, len(keys), 500):
-        query = select(StageResultRow.result_key, StageResultRow.id).where(
-            StageResultRow.result_key.in_(keys[start:start + 500]))
-        ids.update((key, result_id) for key, result_id in session.execute(query).tuples())
-    rows = []
-    for key, record in wanted.items():
-        if key in ids:
-            output: Embedding = record.output
-            rows.append({"result_id": ids[key], "document_id": record.document_id, "model": output.model,
-                         "dim": output.dim, "vector": to_bytes(output.vector)})
-    if rows:
-        session.execute(delete(EmbeddingRow).where(EmbeddingRow.result_id.in_([row["result_id"] for row in rows])),
-                        execution_options={"synchronize_session": False})
-        session.execute(insert(EmbeddingRow), rows)
-    return len(rows)
 
 
 def stored_models(session: Session) -> dict[tuple[str, int], int]:
