@@ -14,25 +14,18 @@ encoder cannot take is retried document by document, so one bad text never fails
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from tandem.specialists.encoder import SentenceEncoder
+from tandem.specialists.encoder import shared_encoder
 from tandem.stages.base import BatchResult, Stage
 from tandem.stages.contracts import DocState, Embedding, TextLike
 from tandem.stages.options import NOT_IN_KEY, StageOptions
 
 #: characters tokenized per token kept (a word piece is rarely longer): bounds the tokenizer's work
 CHARS_PER_TOKEN = 16
-
-
-@lru_cache(maxsize=4)
-def shared_encoder(quantize: bool, max_tokens: int) -> SentenceEncoder:
-    """One MiniLM per process and setting, loaded on first use."""
-    return SentenceEncoder(quantize=quantize, max_length=max_tokens)
 
 
 class EmbedOptions(StageOptions):

@@ -93,6 +93,7 @@ class SentenceEncoder:
 
 
 @lru_cache(maxsize=4)
-def shared_encoder(quantize: bool = True) -> SentenceEncoder:
-    """One encoder per process and setting, loaded on first ``encode``."""
-    return SentenceEncoder(quantize=quantize)
+def shared_encoder(quantize: bool = True, max_length: int = 256) -> SentenceEncoder:
+    """One encoder per process and setting (the classifiers, the legal summarizer and ``embed`` share it), loaded on
+    first ``encode``."""
+    return SentenceEncoder(quantize=quantize, max_length=max_length)
