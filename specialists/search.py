@@ -86,12 +86,7 @@ def search(engine: Engine, query: str, k: int = 10, run: str | int | None = None
         raise ValueError("the query is empty")
     stage = stage or EmbedStage()
     with unit_of_work(engine) as session:  # a database without this model's vectors is told before the model loads
-        held = stored_models(session)
-    if not any(model == stage.model_id() for model, _dim in held):
-        listing = ", ".join(f"{m} (dim {d}, {n} vectors)" for (m, d), n in sorted(held.items())) or "none"
-        raise VectorModelError(f"the database holds no vectors of model {stage.model_id()!r}; vectors are never "
-                               f"compared across models. It holds: {listing}. Run a pipeline with that embed stage "
-                               "first (tandem run DOCS --pipeline embedded_search).")
+        check_model(session, stage.model_id())
     started = time.perf_counter()
     stage.load()
     vector = stage.encode([query])[0]
@@ -110,9 +105,8 @@ def dedup(engine: Engine, threshold: float = 0.95, run: str | int | None = None,
     run_id = _run_id(engine, run)
     started = time.perf_counter()
     with unit_of_work(engine) as session:
-        dims = [d for (m, d) in stored_models(session) if m == model]
-        dim = dims[0] if dims else 384
-        check_model(session, model, dim)
+        check_model(session, model)
+        dim = next(d for m, d in stored_models(session) if m == model)
         scope = documents_in_scope(session, run_id, None)
         docs, matrix = load_matrix(session, model, dim, scope)
         groups = duplicate_groups(matrix, threshold)

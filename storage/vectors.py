@@ -82,14 +82,16 @@ def iter_vectors(session: Session, model: str, dim: int, scope: set[int] | None 
             yield docs, matrix
 
 
-def check_model(session: Session, model: str, dim: int) -> None:
-    """Raise :class:`VectorModelError` when no vector of ``model``/``dim`` is stored, naming those that are."""
+def check_model(session: Session, model: str, dim: int | None = None) -> None:
+    """Raise :class:`VectorModelError` when no vector of ``model`` (of dimension ``dim``, when given) is stored,
+    naming those that are."""
     held = stored_models(session)
-    if (model, dim) in held:
+    if any(m == model and dim in (None, d) for m, d in held):
         return
     listing = ", ".join(f"{m} (dim {d}, {n} vectors)" for (m, d), n in sorted(held.items())) or "none"
-    raise VectorModelError(f"the database holds no vectors of model {model!r} (dim {dim}); vectors are never "
-                           f"compared across models. It holds: {listing}. Run a pipeline with that embed stage first.")
+    raise VectorModelError(f"the database holds no vectors of model {model!r}{'' if dim is None else f' (dim {dim})'}; "
+                           f"vectors are never compared across models. It holds: {listing}. Run a pipeline with that "
+                           "embed stage first (tandem run DOCS --pipeline embedded_search).")
 
 
 def top_k(session: Session, query: np.ndarray, model: str, k: int = 10,
