@@ -116,6 +116,15 @@ class LabelScore(BaseModel):
     score: float
 
 
+class DuplicateOf(BaseModel):
+    """The earlier record of the same run this one near-duplicates (``tandem dedup --run N --mark``)."""
+
+    id: int
+    external_id: str | None
+    source: str
+    score: float
+
+
 class ResultRow(BaseModel):
     """One input record of a run: status, every stored output (contract fields plus provenance), failures,
     and the summary, entities and labels picked out of the outputs. ``id`` is the document's: records with
@@ -134,6 +143,8 @@ class ResultRow(BaseModel):
     summary: str | None = None
     entities: list[EntityMention] = Field(default_factory=list)
     labels: dict[str, LabelScore] = Field(default_factory=dict)
+    #: set when ``tandem dedup --mark`` found this record a near-duplicate of an earlier one of the run
+    duplicate_of: DuplicateOf | None = None
 
 
 class StageTotals(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tandem.flows.reports import (
+    DuplicateOf,
     EntityMention,
     LabelScore,
     ResultFailure,
@@ -20,6 +21,7 @@ from tandem.stages.contracts import OUTPUT_TYPES, Classification, Entities, Stag
 from tandem.storage import repository as repo
 from tandem.storage.db import unit_of_work
 from tandem.storage.models import DocumentRow, PipelineRunRow, RunDocumentRow, StageResultRow
+from tandem.storage.vectors import duplicate_marks
 
 
 class RunNotFoundError(LookupError):
@@ -41,12 +43,30 @@ def run_report(engine: Engine, run: str | int | None = "last") -> RunReport:
         by_document = {link.document_id: _result_row(link, documents[link.document_id], rows, run_id, totals)
                        for link in links}
         records = repo.run_records(session, run_id)
+        marks = duplicate_marks(session, run_id)
         if not records:  # a run stored before records were kept: one row per document
-            return RunReport(run=_run_info(run_row), documents=list(by_document.values()), totals=totals)
+            rows_out = list(by_document.values())
+            firsts = {row.id: (row.external_id, row.source) for row in rows_out}
+            return RunReport(run=_run_info(run_row), documents=_with_marks(rows_out, marks, firsts), totals=totals)
         # one row per input record, under its own id and source; identical texts share their results
         out_rows = [by_document[record.document_id].model_copy(update={
             "external_id": record.external_id, "source": record.source}) for record in records]
-        return RunReport(run=_run_info(run_row), documents=out_rows, totals=totals)
+        firsts = {}
+        for record in records:
+            firsts.setdefault(record.document_id, (record.external_id, record.source))
+        return RunReport(run=_run_info(run_row), documents=_with_marks(out_rows, marks, firsts), totals=totals)
+
+
+def _with_marks(rows: list[ResultRow], marks: dict[int, tuple[int, float]],
+                firsts: dict[int, tuple[str | None, str]]) -> list[ResultRow]:
+    """``rows`` with ``duplicate_of`` set from the run's duplicate marks (pointing at the first record of the
+    document each duplicates)."""
+    for row in rows:
+        if row.id in marks and marks[row.id][0] in firsts:
+            first, score = marks[row.id]
+            external_id, source = firsts[first]
+            row.duplicate_of = DuplicateOf(id=first, external_id=external_id, source=source, score=score)
+    return rows
 
 
 def _run_info(run_row: PipelineRunRow) -> RunInfo:

@@ -5,6 +5,10 @@ and L2-normalised; output :class:`~tandem.stages.contracts.Embedding` (model id,
 in the ``embeddings`` table (:mod:`tandem.storage.vectors`). Reads ``text`` by default (the document as read, like
 the ``ner`` pipeline; ``input: clean`` embeds a cleaned text).
 
+``embed.<name>`` embeds with a MiniLM fine-tuned by ``tandem train embed`` (an artifact: card, file hashes checked
+before the run, names not paths; :mod:`tandem.specialists.training.embed`); its model id names the artifact and the
+digest of its weights, so vectors of a retrained encoder are never mixed with the old ones.
+
 Truncation: the encoder sees the first ``max_tokens`` word pieces (256 by default, MiniLM's training length); only
 the first ``max_tokens * 16`` characters are tokenized, so a huge document (1 MB of one token) costs no more than a
 short one. Empty text and text that is not valid Unicode (a lone surrogate) are failures with a reason; a batch the
@@ -14,15 +18,16 @@ encoder cannot take is retried document by document, so one bad text never fails
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from tandem.specialists.encoder import shared_encoder
+from tandem.specialists.artifacts import artifact_name, load_card
+from tandem.specialists.encoder import SentenceEncoder, shared_encoder
 from tandem.stages.base import BatchResult, Stage
 from tandem.stages.contracts import DocState, Embedding, TextLike
-from tandem.stages.options import NOT_IN_KEY, StageOptions
+from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
 #: characters tokenized per token kept (a word piece is rarely longer): bounds the tokenizer's work
 CHARS_PER_TOKEN = 16
@@ -33,6 +38,10 @@ class EmbedOptions(StageOptions):
                            "faster on CPU)")
     max_tokens: int = Field(256, ge=8, le=512, description="word pieces the encoder sees; the rest is cut")
     batch_size: int = Field(64, ge=1, description="texts per forward pass", json_schema_extra=NOT_IN_KEY)
+    artifact: str | None = Field(None, description="a trained encoder (embed.<artifact>, from tandem train embed); "
+                                 "default the stock MiniLM", json_schema_extra=NOT_IN_KEY)
+    models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR "
+                                          "or ./models)", json_schema_extra=NOT_IN_KEY)
 
 
 def clip(text: str, max_tokens: int) -> str:
@@ -68,27 +77,58 @@ def embeddings_of(stage: Stage[Embedding], batch: Sequence[DocState], model: str
     return result
 
 
+def trained_model_id(name: str, files: dict[str, str] | None, base: str) -> str:
+    """``<base>|embed:<name>|weights=<sha256 prefix of model.safetensors>``: a retrained encoder is another model."""
+    weights = (files or {}).get("model.safetensors", "unknown")[:16]
+    return f"{base}|embed:{name}|weights={weights}"
+
+
 class EmbedStage(Stage[Embedding], name="embed", version="1", reads={"text": TextLike}, writes="embedding",
-                 options=EmbedOptions, batch=1000):
-    """The bundled MiniLM's sentence vector of the input text (see the module docstring)."""
+                 options=EmbedOptions, batch=1000, artifact=True):
+    """The bundled MiniLM's sentence vector of the input text, or a trained encoder's (``embed.<name>``; see the
+    module docstring)."""
 
     options: EmbedOptions
+    artifact_separator: ClassVar[str] = "."
+
+    def __init__(self, input: str | None = None, output: str | None = None, **options: Any) -> None:
+        super().__init__(input=input, output=output, **options)
+        self.artifact = artifact_name(self.options.artifact, self.name) if self.options.artifact else None
+        self._encoder: SentenceEncoder | None = None
+
+    @property
+    def stage_id(self) -> str:
+        return f"{self.name}.{self.artifact}" if self.artifact else self.name
+
+    def encoder(self, verify: bool = False) -> SentenceEncoder:
+        """The shared encoder of this stage's model; for a trained one, its card read (``verify``: the files
+        hashed too, before weights are read)."""
+        if self.artifact is None:
+            return shared_encoder(self.options.quantize, self.options.max_tokens)
+        if self._encoder is None or verify:
+            card, folder = load_card(self.artifact, self.options.models_dir, kind="embed", verify=verify)
+            self._encoder = shared_encoder(self.options.quantize, self.options.max_tokens, str(folder),
+                                           trained_model_id(card.name, card.files, card.base_model))
+        return self._encoder
+
+    def check_artifacts(self) -> None:
+        if self.artifact is not None:
+            self.encoder(verify=True)
 
     def model_id(self) -> str:
-        return shared_encoder(self.options.quantize, self.options.max_tokens).model_id
+        return self.encoder().model_id
 
     def _load(self) -> None:
-        shared_encoder(self.options.quantize, self.options.max_tokens).load()
+        self.encoder(verify=True).load()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Normalised float32 vectors of ``texts`` (clipped, see :func:`clip`)."""
-        encoder = shared_encoder(self.options.quantize, self.options.max_tokens)
         clipped = [clip(text, self.options.max_tokens) for text in texts]
-        return encoder.encode(clipped, batch_size=self.options.batch_size)
+        return self.encoder().encode(clipped, batch_size=self.options.batch_size)
 
     def count_tokens(self, texts: Sequence[str]) -> int:
         """Word pieces the encoder reads for ``texts`` (each cut to ``max_tokens``)."""
-        tokenizer = shared_encoder(self.options.quantize, self.options.max_tokens).tokenizer
+        tokenizer = self.encoder().tokenizer
         ids = tokenizer([clip(t, self.options.max_tokens) for t in texts], truncation=True,
                         max_length=self.options.max_tokens)["input_ids"]
         return sum(len(row) for row in ids)

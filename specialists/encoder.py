@@ -36,8 +36,9 @@ class SentenceEncoder:
     """Cheap to construct; :meth:`load` reads the weights. Thread-safe ``encode``."""
 
     def __init__(self, path: str | Path | None = None, *, quantize: bool = True, max_length: int = 256,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, model_id: str | None = None) -> None:
         self.path = Path(path) if path else minilm_path()
+        self._model_id = model_id
         self.quantize = quantize
         self.max_length = max_length
         self.batch_size = batch_size
@@ -47,7 +48,7 @@ class SentenceEncoder:
 
     @property
     def model_id(self) -> str:
-        return f"{MINILM_ID}{'+int8' if self.quantize else ''}"
+        return f"{self._model_id or MINILM_ID}{'+int8' if self.quantize else ''}"
 
     @property
     def dim(self) -> int:
@@ -93,7 +94,8 @@ class SentenceEncoder:
 
 
 @lru_cache(maxsize=4)
-def shared_encoder(quantize: bool = True, max_length: int = 256) -> SentenceEncoder:
-    """One encoder per process and setting (the classifiers, the legal summarizer and ``embed`` share it), loaded on
-    first ``encode``."""
-    return SentenceEncoder(quantize=quantize, max_length=max_length)
+def shared_encoder(quantize: bool = True, max_length: int = 256, path: str | None = None,
+                   model_id: str | None = None) -> SentenceEncoder:
+    """One encoder per process and setting (the classifiers, the legal summarizer and ``embed`` share the stock
+    MiniLM; ``path``: a trained encoder's folder, with its ``model_id``), loaded on first ``encode``."""
+    return SentenceEncoder(path, quantize=quantize, max_length=max_length, model_id=model_id)

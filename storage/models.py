@@ -48,7 +48,8 @@ class DocumentRow(Base):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: sha256 hex of the text, or ``raw:`` + sha256 hex of the bytes of an input that could not be read (68)
+    content_hash: Mapped[str] = mapped_column(String(80), unique=True)
     source: Mapped[str] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str | None] = mapped_column(Text)
@@ -186,6 +187,22 @@ class EmbeddingRow(Base):
     model: Mapped[str] = mapped_column(String(512), index=True)
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DuplicateRow(Base):
+    """A document of a run marked as a near-duplicate of another of the same run (``tandem dedup --mark``): the
+    group's first document (by the run's record order), the cosine between the two, and what found it."""
+
+    __tablename__ = "duplicates"
+    __table_args__ = (UniqueConstraint("run_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    duplicate_of: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(512))
 
 
 class ComparisonRow(Base):

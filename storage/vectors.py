@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tandem.storage.models import DocumentRow, EmbeddingRow, RunDocumentRow, RunRecordRow
+from tandem.storage.models import DocumentRow, DuplicateRow, EmbeddingRow, RunDocumentRow, RunRecordRow
 
 #: vectors read from the database per step of a scan
 CHUNK_ROWS = 20_000
@@ -99,6 +99,8 @@ def top_k(session: Session, query: np.ndarray, model: str, k: int = 10,
     """The ``k`` documents whose vector of ``model`` is nearest ``query`` (cosine), best first: exact, over the
     matrix :func:`cached_matrix` keeps."""
     query = np.asarray(query, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(query))
+    query = query / norm if norm > 0 else query  # a cosine, whatever the query's length (stored rows are unit)
     docs, matrix = cached_matrix(session, model, int(query.shape[0]))
     if scope is not None:
         keep = np.isin(docs, np.fromiter(scope, dtype=np.int64, count=len(scope)))
@@ -208,3 +210,29 @@ def duplicate_groups(matrix: np.ndarray, threshold: float = 0.95, block: int = D
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+
+
+def first_record_order(session: Session, run_id: int) -> dict[int, int]:
+    """document id → the position of its first record in ``run_id`` (a run stored before records: its document
+    id), the order in which a duplicate group's first document is chosen."""
+    query = (select(RunRecordRow.document_id, func.min(RunRecordRow.id))
+             .where(RunRecordRow.run_id == run_id).group_by(RunRecordRow.document_id))
+    order = dict(session.execute(query).tuples().all())
+    return order or {doc: doc for doc in session.scalars(select(RunDocumentRow.document_id)
+                                                         .where(RunDocumentRow.run_id == run_id))}
+
+
+def replace_duplicate_marks(session: Session, run_id: int, marks: Sequence[tuple[int, int, float]], threshold: float,
+                            model: str) -> None:
+    """Store ``(document, duplicate of, cosine)`` marks for ``run_id``, replacing the run's earlier marks."""
+    session.execute(delete(DuplicateRow).where(DuplicateRow.run_id == run_id))
+    session.add_all(DuplicateRow(run_id=run_id, document_id=doc, duplicate_of=first, score=round(score, 6),
+                                 threshold=threshold, model=model) for doc, first, score in marks)
+    session.flush()
+
+
+def duplicate_marks(session: Session, run_id: int) -> dict[int, tuple[int, float]]:
+    """document id → (the document it duplicates, cosine) for the marks of ``run_id``."""
+    query = select(DuplicateRow.document_id, DuplicateRow.duplicate_of, DuplicateRow.score).where(
+        DuplicateRow.run_id == run_id)
+    return {doc: (first, score) for doc, first, score in session.execute(query).tuples()}

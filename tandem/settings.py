@@ -7,6 +7,7 @@ nothing is read at import. The README's settings table lists these fields; a tes
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,9 @@ class TandemSettings(BaseSettings):
     llm_threads: int | None = Field(None, ge=1, description="llama.cpp threads (default: the cores not busy)")
     gguf: Path | None = Field(None, description="a GGUF file instead of the bundled SmolLM2")
     encoder: Path | None = Field(None, description="a MiniLM folder instead of the bundled one")
+    vector_index: Literal["auto", "always", "never"] = Field(
+        "auto", description="`tandem search` on SQLite: a sqlite-vec index from 20,000 vectors of one model (`auto`), "
+        "`always` or `never` (exact scan)")
     home: Path = Field(default_factory=lambda: Path.home() / ".tandem", description="where `tandem server` keeps its state and logs")
 
 

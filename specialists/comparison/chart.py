@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tandem.specialists.comparison.render import metric_label, rate, usd
+from tandem.specialists.comparison.render import metric_label, rate, units, usd
 from tandem.specialists.comparison.report import ComparisonReport
 
 COLORS = {"specialist": "#1f77b4", "llm": "#d62728", "cascade": "#2ca02c"}
@@ -104,6 +104,7 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
 
     path = Path(path)
     metric = metric_label(report.task)
+    item, short, gold_items = units(report.task)
     points = [(s, max(s.docs_per_s, MIN_RATE), s.quality(report.task) or 0.0) for s in report.systems]
     fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
     try:
@@ -126,8 +127,8 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
                        marker=MARKERS.get(system.kind, "o"), edgecolor="black", linewidth=0.8, zorder=3 + under,
                        clip_on=False)
             drawn.append((x, y))
-            text = (f"{_wrap(system.name)} ({system.kind})\n{metric} {y:.3f} · {rate(system.docs_per_s)} docs/s"
-                    f"\n{usd(system.cost_per_1k_docs)} per 1k docs")
+            text = (f"{_wrap(system.name)} ({system.kind})\n{metric} {y:.3f} · {rate(system.docs_per_s)} {short}/s"
+                    f"\n{usd(system.cost_per_1k_docs)} per 1k {short}")
             if under:  # one box for the points drawn on top of each other
                 first = next(i for i, (lx, ly, _t) in enumerate(labels)
                              if abs(math.log10(x) - math.log10(lx)) < 0.05 and abs(y - ly) < 0.01)
@@ -135,9 +136,9 @@ def write_chart(report: ComparisonReport, path: str | Path) -> Path:
             else:
                 labels.append((x, y, text))
         ax.grid(True, which="both", alpha=0.3)
-        ax.set_xlabel("speed: documents per second (log scale; right is faster)")
+        ax.set_xlabel(f"speed: {item} per second (log scale; right is faster)")
         ax.set_ylabel(f"quality: {metric} on the gold data (scale 0–1; up is better)")
-        ax.set_title(f"{report.task}: quality vs speed on {Path(report.gold).name} ({report.docs} documents)",
+        ax.set_title(f"{report.task}: quality vs speed on {Path(report.gold).name} ({report.docs} {gold_items})",
                      fontsize=12)
         better = ax.text(0.99, 0.02, "better: up and to the right ↗", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=9, color="#555555")

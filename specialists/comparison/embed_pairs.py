@@ -5,7 +5,9 @@ lines with extra tab fields: columns 5-7 are taken) or a TSV/CSV with a header `
 system (an ``embed``-family stage) embeds every sentence once; the cosine of a pair's two vectors is compared
 with the human score (Spearman and Pearson, scipy.stats). Speed: sentences/s over the whole run and p50/p95
 milliseconds per sentence (each sentence timed in a batch of one, after a warm-up); tokens read; cost per 1,000
-sentences with the same cost model as the other comparisons (CPU time at ``cpu_hour``).
+sentences with the same cost model as the other comparisons (CPU time at ``cpu_hour``). The result is a
+:class:`~tandem.specialists.comparison.report.ComparisonReport` of task ``embed`` (quality: Spearman), stored, drawn
+and shown like the other comparisons.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from scipy import stats
 
 from tandem.specialists.comparison.cost import CostModel
+from tandem.specialists.comparison.measure import SystemKind
+from tandem.specialists.comparison.report import ComparisonReport, SystemReport
 
 #: sentences timed one by one for the latency percentiles
 LATENCY_SAMPLE = 50
@@ -78,23 +82,12 @@ def read_pairs(path: Path) -> list[ScoredPair]:
     return pairs
 
 
-@dataclass
-class EmbedSystemScores:
-    name: str
-    model: str
-    pairs: int
-    spearman: float
-    pearson: float
-    sentences_per_s: float
-    p50_ms: float
-    p95_ms: float
-    tokens: int
-    cost_per_1k_sentences: float
-
-
-def measure(name: str, system: Embedder, pairs: Sequence[ScoredPair], cost: CostModel) -> EmbedSystemScores:
-    """Embed every sentence of ``pairs`` with ``system`` and score it (see the module docstring)."""
+def measure(name: str, system: Embedder, pairs: Sequence[ScoredPair], cost: CostModel) -> SystemReport:
+    """Embed every sentence of ``pairs`` with ``system`` and score it (see the module docstring). A "document" of
+    the report is a sentence: ``docs_per_s`` is sentences/s, ``cost_per_1k_docs`` the cost of 1,000 sentences."""
+    started = time.perf_counter()
     system.load()
+    load_s = time.perf_counter() - started
     sentences = list(dict.fromkeys(s for pair in pairs for s in (pair.text_a, pair.text_b)))
     system.encode(sentences[:2])  # warm-up
     latencies = []
@@ -108,52 +101,27 @@ def measure(name: str, system: Embedder, pairs: Sequence[ScoredPair], cost: Cost
     index = {sentence: i for i, sentence in enumerate(sentences)}
     cosines = [float(matrix[index[p.text_a]] @ matrix[index[p.text_b]]) for p in pairs]
     gold = [p.score for p in pairs]
-    return EmbedSystemScores(
-        name=name, model=system.model_id(), pairs=len(pairs),
-        spearman=round(float(stats.spearmanr(cosines, gold).statistic), 4),
-        pearson=round(float(stats.pearsonr(cosines, gold).statistic), 4),
-        sentences_per_s=round(len(sentences) / wall, 1) if wall > 0 else 0.0,
+    tokens = system.count_tokens(sentences)
+    kind: SystemKind = "llm" if name.startswith("embed.llm") else "specialist"
+    return SystemReport(
+        name=name, kind=kind, model_id=system.model_id(), docs=len(sentences), prompt_tokens=tokens,
+        metrics={"spearman": round(float(stats.spearmanr(cosines, gold).statistic), 4),
+                 "pearson": round(float(stats.pearsonr(cosines, gold).statistic), 4),
+                 "pairs": len(pairs), "sentences": len(sentences), "tokens": tokens},
+        docs_per_s=round(len(sentences) / wall, 1) if wall > 0 else 0.0,
         p50_ms=round(float(np.percentile(latencies, 50)), 2), p95_ms=round(float(np.percentile(latencies, 95)), 2),
-        tokens=system.count_tokens(sentences),
-        cost_per_1k_sentences=cost.cost_per_1k_docs(len(sentences), 0, 0, cpu))
-
-
-@dataclass
-class EmbedComparison:
-    gold: str
-    pairs: int
-    systems: list[EmbedSystemScores]
-    cost_model: dict[str, float]
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        cpu_seconds=round(cpu, 3), load_seconds=round(load_s, 3),
+        cost_per_1k_docs=cost.cost_per_1k_docs(len(sentences), 0, 0, cpu),
+        note=None if len(pairs) == 0 else f"{len(pairs)} pairs, {len(sentences)} sentences, {tokens:,} tokens read")
 
 
 def compare_embedders(gold: Path, systems: dict[str, Embedder], limits: dict[str, int | None] | None = None,
-                      cost: CostModel | None = None) -> EmbedComparison:
-    """Measure each named system on the pairs of ``gold`` (``limits``: the first N pairs for a system)."""
+                      cost: CostModel | None = None) -> ComparisonReport:
+    """Measure each named system on the pairs of ``gold`` (``limits``: the first N pairs for a system); the report
+    is task ``embed``, ``docs`` the number of pairs read, quality the Spearman correlation."""
     pairs = read_pairs(gold)
     cost = cost or CostModel()
     limits = limits or {}
-    scores = [measure(name, system, pairs[:limits.get(name) or len(pairs)], cost) for name, system in systems.items()]
-    return EmbedComparison(gold=str(gold), pairs=len(pairs), systems=scores, cost_model=cost.model_dump())
-
-
-def write_chart(comparison: EmbedComparison, path: Path) -> None:
-    """A PNG: Spearman against sentences/s, one labelled point per system."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for system in comparison.systems:
-        axes.scatter(system.sentences_per_s, system.spearman)
-        axes.annotate(f"{system.name} ({system.pairs} pairs)", (system.sentences_per_s, system.spearman))
-    axes.set_xscale("log")
-    axes.set_xlabel("sentences per second (log)")
-    axes.set_ylabel("Spearman (cosine vs human score)")
-    axes.set_title(f"Embedders on {Path(comparison.gold).name}")
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    reports = [measure(name, system, pairs[:limits.get(name) or len(pairs)], cost)
+               for name, system in systems.items()]
+    return ComparisonReport(task="embed", gold=str(gold), docs=len(pairs), cost_model=cost, systems=reports)

@@ -10,9 +10,19 @@ from __future__ import annotations
 from tandem.specialists.comparison.report import PRIMARY_METRIC, ComparisonReport, SystemReport
 
 #: how each primary metric is called in headers and on the chart's axis
-METRIC_LABELS: dict[str, str] = {"macro_f1": "macro F1", "f1": "entity F1", "rougeLsum": "ROUGE-Lsum F"}
+METRIC_LABELS: dict[str, str] = {"macro_f1": "macro F1", "f1": "entity F1", "rougeLsum": "ROUGE-Lsum F",
+                                 "spearman": "Spearman"}
 
 HEADERS = ("system", "kind", "quality", "docs/s", "p50/p95 ms", "LLM calls", "tokens", "USD/1k docs")
+
+
+#: what a "document" of a task's systems is, and what the report's ``docs`` counts (gold items), when not documents
+UNITS: dict[str, tuple[str, str, str]] = {"embed": ("sentences", "sent", "pairs")}
+
+
+def units(task: str) -> tuple[str, str, str]:
+    """``(item, short item, gold items)``: ``("documents", "docs", "documents")``; embed: sentences and pairs."""
+    return UNITS.get(task, ("documents", "docs", "documents"))
 
 
 def metric_label(task: str) -> str:
@@ -36,7 +46,8 @@ def rate(value: float) -> str:
 
 
 def headers(report: ComparisonReport) -> list[str]:
-    return [metric_label(report.task) if h == "quality" else h for h in HEADERS]
+    short = units(report.task)[1]
+    return [metric_label(report.task) if h == "quality" else h.replace("docs", short) for h in HEADERS]
 
 
 def row(report: ComparisonReport, system: SystemReport) -> list[str]:
@@ -51,12 +62,12 @@ def title(report: ComparisonReport) -> str:
     from pathlib import Path
 
     number = f"Comparison {report.comparison_id}: " if report.comparison_id is not None else ""
-    return f"{number}{report.task} on {Path(report.gold).name} ({report.docs} documents)"
+    return f"{number}{report.task} on {Path(report.gold).name} ({report.docs} {units(report.task)[2]})"
 
 
 def cost_line(report: ComparisonReport) -> str:
     cost = report.cost_model
-    return (f"cost per 1k docs = tokens × (USD {cost.price_in:g} in / {cost.price_out:g} out per million) "
+    return (f"cost per 1k {units(report.task)[1]} = tokens × (USD {cost.price_in:g} in / {cost.price_out:g} out per million) "
             f"+ CPU seconds × USD {cost.cpu_hour:g} per CPU-hour")
 
 

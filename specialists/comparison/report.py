@@ -2,7 +2,8 @@
 
 A system's JSON holds ``name``, ``kind``, the metrics of ``tandem eval`` for the task *at the top level*
 (classify: ``accuracy``, ``macro_f1``, ``macro_recall``, ``per_label``; ner: ``f1``, ``precision``,
-``recall``; summarize: ``rougeLsum``, ``rouge1``, ``rouge2``), then ``docs_per_s``, ``p50_ms``,
+``recall``; summarize: ``rougeLsum``, ``rouge1``, ``rouge2``; embed: ``spearman``, ``pearson``, ``pairs``,
+``sentences``, ``tokens``, a "document" being a sentence), then ``docs_per_s``, ``p50_ms``,
 ``p95_ms``, ``llm_calls``, ``prompt_tokens``, ``completion_tokens`` and ``cost_per_1k_docs``.
 """
 
@@ -15,10 +16,10 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_seri
 from tandem.specialists.comparison.cost import CostModel
 from tandem.specialists.comparison.measure import SystemKind, SystemRun
 
-Task = Literal["classify", "ner", "summarize"]
+Task = Literal["classify", "ner", "summarize", "embed"]
 
 #: the quality metric each task's chart and ranking use
-PRIMARY_METRIC: dict[str, str] = {"classify": "macro_f1", "ner": "f1", "summarize": "rougeLsum"}
+PRIMARY_METRIC: dict[str, str] = {"classify": "macro_f1", "ner": "f1", "summarize": "rougeLsum", "embed": "spearman"}
 
 
 class SystemReport(BaseModel):

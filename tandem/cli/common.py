@@ -165,7 +165,8 @@ def report_trained(card: ModelCard, models_dir: Path | None, as_json: bool,
         err.print(heldout(card.metrics), highlight=False)
         if card.metrics_of:
             err.print(f"  ({card.metrics_of})", highlight=False)
-        err.print(per_label_table(card.metrics["per_label"]))
+        if "per_label" in card.metrics:
+            err.print(per_label_table(card.metrics["per_label"]))
     err.print(f"saved [bold]{card.name}[/] to {folder} ({trained_on}); use it as {use_as}", highlight=False)
     err.print(f"to pin it (tamper evidence): tandem run ... --expect-sha256 {card.name}="
               f"{card_digest(card.name, models_dir)}", highlight=False)

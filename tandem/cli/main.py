@@ -42,6 +42,7 @@ from tandem.cli.runs import runs_command
 from tandem.cli.search import dedup_command, search_command
 from tandem.cli.server import server_app
 from tandem.cli.summarize import eval_summarize_command
+from tandem.cli.train_embed import train_embed_command
 
 if TYPE_CHECKING:
     from tandem.flows.reports import RunSummary
@@ -54,7 +55,7 @@ app = typer.Typer(
     name="tandem", no_args_is_help=True, rich_markup_mode="rich",
     help="Run LLM-then-specialist pipelines on Prefect and store every result in SQL.",
 )
-train_app = typer.Typer(no_args_is_help=True, help="Train specialists (classifiers, NER) into the models folder.")
+train_app = typer.Typer(no_args_is_help=True, help="Train specialists (classifiers, NER, cleanup, embedders) into the models folder.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure a specialist or the LLM cleanup on gold data.")
 compare_app = typer.Typer(no_args_is_help=True, help="LLM or specialist? Run both on your gold data: quality, "
                                                      "speed, latency, tokens and cost side by side.")
@@ -231,6 +232,8 @@ def _show_results(url: str, run_ref: str | int, output_format: str) -> None:
         labels = "; ".join(f"{f}: {v.label} ({v.score:.2f})" for f, v in doc.labels.items())
         failures = "\n".join(f"{f.stage}: {f.kind}: {f.message}" for f in doc.failures)
         status = "[green]ok[/]" if doc.status == "ok" else f"[red]{doc.status}[/]"
+        if doc.duplicate_of is not None:
+            status += f"\n[yellow]duplicate of {doc.duplicate_of.external_id or doc.duplicate_of.id}[/]"
         summary = (doc.summary or "")[:400]
         table.add_row(doc.external_id or str(doc.id), Path(doc.source).name if ":" not in doc.source else doc.source,
                       status, summary, "\n".join(x for x in (ents, labels) if x), failures)
@@ -263,6 +266,7 @@ app.add_typer(compare_app, name="compare")
 train_app.command("classify")(train_classify_command)
 train_app.command("ner")(train_ner_command)
 train_app.command("cleanup")(train_cleanup_command)
+train_app.command("embed")(train_embed_command)
 eval_app.command("classify")(eval_classify_command)
 eval_app.command("ner")(eval_ner_command)
 eval_app.command("summarize")(eval_summarize_command)

@@ -91,6 +91,7 @@ def _search(r: dict[str, Any]) -> None:
     assert r["vectors"] == 5000 and r["planted_first"] == r["queries"] == 20, r
     assert r["planted_pair_found"] and r["dedup_groups"] == 1, r
     assert r["embed_sentences_s"] > 0 and r["peak_rss_mb"] > 0, r
+    assert r["index_planted_first"] == r["queries"] and r["index_build_s"] > 0, r  # the sqlite-vec index agrees
 
 
 PROPERTIES: dict[str, Callable[[dict[str, Any]], None]] = {

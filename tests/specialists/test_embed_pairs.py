@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from tandem.specialists.comparison.cost import CostModel
-from tandem.specialists.comparison.embed_pairs import PairsError, compare_embedders, read_pairs, write_chart
+from tandem.specialists.comparison.chart import write_chart
+from tandem.specialists.comparison.embed_pairs import PairsError, compare_embedders, read_pairs
 
 
 def test_sts_lines_with_extra_fields_take_columns_5_to_7(tmp_path: Path) -> None:
@@ -55,8 +56,11 @@ def test_an_embedder_that_ranks_pairs_right_gets_spearman_one(tmp_path: Path) ->
     gold.write_text("text_a\ttext_b\tscore\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows), encoding="utf-8")
     report = compare_embedders(gold, {"len": LengthEmbedder()}, cost=CostModel(cpu_hour=1.0))
     [system] = report.systems
-    assert system.spearman == 1.0 and system.pairs == 4 and system.tokens == 7 and system.sentences_per_s > 0
+    assert system.quality("embed") == 1.0 and system.metrics["pairs"] == 4 and system.metrics["tokens"] == 7
+    assert system.docs == 7 and system.docs_per_s > 0 and system.kind == "specialist"
     assert system.p95_ms >= system.p50_ms >= 0
+    flat = system.model_dump(mode="json")  # the --json object: the metrics at the top level, as for every task
+    assert flat["spearman"] == 1.0 and flat["name"] == "len"
     chart = tmp_path / "c.png"
     write_chart(report, chart)
     assert chart.read_bytes()[:4] == b"\x89PNG"

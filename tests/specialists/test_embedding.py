@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tandem.flows.execution import run_stage_batch
 from tandem.specialists.embedding import EmbedStage
@@ -98,10 +98,11 @@ def test_search_finds_the_planted_neighbour_with_record_ids(db_url: str, fake_em
     ids = register(engine, TEXTS)
     run_stage_batch(engine, pipeline(), 0, ids, None)
     query = fake_vector(TEXTS[2]) + 0.05 * fake_vector("noise")
-    hits = search_vector(engine, query / np.linalg.norm(query), "fake-encoder", k=2)
+    hits, method = search_vector(engine, query / np.linalg.norm(query), "fake-encoder", k=2)
     assert [hit.document_id for hit in hits] == [ids[2], hits[1].document_id]
     assert hits[0].score > 0.95 > hits[1].score and hits[0].text == TEXTS[2] and hits[0].source == "2.txt"
-    only = search_vector(engine, query, "fake-encoder", k=5, source="1.txt")
+    assert method == "exact"  # 4 vectors: far below the size from which the index pays
+    only, _ = search_vector(engine, query, "fake-encoder", k=5, source="1.txt")
     assert [hit.document_id for hit in only] == [ids[1]]
 
 
@@ -115,7 +116,7 @@ def test_vectors_of_another_model_or_dimension_are_never_mixed(db_url: str, fake
         search_vector(engine, fake_vector("x", 8), "fake-encoder")
     with pytest.raises(VectorModelError, match="'missing'.*It holds: fake-encoder \\(dim 16, 4 vectors\\)"):
         search_vector(engine, fake_vector("x"), "missing")
-    hits = search_vector(engine, fake_vector(TEXTS[0], 8), "other-encoder", k=10)
+    hits, _ = search_vector(engine, fake_vector(TEXTS[0], 8), "other-encoder", k=10)
     assert [hit.document_id for hit in hits] == [ids[0]]
 
 
@@ -146,3 +147,37 @@ def test_dedup_lists_groups_of_documents(db_url: str, fake_embed: type[FakeEmbed
     assert dedup(engine, 0.95, model="fake-encoder").groups == []
     report = dedup(engine, -1.0, model="fake-encoder")
     assert report.vectors == 4 and [[hit.document_id for hit in group] for group in report.groups] == [ids]
+
+
+def test_the_sqlite_vec_index_answers_like_the_exact_scan_and_follows_the_table(
+        db_url: str, fake_embed: type[FakeEmbed]) -> None:
+    from tandem.storage.vector_index import index_file
+
+    engine = create_db_engine(db_url)
+    texts = TEXTS + [f"document number {i} about topic {i % 7}" for i in range(60)]
+    ids = register(engine, texts)
+    run_stage_batch(engine, pipeline(), 0, ids, None)
+    query = fake_vector(texts[10]) + 0.05 * fake_vector("noise")
+    exact, method = search_vector(engine, query, "fake-encoder", k=5, index="never")
+    indexed, used = search_vector(engine, query, "fake-encoder", k=5, index="always")
+    if db_url.startswith("postgresql"):  # no sqlite-vec there: always the exact scan (pgvector: see docs/search.md)
+        assert (method, used, index_file(engine)) == ("exact", "exact", None)
+        return
+    assert (method, used) == ("exact", "sqlite-vec") and index_file(engine).is_file()
+    assert [h.document_id for h in indexed] == [h.document_id for h in exact]
+    assert all(abs(a.score - b.score) < 1e-5 for a, b in zip(indexed, exact, strict=True))
+    assert indexed[0].document_id == ids[10] and indexed[0].records == exact[0].records
+    # rows deleted from the embeddings table (a document's results removed): the index follows, never a stale hit
+    with unit_of_work(engine) as session:
+        session.execute(delete(EmbeddingRow).where(EmbeddingRow.document_id == ids[10]))
+    after, _ = search_vector(engine, query, "fake-encoder", k=5, index="always")
+    assert ids[10] not in [h.document_id for h in after]
+    assert [h.document_id for h in after] == [h.document_id for h in
+                                              search_vector(engine, query, "fake-encoder", k=5, index="never")[0]]
+    # rows added: appended; the index file removed: rebuilt
+    more = register(engine, ["a brand new text about lemon cake"])
+    run_stage_batch(engine, pipeline(), 0, more, None)
+    index_file(engine).unlink()
+    newest, _ = search_vector(engine, fake_vector("a brand new text about lemon cake"), "fake-encoder", k=1,
+                              index="always")
+    assert newest[0].document_id == more[0]

@@ -52,7 +52,8 @@ def test_hostile_inputs_fail_with_reasons_or_embed_within_the_truncation() -> No
     assert float(np.asarray(short.successes["h0"].vector) @ np.asarray(result.successes["h2"].vector)) > 0.9
 
 
-def test_run_search_and_dedup_through_the_command_line(tmp_path: Path, prefect_harness: None) -> None:
+def test_run_search_and_dedup_through_the_command_line(tmp_path: Path, db_url: str, prefect_harness: None) -> None:
+    """On SQLite and (TANDEM_TEST_PG_URL) PostgreSQL: vectors stored, reused, searched, deduplicated, marked."""
     lines = [{"id": "cat", "text": "The cat sat on the mat."},
              {"id": "dog", "text": "A dog barked at the mailman all afternoon."},
              {"id": "cake", "text": "Bake the lemon cake for forty minutes."},
@@ -60,7 +61,7 @@ def test_run_search_and_dedup_through_the_command_line(tmp_path: Path, prefect_h
              {"id": "empty", "text": " "}]
     corpus = tmp_path / "docs.jsonl"
     corpus.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    url = f"sqlite:///{tmp_path / 'r.db'}"
+    url = db_url
     args = ["run", str(corpus), "--pipeline", "embedded_search", "--db", url, "--format", "json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 3, first.stderr  # the blank record failed
@@ -75,6 +76,14 @@ def test_run_search_and_dedup_through_the_command_line(tmp_path: Path, prefect_h
         [["cat", "cat-again"]]
     other = runner.invoke(app, ["dedup", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
     assert other.exit_code != 0
+    # marked in the run: the later record points at the first, the others at nothing
+    marked = runner.invoke(app, ["dedup", "--threshold", "0.9", "--run", "last", "--mark", "--db", url])
+    assert marked.exit_code == 0 and "marked 1 record" in marked.stderr, marked.stderr
+    shown = {r["external_id"]: r["duplicate_of"]
+             for r in json.loads(runner.invoke(app, ["results", "--db", url, "--format", "json"]).stdout)["documents"]}
+    assert shown["cat-again"]["external_id"] == "cat" and shown["cat-again"]["score"] > 0.9
+    assert [k for k, v in shown.items() if v] == ["cat-again"]
+    assert "duplicate of cat" in runner.invoke(app, ["results", "--db", url]).stdout
 
 
 def test_the_llm_embedder_gives_normalised_vectors_and_fails_bad_texts_alone() -> None:
@@ -94,11 +103,21 @@ def test_compare_embed_prints_both_systems_as_json(tmp_path: Path) -> None:
     rows = [("A man plays a guitar.", "Someone plays the guitar.", 4.8), ("A cat sleeps.", "Stocks fell.", 0.1),
             ("A woman slices an onion.", "A woman cuts an onion.", 4.5), ("Kids play soccer.", "It rains.", 0.3)]
     gold.write_text("text_a\ttext_b\tscore\n" + "".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows), encoding="utf-8")
-    done = runner.invoke(app, ["compare", "embed", "--gold", str(gold), "--json"])
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    chart = tmp_path / "embed.png"
+    done = runner.invoke(app, ["compare", "embed", "--gold", str(gold), "--json", "--db", url, "--chart", str(chart)])
     assert done.exit_code == 0, done.stderr
-    systems = {s["name"]: s for s in json.loads(done.stdout)["systems"]}
+    printed = json.loads(done.stdout)
+    systems = {s["name"]: s for s in printed["systems"]}
     assert set(systems) == {"embed", "embed.llm"} and systems["embed"]["spearman"] > 0.5
-    assert all(s["pairs"] == 4 and s["sentences_per_s"] > 0 and s["tokens"] > 0 for s in systems.values())
+    assert all(s["pairs"] == 4 and s["docs_per_s"] > 0 and s["tokens"] > 0 for s in systems.values())
+    assert chart.read_bytes()[:4] == b"\x89PNG" and printed["chart"] == str(chart.resolve())
+    # stored like the other comparisons: shown again, the same object
+    again = runner.invoke(app, ["results", "--comparison", "last", "--db", url, "--format", "json"])
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["systems"] == printed["systems"] and printed["task"] == "embed"
+    table = runner.invoke(app, ["results", "--comparison", str(printed["comparison_id"]), "--db", url])
+    assert "Spearman" in table.stdout and "embed.llm" in table.stdout
 
 
 def test_hostile_files_through_embedded_search_are_stored_or_failed_with_a_reason(tmp_path: Path,
