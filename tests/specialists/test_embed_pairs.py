@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tandem.specialists.comparison.cost import CostModel
 from tandem.specialists.comparison.chart import write_chart
+from tandem.specialists.comparison.cost import CostModel
 from tandem.specialists.comparison.embed_pairs import PairsError, compare_embedders, read_pairs
 
 
