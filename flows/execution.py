@@ -47,17 +47,23 @@ class RunRef(BaseModel):
         return self.model_copy(update={"run_id": run_id})
 
 
-_pipelines: dict[tuple[str, str | None, str | None], Pipeline] = {}
+_pipelines: dict[tuple[str, str | None, str | None], tuple[Any, Pipeline]] = {}
 _pipelines_lock = threading.Lock()
 
 
 def get_pipeline(source: str, llm: str | None, models_dir: str | None) -> Pipeline:
-    """Build (once per process) the pipeline named ``source``; stages keep their loaded models."""
+    """Build (once per process) the pipeline named ``source``; stages keep their loaded models. Built again when the
+    model registry changed since (a promotion or a rollback: the stages must load the version now promoted)."""
+    from tandem.specialists.artifacts import models_dir as resolve_models_dir
+    from tandem.specialists.registry import registry_stamp
+
     key = (source, llm, models_dir)
+    stamp = registry_stamp(resolve_models_dir(models_dir))
     with _pipelines_lock:
-        if key not in _pipelines:
-            _pipelines[key] = Pipeline.load(source, llm=llm, models_dir=models_dir)
-        return _pipelines[key]
+        held = _pipelines.get(key)
+        if held is None or held[0] != stamp:
+            _pipelines[key] = (stamp, Pipeline.load(source, llm=llm, models_dir=models_dir))
+        return _pipelines[key][1]
 
 
 def stage_fingerprint(stage: Stage[Any]) -> dict[str, Any]:

@@ -39,9 +39,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tandem.settings import settings
+from tandem.specialists.registry import resolve_folder
 
 CARD_FILE = "model_card.json"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(@[0-9]{1,6})?$")
 
 
 class UnknownArtifactError(LookupError):
@@ -112,7 +113,7 @@ def check_name(name: str) -> str:
     (separators, ``..``, an absolute path, a NUL byte or a newline)."""
     if not _NAME.fullmatch(name):
         raise ValueError(f"invalid artifact name {name!r}: an artifact name is not a path; use up to 64 letters, "
-                         "digits, '.', '_' or '-', starting with a letter or digit")
+                         "digits, '.', '_' or '-', starting with a letter or digit (and @N for a version)")
     return name
 
 
@@ -209,7 +210,7 @@ def verify_files(card: ModelCard, folder: Path) -> None:
 def card_digest(name: str, directory: str | Path | None = None) -> str:
     """The sha256 of artifact ``name``'s ``model_card.json`` (what ``sha256sum models/NAME/model_card.json``
     prints): the digest a user pins (:func:`check_pinned_digest`)."""
-    return file_sha256(artifact_dir(check_name(name), directory) / CARD_FILE)
+    return file_sha256(artifact_dir(resolve_folder(models_dir(directory), check_name(name)), directory) / CARD_FILE)
 
 
 def parse_pins(pins: list[str]) -> dict[str, str]:
@@ -246,7 +247,7 @@ def load_card(name: str, directory: str | Path | None = None, kind: str | None =
     (:class:`UnsafeArtifactError`) or when its files differ from those its card recorded
     (:class:`TamperedArtifactError`; ``verify=False`` skips hashing the files: for reading the card alone, e.g.
     a stage's model id, never before loading weights)."""
-    folder = artifact_dir(name, directory)
+    folder = artifact_dir(resolve_folder(models_dir(directory), check_name(name)), directory)
     if folder.is_symlink() or folder.exists():
         check_links(folder, models_dir(directory))
     card_path = folder / CARD_FILE

@@ -6,7 +6,7 @@
       options:
         specialist: classify.spam          # any classify.* / ner.* stage
         llm: classify.llm                  # the LLM stage asked when the specialist is unsure
-        threshold: 0.8                     # specialist confidence below this → the LLM
+        threshold: 0.8                     # specialist confidence below this → the LLM (null: the flywheel's)
         llm_options: {labels: [spam, ham]}
 
 The inner stages are built by name through :func:`tandem.stages.registry.create` (their modules are imported
@@ -43,6 +43,9 @@ from tandem.stages.contracts import (
 )
 from tandem.stages.options import NOT_IN_KEY, PathOption, StageOptions
 
+#: the threshold when none is given and the flywheel chose none
+DEFAULT_THRESHOLD = 0.8
+
 #: the output families a cascade can route, each with the type it writes and its default output field
 ROUTED: dict[type[StageOutput], tuple[type[RoutedClassification] | type[RoutedEntities], str]] = {
     Classification: (RoutedClassification, "label"),
@@ -55,8 +58,9 @@ class CascadeOptions(StageOptions):
                             "ner.spacy:conll)")
     llm: str = Field(description="the LLM stage that answers documents the specialist is unsure of "
                      "(classify.llm, ner.llm)")
-    threshold: float = Field(0.8, ge=0.0, le=1.0, description="documents whose specialist confidence is below "
-                             "this go to the LLM (0: never)")
+    threshold: float | None = Field(0.8, ge=0.0, le=1.0, description="documents whose specialist confidence is below "
+                             "this go to the LLM (0: never; null: the threshold the flywheel chose for the "
+                             "specialist's promoted version, else 0.8)")
     specialist_options: dict[str, Any] = Field(default_factory=dict, description="options of the specialist "
                                                "stage (their result-key share is the stage's own)",
                                                json_schema_extra=NOT_IN_KEY)
@@ -148,6 +152,24 @@ class CascadeStage(Stage[StageOutput], name="cascade", version="1", reads={"text
                              "classify.llm, ner.* with ner.llm")
         self.routed_type, default_field = ROUTED[family]
         self.output_field = output or default_field
+        self.threshold = opts.threshold if opts.threshold is not None else self._registry_threshold()
+
+    def _registry_threshold(self) -> float:
+        """``threshold: null``: the threshold the flywheel chose for the specialist's promoted version
+        (:mod:`tandem.specialists.flywheel`), else 0.8."""
+        from tandem.specialists.artifacts import models_dir
+        from tandem.specialists.registry import read_entry, split_version
+
+        artifact = getattr(self.specialist, "artifact", None)
+        if not artifact:
+            return DEFAULT_THRESHOLD
+        name, version = split_version(str(artifact))
+        entry = read_entry(models_dir(self.options.models_dir), name)
+        number = version or (entry.promoted if entry else None)
+        if entry is None or number is None:
+            return DEFAULT_THRESHOLD
+        chosen = entry.version(number).cascade_threshold
+        return DEFAULT_THRESHOLD if chosen is None else chosen
 
     def _inner(self, name: str, options: Mapping[str, Any], option_name: str,
                shared: Mapping[str, Any]) -> Stage[Any]:
@@ -184,7 +206,7 @@ class CascadeStage(Stage[StageOutput], name="cascade", version="1", reads={"text
 
     def config(self) -> dict[str, Any]:
         """The threshold, and each inner stage's name, version and result-key options."""
-        return {**self.options.key_config(),
+        return {**self.options.key_config(), "threshold": self.threshold,
                 "inner": {role: {"stage": stage.stage_id, "version": stage.version, "config": stage.config()}
                           for role, stage in (("specialist", self.specialist), ("llm", self.llm))}}
 
@@ -196,7 +218,7 @@ class CascadeStage(Stage[StageOutput], name="cascade", version="1", reads={"text
         self.load()
         result: BatchResult[StageOutput] = BatchResult()
         first = self.specialist.run(batch)
-        threshold = self.options.threshold
+        threshold = self.threshold
         routed = [state for state in batch if state.key in first.successes
                   and specialist_confidence(first.successes[state.key]) < threshold]
         second = self.llm.run(routed) if routed else BatchResult()
@@ -219,5 +241,14 @@ class CascadeStage(Stage[StageOutput], name="cascade", version="1", reads={"text
             if isinstance(outcome, StageFailure):  # pragma: no cover - combine only fails failed specialists
                 result.add_failure(key, outcome, usage)
             else:
-                result.add_success(key, outcome, usage)
+                result.add_success(key, self._with_provenance(outcome, specialist), usage)
         return result
+
+    def _with_provenance(self, outcome: StageOutput, specialist: StageOutput) -> StageOutput:
+        """A routed classification names its task (the specialist's artifact), the specialist's own label and,
+        when the LLM answered, the LLM (``llm:<model id>@<prompt version>``): the flywheel's training label."""
+        if not isinstance(outcome, RoutedClassification) or not isinstance(specialist, Classification):
+            return outcome
+        answered_by = f"llm:{self.llm.model_id()}@{self.llm.prompt_version}" if outcome.route == "llm" else None
+        return outcome.model_copy(update={"task": getattr(self.specialist, "artifact", None),
+                                          "specialist_label": specialist.label, "answered_by": answered_by})

@@ -113,6 +113,11 @@ class RoutedClassification(Classification):
     route: Route
     specialist_confidence: float = Field(ge=0.0, le=1.0)
     llm_error: str | None = None
+    #: the flywheel's provenance: the specialist's artifact (its task), its own label, and who answered when the
+    #: LLM did (``llm:<model id>@<prompt version>``); a routed LLM answer is stored as a training label
+    task: str | None = None
+    specialist_label: str | None = None
+    answered_by: str | None = None
 
 
 class RoutedEntities(Entities):

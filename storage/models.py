@@ -205,6 +205,31 @@ class DuplicateRow(Base):
     model: Mapped[str] = mapped_column(String(512))
 
 
+class TrainingLabelRow(Base):
+    """A label a specialist can learn from, with where it came from (the flywheel, :mod:`tandem.storage.labels`):
+    a cascade's LLM answer (``llm:<model>@<prompt version>``), a gold file (``gold:<file>``) or a person
+    (``human:<who>``). One row per ``(task, text, source)``: the same source labelling the same text again
+    replaces its answer. ``text`` is kept (a gold file's text has no document); ``document_id`` when it came
+    from a run."""
+
+    __tablename__ = "training_labels"
+    __table_args__ = (UniqueConstraint("task", "text_key", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(128), index=True)
+    text_key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(512))
+    #: 3 human, 2 gold, 1 llm: the higher wins for a text
+    rank: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    specialist_label: Mapped[str | None] = mapped_column(String(255))
+    specialist_confidence: Mapped[float | None] = mapped_column(Float)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ComparisonRow(Base):
     """One ``tandem compare`` run: a task, a gold file and the cost model its systems were priced with."""
 

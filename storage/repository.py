@@ -18,6 +18,7 @@ from tandem.stages.contracts import (
     Classification,
     Embedding,
     Entities,
+    RoutedClassification,
     StageFailure,
     StageOutput,
     Summary,
@@ -30,6 +31,7 @@ from tandem.storage.comparisons import (
     get_comparison,
     resolve_comparison_id,
 )
+from tandem.storage.labels import LabelRecord, save_labels
 from tandem.storage.models import (
     DocumentRow,
     EmbeddingRow,
@@ -216,6 +218,7 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
     insert_many(session, StageResultRow, rows, skip_conflicts_on="result_key")
     ids = _own_ids(session, keys, now)
     children: dict[type[Any], list[dict[str, Any]]] = {EntityRow: [], LabelRow: [], SummaryRow: [], EmbeddingRow: []}
+    paid_for: list[tuple[int, RoutedClassification]] = []  # the LLM answers a cascade paid for: training labels
     for record in unique:
         result_id = ids.get(record.result_key)
         if result_id is None:
@@ -227,6 +230,8 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
         elif isinstance(output, Classification):
             children[LabelRow].append({**base, "task": record.stage, "label": output.label, "score": output.score,
                                        "scores": output.scores})
+            if isinstance(output, RoutedClassification) and output.answered_by and output.task:
+                paid_for.append((record.document_id, output))
         elif isinstance(output, Summary):
             children[SummaryRow].append({**base, "method": output.method, "text": output.text,
                                          "word_count": len(output.text.split())})
@@ -236,6 +241,19 @@ def save_results(session: Session, records: Sequence[ResultRecord], replaces: It
     for model, child_rows in children.items():
         if child_rows:
             insert_many(session, model, child_rows)
+    if paid_for:
+        _save_paid_labels(session, paid_for)
+
+
+def _save_paid_labels(session: Session, paid_for: list[tuple[int, RoutedClassification]]) -> None:
+    """The cascade's LLM answers as training labels (``llm:<model>@<prompt>``), keyed by their document's text."""
+    docs = documents_by_id(session, {doc for doc, _output in paid_for})
+    save_labels(session, [
+        LabelRecord(task=str(output.task), text=docs[doc].text or "", label=output.label,
+                    source=str(output.answered_by), confidence=output.score, specialist_label=output.specialist_label,
+                    specialist_confidence=output.specialist_confidence, document_id=doc,
+                    key=docs[doc].content_hash)
+        for doc, output in paid_for if doc in docs and docs[doc].text])
 
 
 def _own_ids(session: Session, keys: Sequence[str], created_at: datetime) -> dict[str, int]:

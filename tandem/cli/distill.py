@@ -22,15 +22,27 @@ if TYPE_CHECKING:
     from tandem.specialists.distill.report import DistillReport
 
 TASKS = ("classify", "ner")
+LimitOption = Annotated[int | None, typer.Option("--limit", min=1, help="Label only the first N texts.",
+                                                show_default=False)]
+FeaturesOption = Annotated[str, typer.Option("--features", help="classify student's head: auto, tfidf, embedding "
+                                             "or hybrid.")]
+FromLabelsOption = Annotated[bool, typer.Option(
+    "--from-labels", help="The flywheel: train NAME's next version on the labels stored in --db (cascade LLM answers, "
+                          "gold files, corrections; plus --data), gate it against the promoted version on --gold, "
+                          "promote it only if it is not worse (exit 1 when refused).")]
+DataOption = Annotated[Path | None, typer.Option("--data", help="With --from-labels: your own training file (text, "
+                                                 "label) added to the stored labels.", show_default=False)]
+LabelsDbOption = Annotated[str | None, typer.Option("--db", help="With --from-labels: the results database holding "
+                                                    "the labels.", show_default=False)]
 
 
 def distill_command(
     task: Annotated[str, typer.Argument(help="classify or ner.", show_default=False)],
-    unlabeled: Annotated[list[Path], typer.Option(
-        "--unlabeled", help="Texts to label: files or folders (.txt, .md, .jsonl/.csv/.tsv with a 'text' field); "
-                            "repeatable.", show_default=False)],
     name: Annotated[str, typer.Option("--name", help="The student's artifact name (classify.NAME / ner.spacy:NAME).",
                                       show_default=False)],
+    unlabeled: Annotated[list[Path] | None, typer.Option(
+        "--unlabeled", help="Texts to label: files or folders (.txt, .md, .jsonl/.csv/.tsv with a 'text' field); "
+                            "repeatable. Not with --from-labels.", show_default=False)] = None,
     labels: Annotated[str | None, typer.Option(
         "--labels", help="Comma-separated labels (classify: required) or entity types (ner: default PER,ORG,LOC,MISC).",
         show_default=False)] = None,
@@ -55,17 +67,27 @@ def distill_command(
         "--gold", help="Labelled data to compare teacher and student on (classify: CSV/TSV with text and label; "
                        "ner: CoNLL).", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Label only the first N texts.",
-                                              show_default=False)] = None,
+    limit: LimitOption = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per labelling task.")] = 8,
-    features: Annotated[str, typer.Option(
-        "--features", help="classify student's head: auto, tfidf, embedding or hybrid.")] = "auto",
+    features: FeaturesOption = "auto",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="ner student: training epochs.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Student training seed.")] = 0,
     models_dir: ModelsDirOption = None,
+    from_labels: FromLabelsOption = False,
+    data: DataOption = None,
+    db: LabelsDbOption = None,
 ) -> None:
-    """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare."""
+    """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare. With
+    --from-labels: retrain NAME from the stored labels and promote it through the gate."""
     from tandem.flows.server import launched_api
+
+    if from_labels:
+        from tandem.cli.models import retrain_from_labels
+
+        retrain_from_labels(task, name, gold, data, db, models_dir, features, seed, as_json)
+        return
+    if not unlabeled:
+        fail("tandem distill needs --unlabeled FILES (or --from-labels to retrain on stored labels)")
 
     # without a Prefect server its temporary one starts now, beside the checks (stopped at once if one fails)
     with launched_api() as api:

@@ -36,6 +36,8 @@ from tandem.cli.compare_embed import compare_embed_command
 from tandem.cli.console import err, out
 from tandem.cli.deploy import serve_command, trigger_command
 from tandem.cli.distill import distill_command
+from tandem.cli.labels import labels_app
+from tandem.cli.models import flywheel_app, models_app
 from tandem.cli.ner import eval_ner_command, train_ner_command
 from tandem.cli.pipelines import pipelines_command
 from tandem.cli.runs import runs_command
@@ -260,6 +262,9 @@ app.command("serve")(serve_command)
 app.command("trigger")(trigger_command)
 app.command("distill")(distill_command)
 app.add_typer(train_app, name="train")
+app.add_typer(labels_app, name="labels")
+app.add_typer(models_app, name="models")
+app.add_typer(flywheel_app, name="flywheel")
 app.add_typer(server_app, name="server")
 app.add_typer(eval_app, name="eval")
 app.add_typer(compare_app, name="compare")
