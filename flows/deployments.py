@@ -42,3 +42,18 @@ def serve_pipeline(name: str, parameters: dict[str, Any], cron: str | None = Non
     from prefect import serve
 
     serve(build_deployment(name, parameters, cron), limit=limit)
+
+
+def build_retrain_deployment(name: str, parameters: dict[str, Any], cron: str | None = None) -> Any:
+    """A ``RunnerDeployment`` of the flywheel's ``tandem-retrain`` flow (:mod:`tandem.flows.flywheel`)."""
+    from tandem.flows.flywheel import tandem_retrain
+
+    return tandem_retrain.to_deployment(name=name, cron=cron, parameters=parameters, tags=["tandem", "flywheel"],
+                                        description="Tandem flywheel: retrain on stored labels, gate, promote")
+
+
+def serve_retrain(name: str, parameters: dict[str, Any], cron: str | None = None, limit: int | None = None) -> None:
+    """Serve :func:`build_retrain_deployment` until interrupted (needs a Prefect server: PREFECT_API_URL)."""
+    from prefect import serve
+
+    serve(build_retrain_deployment(name, parameters, cron), limit=limit)

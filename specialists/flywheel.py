@@ -77,19 +77,31 @@ class RoundReport:
         return asdict(self)
 
 
+def _f1_rows(gold: np.ndarray, predicted: np.ndarray, n_labels: int, idx: np.ndarray) -> np.ndarray:
+    """Macro F1 (scikit-learn's, zero division 0) of each resample: ``idx`` is ``(resamples, n)`` row indexes."""
+    g, p = gold[idx], predicted[idx]
+    scores = []
+    for label in range(n_labels):
+        tp = ((g == label) & (p == label)).sum(axis=1)
+        fp = ((g != label) & (p == label)).sum(axis=1)
+        fn = ((g == label) & (p != label)).sum(axis=1)
+        denominator = 2 * tp + fp + fn
+        scores.append(np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0))
+    return np.mean(scores, axis=0)
+
+
 def paired_bootstrap(gold: list[str], champion: list[str], challenger: list[str], labels: list[str],
                      resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> tuple[float, float, float]:
     """``(delta, low, high)``: challenger − champion macro F1 on ``gold``, and the 2.5th / 97.5th percentiles of
     that difference over resamples of the gold documents (the same resample for both systems)."""
-    rng = np.random.default_rng(seed)
-    n = len(gold)
+    code = {label: i for i, label in enumerate(labels)}
+    other = len(labels)  # a predicted label outside ``labels`` counts as wrong for every label
+    g = np.array([code[x] for x in gold])
+    a = np.array([code.get(x, other) for x in champion])
+    b = np.array([code.get(x, other) for x in challenger])
     delta = macro_f1(gold, challenger, labels) - macro_f1(gold, champion, labels)
-    deltas = []
-    for _ in range(resamples):
-        idx = rng.integers(0, n, n)
-        g = [gold[i] for i in idx]
-        deltas.append(macro_f1(g, [challenger[i] for i in idx], labels) - macro_f1(g, [champion[i] for i in idx],
-                                                                                   labels))
+    idx = np.random.default_rng(seed).integers(0, len(gold), (resamples, len(gold)))
+    deltas = _f1_rows(g, b, len(labels), idx) - _f1_rows(g, a, len(labels), idx)
     low, high = np.percentile(deltas, [2.5, 97.5])
     return float(delta), float(low), float(high)
 
@@ -215,7 +227,8 @@ def retrain(engine: Engine, task: str, gold_path: Path, models_dir: Path | None 
                                              [c.label == g for c, g in zip(mine, gold.labels, strict=True)], target)
     share = float(np.mean([c.score < new_threshold for c in mine]))
     update_version(root, task, number, gold={"macro_f1": result.challenger_f1, "docs": len(gold.texts),
-                                             "gold_file": str(gold_path)}, cascade_threshold=round(new_threshold, 4))
+                                             "gold_file": str(gold_path)}, cascade_threshold=round(new_threshold, 4),
+                   llm_share=round(share, 4))
     if result.promoted:
         promote(root, task, number, reason=result.reason)
     else:

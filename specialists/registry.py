@@ -42,8 +42,10 @@ class ModelVersion(BaseModel):
     gold: dict[str, Any] = Field(default_factory=dict)
     #: what it was trained on: labels by source kind, the user's file, rows
     trained_on: dict[str, Any] = Field(default_factory=dict)
-    #: the cascade threshold chosen for this version (same target LLM share as its champion's), when known
+    #: the cascade threshold chosen for this version (the same quality of kept answers as its champion's)
     cascade_threshold: float | None = None
+    #: the share of the gold documents this version sends to the LLM at that threshold
+    llm_share: float | None = None
 
 
 class RegistryEvent(BaseModel):
