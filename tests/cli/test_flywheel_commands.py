@@ -56,6 +56,13 @@ def test_a_correction_made_in_the_exported_file_wins_in_the_next_retrain(tmp_pat
     distinct = len({text for _label, text in rows}) + 1
     assert report["labels_by_source"] == {"human": 1, "llm": distinct} and report["trained_rows"] == distinct
     assert load_classifier("spam", models).predict([ODD])[0].label == "spam"  # the person's label, learnt
+    flywheel = runner.invoke(app, ["flywheel", "report", "--task", "spam", "--db", url, "--models-dir", str(models),
+                                   "--json"])
+    assert flywheel.exit_code == 0, flywheel.stderr
+    [first_round] = json.loads(flywheel.stdout)["rounds"]
+    assert first_round["version"] == 1 and first_round["promoted"] and first_round["labels_used"]["human"] == 1
+    shown = runner.invoke(app, ["flywheel", "report", "--task", "spam", "--db", url, "--models-dir", str(models)])
+    assert shown.exit_code == 0 and "Flywheel of spam" in shown.stdout
     jsonl = runner.invoke(app, ["labels", "export", "--task", "spam", "--sample", "3", "--format", "jsonl", "--db", url])
     lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert len(lines) == 3 and all(isinstance(line["label"], list) and "exported_label" in line for line in lines)
