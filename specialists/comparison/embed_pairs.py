@@ -103,15 +103,19 @@ def measure(name: str, system: Embedder, pairs: Sequence[ScoredPair], cost: Cost
     gold = [p.score for p in pairs]
     tokens = system.count_tokens(sentences)
     kind: SystemKind = "llm" if name.startswith("embed.llm") else "specialist"
+    speed = round(len(sentences) / wall, 1) if wall > 0 else 0.0
+    cost_1k = cost.cost_per_1k_docs(len(sentences), 0, 0, cpu)
     return SystemReport(
         name=name, kind=kind, model_id=system.model_id(), docs=len(sentences), prompt_tokens=tokens,
         metrics={"spearman": round(float(stats.spearmanr(cosines, gold).statistic), 4),
                  "pearson": round(float(stats.pearsonr(cosines, gold).statistic), 4),
-                 "pairs": len(pairs), "sentences": len(sentences), "tokens": tokens},
-        docs_per_s=round(len(sentences) / wall, 1) if wall > 0 else 0.0,
+                 "pairs": len(pairs), "sentences": len(sentences), "tokens": tokens,
+                 # the same figures as docs_per_s and cost_per_1k_docs, under the names of this task
+                 "sentences_per_s": speed, "cost_per_1k_sentences": cost_1k},
+        docs_per_s=speed,
         p50_ms=round(float(np.percentile(latencies, 50)), 2), p95_ms=round(float(np.percentile(latencies, 95)), 2),
         cpu_seconds=round(cpu, 3), load_seconds=round(load_s, 3),
-        cost_per_1k_docs=cost.cost_per_1k_docs(len(sentences), 0, 0, cpu),
+        cost_per_1k_docs=cost_1k,
         note=None if len(pairs) == 0 else f"{len(pairs)} pairs, {len(sentences)} sentences, {tokens:,} tokens read")
 
 

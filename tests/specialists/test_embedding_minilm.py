@@ -110,7 +110,8 @@ def test_compare_embed_prints_both_systems_as_json(tmp_path: Path) -> None:
     printed = json.loads(done.stdout)
     systems = {s["name"]: s for s in printed["systems"]}
     assert set(systems) == {"embed", "embed.llm"} and systems["embed"]["spearman"] > 0.5
-    assert all(s["pairs"] == 4 and s["docs_per_s"] > 0 and s["tokens"] > 0 for s in systems.values())
+    assert all(s["pairs"] == 4 and s["sentences_per_s"] == s["docs_per_s"] > 0 and s["tokens"] > 0
+               and s["cost_per_1k_sentences"] == s["cost_per_1k_docs"] for s in systems.values())
     assert chart.read_bytes()[:4] == b"\x89PNG" and printed["chart"] == str(chart.resolve())
     # stored like the other comparisons: shown again, the same object
     again = runner.invoke(app, ["results", "--comparison", "last", "--db", url, "--format", "json"])
