@@ -38,8 +38,9 @@ def serve_command(
     data: Annotated[Path | None, typer.Option("--data", help="With --retrain: your own training file.",
                                               show_default=False)] = None,
 ) -> None:
-    """Serve the pipeline as a Prefect deployment with an optional cron schedule (needs PREFECT_API_URL); with
-    --retrain, serve the flywheel's nightly retrain instead."""
+    """Serve the pipeline as a Prefect deployment with an optional cron schedule (needs PREFECT_API_URL).
+
+    With --retrain, serve the flywheel's nightly retrain instead."""
     import os
 
     if retrain is not None:

@@ -77,8 +77,9 @@ def distill_command(
     data: DataOption = None,
     db: LabelsDbOption = None,
 ) -> None:
-    """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare. With
-    --from-labels: retrain NAME from the stored labels and promote it through the gate."""
+    """Distill an LLM teacher into a fast specialist student: label, filter, (synthesize), train, compare.
+
+    With --from-labels: retrain NAME from the stored labels and promote it through the gate."""
     from tandem.flows.server import launched_api
 
     if from_labels:

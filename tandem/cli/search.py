@@ -46,9 +46,10 @@ def search_command(
     models_dir: Annotated[str | None, typer.Option("--models-dir", help=MODELS_DIR_HELP, show_default=False)] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)] = None,
 ) -> None:
-    """The stored documents nearest QUERY: record ids, sources, cosine scores and text, over the vectors the embed
-    stage stored (tandem run DOCS --pipeline embedded_search); only vectors of the query's model. Exact, or the
-    sqlite-vec index on a large SQLite database."""
+    """The stored documents nearest QUERY, by meaning: record ids, sources, cosine scores and text.
+
+    Over the vectors the embed stage stored (tandem run DOCS --pipeline embedded_search); only vectors of the
+    query's model. Exact, or the sqlite-vec index on a large SQLite database."""
     from tandem.specialists.search import VectorModelError, search
     from tandem.storage.db import open_db_readonly
 
@@ -107,8 +108,9 @@ def dedup_command(
     models_dir: Annotated[str | None, typer.Option("--models-dir", help=MODELS_DIR_HELP, show_default=False)] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)] = None,
 ) -> None:
-    """Groups of near-duplicate documents (cosine of their stored vectors >= --threshold), with their record ids;
-    --mark stores them in the run."""
+    """Groups of near-duplicate documents (cosine >= --threshold), with their record ids.
+
+    --mark stores the groups in the run (tandem results shows duplicate_of)."""
     from tandem.specialists.search import VectorModelError, dedup
     from tandem.storage.db import open_db_readonly
 
