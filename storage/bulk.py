@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, insert, select
@@ -23,14 +23,16 @@ def in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
 
 
 def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]],
-                 skip_conflicts_on: str | None = None) -> None:
+                 skip_conflicts_on: str | Sequence[str] | None = None) -> None:
     """A Core ``executemany`` INSERT into ``model``'s table (rows keyed by column name). ``skip_conflicts_on``:
-    a unique column; a row whose value is already stored (by a concurrent run) is skipped, not an error."""
+    a unique column (or the columns of a unique constraint); a row whose value is already stored (by a concurrent
+    run) is skipped, not an error."""
     table = cast(Table, model.__table__)
     dialect = session.get_bind().dialect.name
     if skip_conflicts_on and dialect in ("sqlite", "postgresql"):
         dialect_insert = sqlite_insert if dialect == "sqlite" else pg_insert
-        session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=[skip_conflicts_on]), rows)
+        columns = [skip_conflicts_on] if isinstance(skip_conflicts_on, str) else list(skip_conflicts_on)
+        session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=columns), rows)
         return
     session.execute(insert(table), rows)
 

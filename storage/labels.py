@@ -88,7 +88,8 @@ def save_labels(session: Session, records: Sequence[LabelRecord]) -> int:
              "rank": rank_of(source), "confidence": r.confidence, "specialist_label": r.specialist_label,
              "specialist_confidence": r.specialist_confidence, "document_id": r.document_id, "created_at": now}
             for (task, key, source), r in unique.items()]
-    insert_many(session, TrainingLabelRow, storable(session, rows))
+    # a concurrent run that stored the same text's answer from the same source meanwhile: its row stays
+    insert_many(session, TrainingLabelRow, storable(session, rows), skip_conflicts_on=("task", "text_key", "source"))
     return len(rows)
 
 

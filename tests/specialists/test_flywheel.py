@@ -19,7 +19,14 @@ from tandem.specialists.registry import (
     rollback,
 )
 from tandem.storage.db import create_db_engine, unit_of_work
-from tandem.storage.labels import LabelRecord, review_rows, save_labels, select_for_review, training_examples
+from tandem.storage.labels import (
+    LabelRecord,
+    label_counts,
+    review_rows,
+    save_labels,
+    select_for_review,
+    training_examples,
+)
 
 GOLD = ["spam"] * 40 + ["ham"] * 160
 
@@ -84,8 +91,8 @@ def test_versions_promotion_rollback_and_a_name_trained_before_the_registry(tmp_
     assert resolve_folder(tmp_path, "other") == "other"
 
 
-def test_a_person_outranks_a_gold_file_which_outranks_the_llm(tmp_path: Path) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'l.db'}")
+def test_a_person_outranks_a_gold_file_which_outranks_the_llm(db_url: str) -> None:
+    engine = create_db_engine(db_url)
     with unit_of_work(engine) as session:
         save_labels(session, [
             LabelRecord("spam", "win a prize now", "ham", "llm:smollm@v1", 0.6, specialist_label="spam",
@@ -98,6 +105,8 @@ def test_a_person_outranks_a_gold_file_which_outranks_the_llm(tmp_path: Path) ->
         save_labels(session, [LabelRecord("spam", "win a prize now", "spam", "llm:smollm@v1", 0.95)])  # replaced
         rows = {r.text: r for r in review_rows(session, "spam")}
         examples = sorted(training_examples(session, "spam"))
+        counts = label_counts(session, "spam")
+    assert counts == {"llm": 2, "gold": 2, "human": 1}
     assert examples == [("see you at six", "spam", "human:ana"), ("win a prize now", "spam", "gold:gold.tsv")]
     assert rows["win a prize now"].answers["llm:smollm@v1"] == "spam" and rows["win a prize now"].llm_confidence == 0.95
     review = list(rows.values())
