@@ -87,8 +87,6 @@ def distill_command(
 
         retrain_from_labels(task, name, gold, data, db, models_dir, features, seed, as_json)
         return
-    if not unlabeled:
-        fail("tandem distill needs --unlabeled FILES (or --from-labels to retrain on stored labels)")
 
     # without a Prefect server its temporary one starts now, beside the checks (stopped at once if one fails)
     with launched_api() as api:
@@ -119,7 +117,7 @@ def distill_command(
     _print_report(report)
 
 
-def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, teacher: str | None, samples: int,
+def _request(task: str, unlabeled: list[Path] | None, name: str, labels: str | None, teacher: str | None, samples: int,
              min_agreement: float, temperature: float | None, synthesize: int, task_description: str | None,
              gold: Path | None, limit: int | None, batch_size: int, features: str, epochs: int, seed: int,
              models_dir: Path | None) -> DistillRequest:
@@ -135,6 +133,8 @@ def _request(task: str, unlabeled: list[Path], name: str, labels: str | None, te
 
     if task not in TASKS:
         fail(f"TASK must be classify or ner, not {task!r}")
+    if not unlabeled:
+        fail("tandem distill needs --unlabeled FILES (or --from-labels to retrain on stored labels)")
     label_list = [label.strip() for label in (labels or "").split(",") if label.strip()]
     if task == "classify" and len(label_list) < 2:
         fail("tandem distill classify needs --labels with at least two labels, e.g. --labels spam,ham")
