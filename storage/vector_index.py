@@ -21,7 +21,6 @@ the query's model, ``always``, ``never``); a search limited to a run or a source
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,18 +77,18 @@ def _connect(path: Path) -> Iterator[Any]:
         raise IndexUnavailableError(f"the vector index needs {exc.name!r} (pip install sqlite-vec sqlean.py)") from exc
     try:
         connection = sqlean.connect(str(path), timeout=60, isolation_level=None)
-    except sqlean.Error as exc:
-        raise IndexUnavailableError(f"cannot open the vector index {path}: {exc}") from exc
-    try:
-        connection.enable_load_extension(True)
-        sqlite_vec.load(connection)
-        connection.enable_load_extension(False)
-        connection.execute("CREATE TABLE IF NOT EXISTS indexed (name TEXT PRIMARY KEY, model TEXT NOT NULL, "
-                           "dim INTEGER NOT NULL, last_id INTEGER NOT NULL, rows INTEGER NOT NULL, "
-                           "table_rows INTEGER NOT NULL, table_last_id INTEGER NOT NULL)")
-        yield connection
-    finally:
-        connection.close()
+        try:
+            connection.enable_load_extension(True)
+            sqlite_vec.load(connection)
+            connection.enable_load_extension(False)
+            connection.execute("CREATE TABLE IF NOT EXISTS indexed (name TEXT PRIMARY KEY, model TEXT NOT NULL, "
+                               "dim INTEGER NOT NULL, last_id INTEGER NOT NULL, rows INTEGER NOT NULL, "
+                               "table_rows INTEGER NOT NULL, table_last_id INTEGER NOT NULL)")
+            yield connection
+        finally:
+            connection.close()
+    except (sqlean.Error, OSError) as exc:  # opening, syncing or querying: the caller scans exactly instead
+        raise IndexUnavailableError(f"cannot use the vector index {path}: {exc}") from exc
 
 
 class VectorIndex:
@@ -106,47 +105,40 @@ class VectorIndex:
         of_model = (EmbeddingRow.model == model, EmbeddingRow.dim == dim)
         table_rows, table_last = session.execute(select(func.count(EmbeddingRow.id), func.max(EmbeddingRow.id))).one()
         stamp = (int(table_rows), int(table_last or 0))
-        try:
-            with _connect(self.path) as index:
-                held = index.execute("SELECT rows, table_rows, table_last_id FROM indexed WHERE name = ?",
-                                     (name,)).fetchone()
-                if held is not None and (held[1], held[2]) == stamp:
-                    return int(held[0])
-                index.execute("BEGIN IMMEDIATE")
-                try:
-                    held = index.execute("SELECT last_id, rows FROM indexed WHERE name = ?", (name,)).fetchone()
-                    last_id, rows = held if held else (0, 0)
-                    # the index-only count (ix_embeddings_model): rows of the model up to the last synced id
-                    still = session.scalar(select(func.count()).where(EmbeddingRow.model == model,
-                                                                      EmbeddingRow.id <= last_id))
-                    if held is None or still != rows:  # rows deleted or replaced since: rebuild this model's table
-                        index.execute(f"DROP TABLE IF EXISTS {name}")
-                        index.execute(f"CREATE VIRTUAL TABLE {name} USING vec0(embedding float[{dim}] "
-                                      "distance_metric=cosine, +document_id integer)")
-                        last_id, rows = 0, 0
-                    while True:
-                        batch = session.execute(
-                            select(EmbeddingRow.id, EmbeddingRow.document_id, EmbeddingRow.vector)
-                            .where(*of_model, EmbeddingRow.id > last_id).order_by(EmbeddingRow.id)
-                            .limit(SYNC_ROWS)).tuples().all()
-                        if not batch:
-                            break
-                        index.executemany(f"INSERT INTO {name}(rowid, embedding, document_id) VALUES (?, ?, ?)",
-                                          [(row_id, bytes(vector), doc) for row_id, doc, vector in batch])
-                        last_id, rows = batch[-1][0], rows + len(batch)
-                    index.execute("INSERT OR REPLACE INTO indexed VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                  (name, model, dim, last_id, rows, *stamp))
-                    index.execute("COMMIT")
-                except BaseException:
-                    index.execute("ROLLBACK")
-                    raise
-                return int(rows)
-        except (sqlite3.Error, OSError) as exc:
-            raise IndexUnavailableError(f"cannot update the vector index {self.path}: {exc}") from exc
-        except Exception as exc:
-            if type(exc).__module__.startswith("sqlean"):
-                raise IndexUnavailableError(f"cannot update the vector index {self.path}: {exc}") from exc
-            raise
+        with _connect(self.path) as index:
+            held = index.execute("SELECT rows, table_rows, table_last_id FROM indexed WHERE name = ?",
+                                 (name,)).fetchone()
+            if held is not None and (held[1], held[2]) == stamp:
+                return int(held[0])
+            index.execute("BEGIN IMMEDIATE")
+            try:
+                held = index.execute("SELECT last_id, rows FROM indexed WHERE name = ?", (name,)).fetchone()
+                last_id, rows = held if held else (0, 0)
+                # the index-only count (ix_embeddings_model): rows of the model up to the last synced id
+                still = session.scalar(select(func.count()).where(EmbeddingRow.model == model,
+                                                                  EmbeddingRow.id <= last_id))
+                if held is None or still != rows:  # rows deleted or replaced since: rebuild this model's table
+                    index.execute(f"DROP TABLE IF EXISTS {name}")
+                    index.execute(f"CREATE VIRTUAL TABLE {name} USING vec0(embedding float[{dim}] "
+                                  "distance_metric=cosine, +document_id integer)")
+                    last_id, rows = 0, 0
+                while True:
+                    batch = session.execute(
+                        select(EmbeddingRow.id, EmbeddingRow.document_id, EmbeddingRow.vector)
+                        .where(*of_model, EmbeddingRow.id > last_id).order_by(EmbeddingRow.id)
+                        .limit(SYNC_ROWS)).tuples().all()
+                    if not batch:
+                        break
+                    index.executemany(f"INSERT INTO {name}(rowid, embedding, document_id) VALUES (?, ?, ?)",
+                                      [(row_id, bytes(vector), doc) for row_id, doc, vector in batch])
+                    last_id, rows = batch[-1][0], rows + len(batch)
+                index.execute("INSERT OR REPLACE INTO indexed VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (name, model, dim, last_id, rows, *stamp))
+                index.execute("COMMIT")
+            except BaseException:
+                index.execute("ROLLBACK")
+                raise
+            return int(rows)
 
     def nearest(self, query: np.ndarray, model: str, dim: int, k: int, total: int) -> list[tuple[int, float]]:
         """The ``k`` documents nearest ``query`` as ``(document id, cosine)``, best first; a document with several

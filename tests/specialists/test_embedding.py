@@ -181,3 +181,7 @@ def test_the_sqlite_vec_index_answers_like_the_exact_scan_and_follows_the_table(
     newest, _ = search_vector(engine, fake_vector("a brand new text about lemon cake"), "fake-encoder", k=1,
                               index="always")
     assert newest[0].document_id == more[0]
+    # an index file that is not a database: the exact scan answers, the same hits
+    index_file(engine).write_bytes(b"not a database at all" * 100)
+    broken, fallback = search_vector(engine, query, "fake-encoder", k=5, index="always")
+    assert fallback == "exact" and [h.document_id for h in broken] == [h.document_id for h in after]
