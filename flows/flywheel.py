@@ -33,7 +33,7 @@ def round_markdown(report: RoundReport, since_last: dict[str, int], share_before
     if gate.anchor:
         lines.append(f"| best so far | {gate.anchor['name']} | {gate.anchor['f1']} |")
     before = "–" if share_before is None else f"{share_before:.1%}"
-    after = "–" if report.llm_share is None else f"{report.llm_share:.1%}"
+    after = f"{report.llm_share:.1%}"
     lines += ["", f"LLM share of the cascade on the gold documents: before {before}, after {after} "
                   f"(threshold {report.cascade_threshold})."]
     return "\n".join(lines) + "\n"
@@ -57,9 +57,8 @@ def retrain_task(db_url: str, task_name: str, gold: str, models_dir: str | None,
         before = entry.version(entry.promoted).llm_share
     with unit_of_work(engine) as session:
         since = label_counts(session, task_name, datetime.fromisoformat(last) if last else None)
-    options: dict[str, Any] = {} if features == "auto" else {"features": features}
     report = retrain(engine, task_name, Path(gold), Path(models_dir) if models_dir else None,
-                     Path(data) if data else None, train_options=options)
+                     Path(data) if data else None, features=features)
     return report, since, before
 
 

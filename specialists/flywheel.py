@@ -68,9 +68,9 @@ class RoundReport:
     trained_rows: int
     labels_by_source: dict[str, int]
     gate: GateResult
-    cascade_threshold: float | None
+    cascade_threshold: float
     #: the share of the gold documents the new version would send to the LLM at that threshold
-    llm_share: float | None
+    llm_share: float
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def _write_rows(rows: list[tuple[str, str]], path: Path) -> None:
 
 
 def retrain(engine: Engine, task: str, gold_path: Path, models_dir: Path | None = None, data_path: Path | None = None,
-            train_options: dict[str, Any] | None = None, seed: int = 0) -> RoundReport:
+            features: str = "auto", seed: int = 0) -> RoundReport:
     """One round: train ``task``'s next version on the stored labels (+ ``data_path``), gate it on ``gold_path``,
     promote or refuse, choose its cascade threshold; the registry records everything."""
     from tandem.specialists.classifier import load_classifier
@@ -200,7 +200,7 @@ def retrain(engine: Engine, task: str, gold_path: Path, models_dir: Path | None 
     with tempfile.TemporaryDirectory(prefix="tandem-flywheel-") as tmp:
         tsv = Path(tmp) / "train.tsv"
         _write_rows(list(rows.values()), tsv)
-        train_classifier(tsv, folder, models_dir=root, seed=seed, source_col=None, **(train_options or {}))
+        train_classifier(tsv, folder, models_dir=root, seed=seed, source_col=None, features=features)
     entry = register(root, task, folder, number, trained_on={"rows": len(rows), "labels": counts,
                                                              "data_file": str(data_path) if data_path else None})
     gold = read_labelled(gold_path, require_source=False)
@@ -217,7 +217,6 @@ def retrain(engine: Engine, task: str, gold_path: Path, models_dir: Path | None 
                    if best is not None and theirs is not None else None)
     result = gate(list(gold.labels), [c.label for c in theirs] if theirs else None, [c.label for c in mine],
                   (f"{task}@{champion_number}" if theirs else None, f"{task}@{number}"), seed=seed, best=best_labels)
-    share = None
     new_threshold = DEFAULT_THRESHOLD
     if theirs is not None:
         target = kept_accuracy([c.score for c in theirs], [c.label == g for c, g in zip(theirs, gold.labels,

@@ -142,9 +142,12 @@ def training_examples(session: Session, task: str) -> list[tuple[str, str, str]]
 
 def label_counts(session: Session, task: str, since: datetime | None = None) -> dict[str, int]:
     """Labels of ``task`` stored (after ``since``), by source kind (``human``, ``gold``, ``llm``)."""
-    kind = func.substr(TrainingLabelRow.source, 1, func.instr(TrainingLabelRow.source, ":") - 1) \
-        if session.get_bind().dialect.name == "sqlite" else func.split_part(TrainingLabelRow.source, ":", 1)
-    query = select(kind, func.count()).where(TrainingLabelRow.task == task).group_by(kind)
+    query = select(TrainingLabelRow.source, func.count()).where(TrainingLabelRow.task == task) \
+        .group_by(TrainingLabelRow.source)
     if since is not None:
         query = query.where(TrainingLabelRow.created_at > since)
-    return {str(k): int(n) for k, n in session.execute(query).tuples()}
+    counts: dict[str, int] = {}
+    for source, n in session.execute(query).tuples():
+        kind = source.partition(":")[0]
+        counts[kind] = counts.get(kind, 0) + int(n)
+    return counts

@@ -209,10 +209,3 @@ def train_embedder(pairs_path: Path, name: str, dev_path: Path | None = None, mo
         save_card(card, folder)
     return EmbedTrainingResult(card=card, folder=final, seconds=round(time.perf_counter() - started, 1))
 
-
-def trained_encoder_path(name: str, models_dir: str | Path | None = None) -> tuple[ModelCard, Path]:
-    """Card and folder of a trained ``embed.<name>``, checked like every artifact (names, links, file hashes)."""
-    from tandem.specialists.artifacts import load_card
-
-    return load_card(name, models_dir, kind=KIND)
-

@@ -123,10 +123,9 @@ def retrain_from_labels(task: str, name: str, gold: Path | None, data: Path | No
     except ValueError as exc:
         fail(str(exc))
     engine = create_db_engine(open_results_db(db))
-    options: dict[str, Any] = {} if features == "auto" else {"features": features}
     try:
         with err.status(f"retraining {name} on its stored labels…"):
-            report = retrain(engine, name, gold, models_dir, data, train_options=options, seed=seed)
+            report = retrain(engine, name, gold, models_dir, data, features=features, seed=seed)
     except ValueError as exc:
         fail(str(exc))
     if as_json:
