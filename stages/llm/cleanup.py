@@ -59,6 +59,9 @@ class CleanupOptions(LlmOptions):
     long_min_noise: float = Field(_DEFAULTS.long_min_noise, ge=0.0, le=1.0,
                                   description=f"... the floor instead for documents of {_DEFAULTS.long_words}+ words "
                                   "(their noise estimate rests on more evidence)")
+    shapes_only_noise: float = Field(_DEFAULTS.shapes_only_noise, ge=0.0, le=1.0,
+                                     description="on pages with less estimated noise, only corrections that "
+                                     "letter-shape misreadings explain (hke -> like, not loth -> both); 0: off")
     doubt_margin: float = Field(_DEFAULTS.doubt_margin, ge=0.0, description="decisions this close (log-odds) "
                                 "are in doubt: asked to the LLM")
     llm_calls: int = Field(1, ge=0, description="most LLM questions per document about words in doubt; 0: none")
@@ -126,7 +129,8 @@ class CleanupStage(LlmStage[CleanText], name="cleanup", version="3", reads={"tex
         self.settings = CorrectorSettings(
             threshold=opts.threshold, real_word_threshold=opts.real_word_threshold, name_margin=opts.name_margin,
             join_threshold=opts.join_threshold, recur_min=opts.recur_min, min_noise=opts.min_noise,
-            long_min_noise=opts.long_min_noise, doubt_margin=opts.doubt_margin)
+            long_min_noise=opts.long_min_noise, doubt_margin=opts.doubt_margin,
+            shapes_only_noise=opts.shapes_only_noise)
         self._corrector: OcrCorrector | None = None
 
     @property

@@ -48,6 +48,7 @@ from dataclasses import dataclass, replace
 from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.lexicon import P_UNKNOWN, Lexicon
 from tandem.stages.ocr.rules import apply_shape
+from tandem.stages.ocr.shapes import shape_explained
 from tandem.stages.ocr.segment import join_candidates, plain_split, split_candidates
 from tandem.stages.ocr.skeleton import skeleton
 from tandem.stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
@@ -112,6 +113,21 @@ class CorrectorSettings:
     misread_logp: float = math.log(3e-5)  # a vowel or doubled-letter difference likelier than this is a misreading
     quiet_page_noise: float = 0.1   # on a page with less estimated noise than this, a correction needs ...
     quiet_page_weight: float = 1.0  # ... this × log(quiet_page_noise / noise) more log-odds
+    shapes_only_noise: float = 0.05  # on a page with less estimated noise than this, only corrections that
+    #                                 letter-shape misreadings explain (``hke`` → ``like``; 0: off)
+
+
+_EDGE = re.compile(r"^[^\w'ſ]+|[^\w'ſ]+$")
+
+
+def _shape_options(fix: Fix) -> Fix | None:
+    """``fix`` with only the options letter-shape misreadings explain (:mod:`~tandem.stages.ocr.shapes`); None
+    when keeping the word is all that is left."""
+    core = _EDGE.sub("", fix.original)
+    options = [fix.options[0]] + [o for o in fix.options[1:] if shape_explained(core, _EDGE.sub("", o))]
+    if len(options) == 1 or (fix.choice not in options and not fix.doubt):
+        return None
+    return replace(fix, options=options, choice=fix.choice if fix.choice in options else fix.original)
 
 
 def _match_case(template: str, word: str) -> str:
@@ -174,6 +190,8 @@ class OcrCorrector:
         # the less noisy the page, the likelier an unknown word is intended: more evidence needed
         extra = s.quiet_page_weight * max(0.0, math.log(s.quiet_page_noise / max(noise, 1e-3)))
         fixes = [f for f in fixes if f.spare >= extra]
+        if noise < s.shapes_only_noise:
+            fixes = [f for f in map(_shape_options, fixes) if f is not None]
         return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
                         left_alone=False)
 

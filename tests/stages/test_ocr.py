@@ -9,6 +9,9 @@ from tandem.stages.ocr.align import char_edits, line_pairs, word_alignment
 from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.corrector import CorrectorSettings, OcrCorrector, apply_fixes
 
+#: every page corrected with every rule: no noise floor, no shapes-only rule for quiet pages
+EVERY_PAGE = CorrectorSettings(min_noise=0.0, long_min_noise=0.0, shapes_only_noise=0.0)
+
 PAIRS = [
     ("tbe modern rnethod of tho day\nwas rnade in tbe house", "the modern method of the day\nwas made in the house"),
     ("Portions of Crown Lnnd ofleied tor sale", "Portions of Crown Land offered for sale"),
@@ -142,20 +145,20 @@ def test_a_shape_rule_fires_only_where_it_saves_errors_on_average() -> None:
 
 
 def test_numbers_dates_money_and_codes_are_left_alone() -> None:
-    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    corrector = OcrCorrector(settings=EVERY_PAGE)
     numbers = "On the 1st and 2nd of June 1890 he paid 10s 6d for lot 12a, No. 4 and B12 at 3.30 p.m., £25, 1 acre."
     assert corrector.correct(numbers) == numbers
 
 
 def test_a_lone_capital_before_a_fragment_is_glued_but_words_and_numbers_are_not() -> None:
-    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    corrector = OcrCorrector(settings=EVERY_PAGE)
     assert corrector.correct("The B inking Company met at the mill.") == "The Banking Company met at the mill."
     for text in ("I have seen A man there.", "NORTH BRISBANE.-1, 2. 1 rood and 1 perch"):
         assert corrector.correct(text) == text
 
 
 def test_capitalised_words_are_never_split_in_two() -> None:
-    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    corrector = OcrCorrector(settings=EVERY_PAGE)
     text = "Mr Easton went to Riverview with Mr Caron."
     assert corrector.correct(text) == text  # not "East on", "Car on"
 
@@ -174,7 +177,7 @@ def test_long_documents_need_less_estimated_noise_to_be_corrected() -> None:
 
 
 def test_garbled_split_and_run_together_words_are_resegmented() -> None:
-    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    corrector = OcrCorrector(settings=EVERY_PAGE)
     assert corrector.correct("The committee had no undei standing of the matter.") == (
         "The committee had no understanding of the matter.")  # pieces glued and corrected together
     assert corrector.correct("He told them how to kcepit in a safe place.") == (
@@ -183,7 +186,7 @@ def test_garbled_split_and_run_together_words_are_resegmented() -> None:
 
 
 def test_resegmentation_keeps_real_words_names_and_abbreviations() -> None:
-    corrector = OcrCorrector(settings=CorrectorSettings(min_noise=0.0, long_min_noise=0.0))
+    corrector = OcrCorrector(settings=EVERY_PAGE)
     # two misread words are read separately, not glued into one ("wear")
     assert corrector.correct("and wo aro curious to see what he will say") == (
         "and we are curious to see what he will say")
