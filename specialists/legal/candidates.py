@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tandem.specialists.legal.amends import amends_line
 from tandem.specialists.legal.options import DEFAULTS
 from tandem.specialists.legal.segment import (
     Section,
@@ -93,6 +94,7 @@ class PreparedDoc:
     candidates: list[Candidate]
     title: str | None
     n_sentences: int
+    amends: str | None = None  # "Amends the Social Security Act." (:func:`~tandem.specialists.legal.amends.amends_line`)
 
 
 def clean_heading(heading: str) -> str:
@@ -143,7 +145,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
         low = [bool(LOW_PRIORITY_HEADINGS.search(sections[c.section].heading)) for c in candidates]
         keep = sorted(range(len(candidates)), key=lambda i: (low[i], candidates[i].in_section, i))[:max_candidates]
         candidates = [candidates[i] for i in sorted(keep)]
-    return PreparedDoc(sections, candidates, short_title(text), index)
+    return PreparedDoc(sections, candidates, short_title(text), index, amends_line(text))
 
 
 def lead_sentences(text: str) -> list[str]:

@@ -35,6 +35,8 @@ class LegalOptions(LeadOptions):
         "or the hand-set weights of tandem.specialists.legal.score (the default: higher in cross-validation)")
     diversity: float = Field(0.3, ge=0.0, le=1.0, description="MMR trade-off between score and redundancy")
     include_title: bool = Field(True, description="open with the Act's short title")
+    amends_line: bool = Field(True, description="then say which Act or Code the bill amends (\"Amends the Social "
+                              "Security Act.\"), read from its amending clauses")
     truncate: bool = Field(False, description="cut the sentence that overflows the budget instead of skipping it")
     min_words: int = Field(6, ge=1, description="shorter sentences are not candidates")
     max_candidates: int = Field(30, ge=1, description="candidate sentences per document: the first of every section")

@@ -44,6 +44,7 @@ class SummarizerConfig:
     learned: LearnedScorer | None = None  # the learned scorer to use instead of the shipped one
     diversity: float = DEFAULTS.diversity
     include_title: bool = DEFAULTS.include_title
+    amends_line: bool = DEFAULTS.amends_line
     truncate: bool = DEFAULTS.truncate
     min_words: int = DEFAULTS.min_words
     max_candidates: int = DEFAULTS.max_candidates
@@ -127,6 +128,9 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
     if config.include_title and doc.title and 2 * word_count(doc.title) <= budget:
         lines.append(doc.title)
         budget -= word_count(doc.title)
+    if config.amends_line and doc.amends and 2 * word_count(doc.amends) <= budget:
+        lines.append(doc.amends)
+        budget -= word_count(doc.amends)
     if doc.candidates and budget > 0:
         scores = candidate_scores(doc, encoded, config)
         words = [c.words for c in doc.candidates]

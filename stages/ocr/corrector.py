@@ -21,7 +21,8 @@ Stay-away rules:
   (``hee``, ``owne``) counts as a word, and a non-word whose best reading differs only as spellings differ
   (``kitchin``, ``onely``) is kept; so are quoted foreign passages, short abbreviations before a full stop and
   words hyphenated where a line broke; a capital inside a lower-case word is read as ``ll``/``li`` (``shaU``);
-* the less noisy the page, the more evidence a correction needs (``quiet_page_weight``);
+* the less noisy the page, the more evidence a correction needs (``quiet_page_weight``); under ``shapes_only_noise``
+  only letter-shape misreadings are corrected (:mod:`tandem.stages.ocr.shapes`: ``hke``, not ``loth`` → ``both``);
 * a token of over :data:`~tandem.stages.ocr.tokens.MAX_WORD_CHARS` characters is no word (a URL, a hash, a line of symbols): it is left
   as it is and not counted (looking up its candidates, or its cuts into two words, would take time quadratic
   in its length).
@@ -48,8 +49,8 @@ from dataclasses import dataclass, replace
 from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.lexicon import P_UNKNOWN, Lexicon
 from tandem.stages.ocr.rules import apply_shape
-from tandem.stages.ocr.shapes import shape_explained
 from tandem.stages.ocr.segment import join_candidates, plain_split, split_candidates
+from tandem.stages.ocr.shapes import shape_options
 from tandem.stages.ocr.skeleton import skeleton
 from tandem.stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
 from tandem.stages.ocr.tokens import (
@@ -117,19 +118,6 @@ class CorrectorSettings:
     #                                 letter-shape misreadings explain (``hke`` → ``like``; 0: off)
 
 
-_EDGE = re.compile(r"^[^\w'ſ]+|[^\w'ſ]+$")
-
-
-def _shape_options(fix: Fix) -> Fix | None:
-    """``fix`` with only the options letter-shape misreadings explain (:mod:`~tandem.stages.ocr.shapes`); None
-    when keeping the word is all that is left."""
-    core = _EDGE.sub("", fix.original)
-    options = [fix.options[0]] + [o for o in fix.options[1:] if shape_explained(core, _EDGE.sub("", o))]
-    if len(options) == 1 or (fix.choice not in options and not fix.doubt):
-        return None
-    return replace(fix, options=options, choice=fix.choice if fix.choice in options else fix.original)
-
-
 def _match_case(template: str, word: str) -> str:
     letters = [c for c in template if c.isalpha()]
     if len(letters) > 1 and sum(c.isupper() for c in letters) > len(letters) / 2:
@@ -191,7 +179,7 @@ class OcrCorrector:
         extra = s.quiet_page_weight * max(0.0, math.log(s.quiet_page_noise / max(noise, 1e-3)))
         fixes = [f for f in fixes if f.spare >= extra]
         if noise < s.shapes_only_noise:
-            fixes = [f for f in map(_shape_options, fixes) if f is not None]
+            fixes = [f for f in map(shape_options, fixes) if f is not None]
         return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
                         left_alone=False)
 

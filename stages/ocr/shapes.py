@@ -10,7 +10,11 @@ says whether a noisy token can be read as a candidate through such shape confusi
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from functools import lru_cache
+
+from tandem.stages.ocr.tokens import Fix
 
 #: (as printed, as meant): misreadings of letter shapes; identical letters always match
 SHAPE_READINGS: frozenset[tuple[str, str]] = frozenset({
@@ -60,3 +64,16 @@ def shape_explained(noisy: str, clean: str) -> bool:
                     if j + meant_len <= len(b) and (printed, b[j:j + meant_len]) in SHAPE_READINGS:
                         reach[i + k][j + meant_len] = True
     return reach[len(a)][len(b)]
+
+
+_EDGE = re.compile(r"^[^\w'ſ]+|[^\w'ſ]+$")
+
+
+def shape_options(fix: Fix) -> Fix | None:
+    """``fix`` with only the options letter-shape misreadings explain (:func:`shape_explained`); None
+    when keeping the word is all that is left."""
+    core = _EDGE.sub("", fix.original)
+    options = [fix.options[0]] + [o for o in fix.options[1:] if shape_explained(core, _EDGE.sub("", o))]
+    if len(options) == 1 or (fix.choice not in options and not fix.doubt):
+        return None
+    return replace(fix, options=options, choice=fix.choice if fix.choice in options else fix.original)

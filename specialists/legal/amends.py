@@ -1,0 +1,49 @@
+"""Which law a bill amends: ``Amends the Public Health Service Act.``, a line of the summary.
+
+Summaries of US bills open with the law the bill changes (``Amends the Social Security Act to ...``); the bill
+says it in its amending clauses (``Section 1862(a) of the Social Security Act (42 U.S.C. 1395y(a)) is amended
+...``). :func:`amended_law` reads the Act or Code those clauses name most often (the first named on a tie).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_SMALL = r"of|and|for|the|on|to|in"
+_NAME_WORD = rf"(?:[A-Z][A-Za-z'.-]*,?|{_SMALL}|\d{{4}})"
+#: "<Name> Act [of YEAR]" or "<Name> Code" [of YEAR] [(citation)] [,] is|are [further] amended
+_AMENDED = re.compile(
+    rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD})*?\s+(?:Act(?:\s+of\s+\d{{4}})?|Code))(?:\s+of\s+\d{{4}})?"
+    r"(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?\s*,?\s*(?:is|are)\s+(?:further\s+)?amended")
+_LEADING_SMALL = re.compile(rf"^(?:(?:{_SMALL})\s+)+", re.IGNORECASE)
+#: a full stop that ends a sentence (not an initial's: "Richard B. Russell") inside a matched name
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])\.\s+")
+#: "Section 4943 of the" before the law's name
+_SECTION_OF = re.compile(r"^(?:Section|Sec\.|Subsection|Paragraph)\s+\S+\s+of\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def amended_law(text: str) -> str | None:
+    """The Act or Code the bill's amending clauses name most often (``Public Health Service Act``), or None."""
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for match in _AMENDED.finditer(text):
+        name = _SENTENCE_END.split(" ".join(match.group(1).split()))[-1]
+        name = _LEADING_SMALL.sub("", _SECTION_OF.sub("", _LEADING_SMALL.sub("", name))).strip(" ,")
+        if name in ("Act", "Code") or name.lower().startswith("this act"):
+            continue
+        counts[name] += 1
+        first.setdefault(name, match.start())
+    return max(counts, key=lambda name: (counts[name], -first[name])) if counts else None
+
+
+def amends_line(text: str) -> str | None:
+    """``Amends the <law>.`` for a bill that amends a named Act or Code, or None."""
+    law = amended_law(text)
+    if law is None:
+        return None
+    if law.endswith("United States Code"):  # "title 38, United States Code": summaries say "Federal law"
+        return "Amends Federal law."
+    if law.startswith("Title "):  # "Title XVIII of the Social Security Act"
+        return f"Amends title {law[len('Title '):]}."
+    return f"Amends the {law}."
