@@ -201,7 +201,7 @@ _BOILERPLATE = [
     for p in (
         r"^be it enacted by the senate and house of representatives",
         r"^(?:a bill|an act|joint resolution)\b.{0,400}\bbe it enacted\b",
-        r"\b(?:act|title|subtitle|part|division|chapter|resolution|agreement)\s+may\s+be\s+cited\s+as\b",
+        r"\b(?:act|title|subtitle|part|division|chapter|resolution|agreement)\s+may\s+be\s+(?:cited|referred\s+to)\s+as\b",
         r"^(?:the\s+)?table\s+of\s+contents\b",
         r"^(?:short\s+title|table\s+of\s+contents|short\s+title;?\s*table\s+of\s+contents"
         r"|short\s+title,?\s*etc|contents)\.?$",
@@ -227,14 +227,21 @@ def remove_boilerplate(sentences: Sequence[str]) -> list[str]:
     return [s for s in sentences if not is_boilerplate(s)]
 
 
+_QUOTED = r"[\"'`\u201c]+([^\"'\u201d]{3,200}?)[\"'\u201d]+"
 _CITED_AS = re.compile(
-    r"\b(?:act|title)\s+may\s+be\s+cited\s+as\s+(?:the\s+)?[\"'`\u201c]+([^\"'\u201d]{3,200}?)[\"'\u201d]+",
+    rf"\b(?:act|title)\s+may\s+be\s+(?:cited|referred\s+to)\s+as\s+(?:the\s+)?{_QUOTED}"
+    rf"(?:\s+or\s+(?:the\s+)?{_QUOTED})?",
     re.IGNORECASE,
 )
 
 
 def short_title(text: str) -> str | None:
-    """The Act's short title from ``This Act may be cited as the "..."``, or None."""
+    """The Act's short title from ``This Act may be cited as the "..."`` (``... or the "..."`` kept), or None."""
     match = _CITED_AS.search(text[:5000])
-    return " ".join(match.group(1).split()).strip(" .,;") or None if match else None
+    if match is None:
+        return None
+    title = " ".join(match.group(1).split()).strip(" .,;")
+    if match.group(2):
+        title += " or the " + " ".join(match.group(2).split()).strip(" .,;")
+    return title or None
 
