@@ -54,12 +54,3 @@ def test_the_summary_says_what_the_bill_amends_after_its_title() -> None:
     without = summarize_legal([BILL], max_words=60, encoder=FakeEncoder(), amends_line=False)[0]
     assert "Amends the" not in without
 
-
-def test_the_short_title_keeps_its_popular_name_and_the_referred_to_form() -> None:
-    from tandem.specialists.legal.segment import short_title
-
-    assert short_title("This Act may be cited as the ``Creating Options for Veterans Expedited Recovery Act'' or "
-                       "the ``COVER Act''.") == "Creating Options for Veterans Expedited Recovery Act or the COVER Act"
-    assert short_title("This act may be referred to as the ``Tenth Amendment Enforcement\nAct of 1996''.") == (
-        "Tenth Amendment Enforcement Act of 1996")
-    assert short_title('This Act may be cited as the "Farm Act".') == "Farm Act"

@@ -140,3 +140,11 @@ def test_layout_script_round_trip() -> None:
     assert max(len(line) for line in text.splitlines()) <= 70
     assert [s.heading for s in split_sections(text)] == ["SHORT TITLE", "GRANTS"]
     assert prepare(text).title == "Clean Harbors Restoration Act of 2031"
+
+
+def test_the_short_title_keeps_its_popular_name_and_the_referred_to_form() -> None:
+    assert short_title("This Act may be cited as the ``Creating Options for Veterans Expedited Recovery Act'' or "
+                       "the ``COVER Act''.") == "Creating Options for Veterans Expedited Recovery Act or the COVER Act"
+    assert short_title("This act may be referred to as the ``Tenth Amendment Enforcement\nAct of 1996''.") == (
+        "Tenth Amendment Enforcement Act of 1996")
+    assert short_title('This Act may be cited as the "Farm Act".') == "Farm Act"
