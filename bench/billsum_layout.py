@@ -35,6 +35,9 @@ built by the very code it tests.
 * The sentences after a lead-in ending in ``:`` are items one level deeper; inside such a list a
   heading is a sibling item (``(1) Controlled substance.--The term ...``) and plain sentences after a
   lead-in inside an item are its ``(A)`` items.
+* As in real bills, a list item without a heading that has a sibling after it ends in ``;``, or ``; and`` /
+  ``; or`` when the next item opened with that conjunction (the preprocessed form's ``And report ...``);
+  ``--item-periods`` keeps every item's full stop (the re-wrap before 2026-12-04).
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/billsum_official.jsonl
     python bench/billsum_layout.py IN OUT --start 150 --stop 200   # a slice (bills 150-199)
@@ -193,11 +196,34 @@ def _nest(sentences: list[str]) -> list[_Block]:
     return state.blocks
 
 
-def _render(blocks: list[_Block]) -> list[str]:
-    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order."""
+_CONJUNCTION = re.compile(r"^(And|Or)\s+(?=\S)")
+
+
+def punctuate_items(blocks: list[_Block]) -> list[_Block]:
+    """Real bills' list punctuation: an item (without a heading) followed by a sibling ends in ``;`` (``; and`` / ``; or`` when
+    the sibling opened with that conjunction, which moves to the end of the item before); the last stays ``.``."""
+    for i, block in enumerate(blocks):
+        if block.level < 2 or not block.text or block.heading:
+            continue  # items with a ``.--`` heading are whole paragraphs: they end in a full stop
+        sibling = next((b for b in blocks[i + 1:] if b.level <= block.level), None)
+        if (sibling is None or sibling.level != block.level or sibling.heading
+                or not block.text[-1].endswith(".")):
+            continue
+        ending = ";"
+        if sibling.text and (conj := _CONJUNCTION.match(sibling.text[0])):
+            ending = f"; {conj.group(1).lower()}"
+            rest = sibling.text[0][conj.end():]
+            sibling.text[0] = rest[:1].lower() + rest[1:] if rest[1:2].islower() else rest
+        block.text[-1] = block.text[-1][:-1] + ending
+    return blocks
+
+
+def _render(blocks: list[_Block], semicolons: bool = True) -> list[str]:
+    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order; with ``semicolons``,
+    list items end as in real bills (:func:`punctuate_items`)."""
     counters = [0] * 5
     out: list[str] = []
-    for block in blocks:
+    for block in punctuate_items(blocks) if semicolons else blocks:
         indent = INDENT[block.level]
         body = " ".join(block.text)
         if block.level == 0:
@@ -218,7 +244,7 @@ def _render(blocks: list[_Block]) -> list[str]:
     return out
 
 
-def _section(number: int, part: str) -> str:
+def _section(number: int, part: str, semicolons: bool) -> str:
     match = re.match(r"([^.]{1,300}?)\.\s+", part + " ")
     heading, body = ("", part)
     if match and any(ch.isalpha() for ch in match.group(1)) and match.group(1).upper() == match.group(1):
@@ -226,21 +252,22 @@ def _section(number: int, part: str) -> str:
     label = "SECTION 1." if number == 1 else f"SEC. {number}."
     title = textwrap.fill(f"{label} {heading.upper()}." if heading else label, WIDTH,
                           subsequent_indent=" " * 12, break_long_words=False, break_on_hyphens=False)
-    lines = _render(_nest(sentences_of(body)))
+    lines = _render(_nest(sentences_of(body)), semicolons)
     return title + ("\n\n" + "\n".join(lines) if lines else "")
 
 
-def official_layout(source: str) -> str:
-    """One preprocessed bill in the official layout (text without markers: wrapped section text)."""
+def official_layout(source: str, semicolons: bool = True) -> str:
+    """One preprocessed bill in the official layout (text without markers: wrapped section text); list items
+    end in ``;`` / ``; and`` unless ``semicolons`` is False (every item then ends in ``.``)."""
     parts = source.split(MARKER)
     blocks: list[str] = []
     if parts[0].strip():
-        blocks.append("\n".join(_render(_nest(sentences_of(parts[0])))))
+        blocks.append("\n".join(_render(_nest(sentences_of(parts[0])), semicolons)))
     number = 0
     for part in parts[1:]:
         if part.strip():
             number += 1
-            blocks.append(_section(number, part.strip()))
+            blocks.append(_section(number, part.strip(), semicolons))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -250,12 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", type=Path, help="where to write the re-wrapped JSONL (outside the repo)")
     parser.add_argument("--start", type=int, default=0, help="first bill (0-based)")
     parser.add_argument("--stop", type=int, default=None, help="one past the last bill")
+    parser.add_argument("--item-periods", action="store_true",
+                        help="end every list item with '.' (the re-wrap before 2026-12-04) instead of ';' / '; and'")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.source.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = rows[args.start:args.stop]
     with args.output.open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps({**row, "source": official_layout(row["source"])}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({**row, "source": official_layout(row["source"], not args.item_periods)}, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} bills to {args.output}")
     return 0
 

@@ -103,3 +103,15 @@ def test_cli_writes_a_slice(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["summary"] for r in rows] == ["s1", "s2"]
     assert rows[0]["source"].startswith("SECTION 1. SHORT TITLE.")
+
+
+def test_list_items_end_as_in_real_bills() -> None:
+    module = _module()
+    bill = ("<SECTION-HEADER> DUTIES. The Commission shall perform the following duties: Study how the circuits are "
+            "divided. Review how the caseload of each court is handled. And report to the Congress what it has found. "
+            "<SECTION-HEADER> REPORT. The report shall be public.")
+    lines = module.official_layout(bill).splitlines()
+    assert lines[3:6] == [" " * 12 + "(1) Study how the circuits are divided;",
+                          " " * 12 + "(2) Review how the caseload of each court is handled; and",
+                          " " * 12 + "(3) report to the Congress what it has found."]
+    assert lines[-1] == "    The report shall be public."  # section text and headed paragraphs keep their full stop
