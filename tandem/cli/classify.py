@@ -69,8 +69,17 @@ def train_classify_command(
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,
 ) -> None:
-    """Train a text classifier (MiniLM embeddings + TF-IDF, linear head) and save it as a named artifact."""
+    """Train a text classifier (MiniLM embeddings + TF-IDF, linear head) and save it as a named artifact.
+
+    A name the model registry holds (``tandem models list``) gets its next version (``NAME@N``), registered but
+    not promoted: pipelines keep the promoted one until ``tandem models promote NAME@N``."""
+    from tandem.specialists.artifacts import models_dir as resolve_models_dir
+    from tandem.specialists.registry import next_version, read_entry, register
     from tandem.specialists.training.classify import train_classifier
+
+    root = resolve_models_dir(models_dir)
+    registered = read_entry(root, name) is not None
+    folder, number = next_version(root, name) if registered else (name, 0)
 
     def train(bar: Progress) -> ModelCard:
         task = bar.add_task("starting…", total=None)
@@ -83,7 +92,7 @@ def train_classify_command(
         def on_step(step: int, steps: int) -> None:
             bar.update(task, completed=step, total=steps)
 
-        return train_classifier(data, name, models_dir=models_dir, text_col=text_col, label_col=label_col,
+        return train_classifier(data, folder, models_dir=models_dir, text_col=text_col, label_col=label_col,
                                 finetune="auto" if finetune is None else finetune, heldout=heldout, seed=seed,
                                 progress=progress, features=features, epochs=epochs,
                                 finetune_seconds=finetune_budget, lexicon=lexicon, source_col=source_col,
@@ -92,6 +101,11 @@ def train_classify_command(
     card = run_training(Progress(SpinnerColumn(), TextColumn("[bold]train classify[/] {task.description}"),
                                  BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                                  transient=True), train)
+    if registered:
+        register(root, name, folder, number, trained_on={"rows": card.n_train, "data_file": str(data)})
+        if not as_json:
+            err.print(f"{name} is a registered model: this is version {number}, not promoted "
+                      f"(pipelines keep the promoted one; tandem models promote {folder})", highlight=False)
     report_trained(
         card, models_dir, as_json,
         heldout=lambda m: (f"held-out ({card.n_heldout} rows): accuracy {m['accuracy']:.3f}  "
@@ -100,7 +114,7 @@ def train_classify_command(
         trained_on=(f"{card.n_train} training rows, head {card.params.get('features')}"
                     f"{'+' + card.params['lexicon'] if card.params.get('lexicon') else ''}/C={card.params.get('C')}"
                     f"{', fine-tuned encoder' if card.params.get('finetune') else ''}"),
-        use_as=f"classify.{name}")
+        use_as=f"classify.{folder}")
 
 
 def eval_classify_command(

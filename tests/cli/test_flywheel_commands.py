@@ -139,3 +139,21 @@ def test_serve_retrain_hands_plain_parameters_to_the_deployment(tmp_path: Path, 
         "task_name": "spam", "gold": str(gold.resolve()), "db_url": f"sqlite:///{tmp_path / 'x.db'}"}
     missing = runner.invoke(app, ["serve", "--retrain", "spam"])
     assert missing.exit_code == 2 and "--gold" in missing.stderr
+
+
+def test_train_classify_on_a_registered_name_adds_a_version_and_keeps_the_promoted_one(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    train_classifier(write_rows(tmp_path / "d1.tsv", tiny_rows(40)), "spam@1", models_dir=models,
+                     features="tfidf", lexicon="none")
+    register(models, "spam", "spam@1", 1)
+    runner.invoke(app, ["models", "promote", "spam", "1", "--models-dir", str(models)])
+    before = (models / "spam@1" / "model_card.json").read_bytes()
+    done = runner.invoke(app, ["train", "classify", "--data", str(write_rows(tmp_path / "d2.tsv", tiny_rows(40, seed=7))),
+                               "--name", "spam", "--features", "tfidf", "--lexicon", "none", "--no-finetune",
+                               "--models-dir", str(models)])
+    assert done.exit_code == 0, done.stderr
+    assert "this is version 2, not promoted" in done.stderr and "classify.spam@2" in done.stderr
+    entry = read_entry(models, "spam")
+    assert entry is not None and [v.version for v in entry.versions] == [1, 2] and entry.promoted == 1
+    assert (models / "spam@2" / "model_card.json").is_file() and not (models / "spam").exists()
+    assert (models / "spam@1" / "model_card.json").read_bytes() == before  # the promoted version is untouched
