@@ -183,7 +183,7 @@ class ConfusionModel:
         pairs |= set(GENERIC_PRIOR)
         rules = [(n, c, math.log(self.edit_prob(c, n))) for c, n in pairs
                  if c.isalpha() and n and not n.isspace() and not any(ch.isdigit() for ch in n)]
-        return sorted(rules, key=lambda r: -r[2])
+        return sorted(rules, key=lambda r: (-r[2], r[0], r[1]))  # ties in a fixed order: the same rewrites every run
 
     @property
     def edit_rate(self) -> float:

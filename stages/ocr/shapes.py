@@ -20,7 +20,7 @@ from tandem.stages.ocr.tokens import Fix
 SHAPE_READINGS: frozenset[tuple[str, str]] = frozenset({
     # thin letters merged into one wider shape, or one read as another
     ("h", "li"), ("h", "il"), ("h", "ll"), ("H", "li"), ("H", "il"), ("H", "ll"), ("U", "ll"), ("U", "li"),
-    ("U", "il"), ("d", "il"), ("d", "ll"), ("d", "cl"), ("d", "l"), ("I", "l"), ("l", "I"), ("i", "l"),
+    ("U", "il"), ("d", "il"), ("d", "ll"), ("d", "cl"), ("d", "l"), ("I", "l"), ("i", "l"),
     ("l", "i"), ("1", "l"), ("l", "1"), ("1", "i"), ("i", "1"), ("!", "l"), ("|", "l"), ("t", "f"), ("f", "t"),
     ("li", "h"), ("cl", "d"), ("i", "u"), ("ii", "u"), ("u", "ii"),
     # long s and its neighbours
