@@ -114,8 +114,8 @@ class CorrectorSettings:
     misread_logp: float = math.log(3e-5)  # a vowel or doubled-letter difference likelier than this is a misreading
     quiet_page_noise: float = 0.1   # on a page with less estimated noise than this, a correction needs ...
     quiet_page_weight: float = 1.0  # ... this × log(quiet_page_noise / noise) more log-odds
-    shapes_only_noise: float = 0.05  # on a page with less estimated noise than this, only corrections that
-    #                                 letter-shape misreadings explain (``hke`` → ``like``; 0: off)
+    shapes_only_noise: float = 0.05  # on a page whose share of misread-looking words is under this, only
+    #                                 corrections that letter-shape misreadings explain (``hke`` → ``like``; 0: off)
 
 
 def _match_case(template: str, word: str) -> str:
@@ -178,7 +178,7 @@ class OcrCorrector:
         # the less noisy the page, the likelier an unknown word is intended: more evidence needed
         extra = s.quiet_page_weight * max(0.0, math.log(s.quiet_page_noise / max(noise, 1e-3)))
         fixes = [f for f in fixes if f.spare >= extra]
-        if noise < s.shapes_only_noise:
+        if suspicious / max(n, 1) < s.shapes_only_noise:  # the page's own share (no prior: a short text is no page)
             fixes = [f for f in map(shape_options, fixes) if f is not None]
         return Proposal(text, sorted(fixes + self._shape_fixes(text, fixes), key=lambda f: f.start), noise, n,
                         left_alone=False)
