@@ -36,8 +36,10 @@ built by the very code it tests.
   heading is a sibling item (``(1) Controlled substance.--The term ...``) and plain sentences after a
   lead-in inside an item are its ``(A)`` items.
 * As in real bills, a list item without a heading that has a sibling after it ends in ``;``, or ``; and`` /
-  ``; or`` when the next item opened with that conjunction (the preprocessed form's ``And report ...``);
-  ``--item-periods`` keeps every item's full stop (the re-wrap before 2026-12-04).
+  ``; or`` when the next item opened with that conjunction (the preprocessed form's ``And report ...``); and
+  the text an amending clause inserts (after ``... is amended by adding at the end the following new
+  section:``) opens each of its paragraphs with a TeX quote (````(a) In General.--...``), up to the
+  closing ``''.``. ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted).
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/billsum_official.jsonl
     python bench/billsum_layout.py IN OUT --start 150 --stop 200   # a slice (bills 150-199)
@@ -196,6 +198,9 @@ def _nest(sentences: list[str]) -> list[_Block]:
     return state.blocks
 
 
+#: the lead-in of quoted amendment text ("... by adding at the end the following new section:")
+_AMENDING_LEAD_IN = re.compile(r"\b(?:amended|inserting|adding)\b.*(?:the following(?: new [a-z]+(?: \([^)]*\))?)?"
+                               r"|to read as follows):$")
 _CONJUNCTION = re.compile(r"^(And|Or)\s+(?=\S)")
 
 
@@ -218,14 +223,22 @@ def punctuate_items(blocks: list[_Block]) -> list[_Block]:
     return blocks
 
 
-def _render(blocks: list[_Block], semicolons: bool = True) -> list[str]:
-    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order; with ``semicolons``,
-    list items end as in real bills (:func:`punctuate_items`)."""
+def _render(blocks: list[_Block], real: bool = True) -> list[str]:
+    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order; with ``real``, list items
+    end as in real bills (:func:`punctuate_items`) and each paragraph of quoted amendment text opens with a
+    quote."""
     counters = [0] * 5
     out: list[str] = []
-    for block in punctuate_items(blocks) if semicolons else blocks:
+    quoting = False
+    for block in punctuate_items(blocks) if real else blocks:
         indent = INDENT[block.level]
         body = " ".join(block.text)
+        opens = quoting  # quoted amendment text: each of its paragraphs opens with a quote
+        if opens:
+            body = body.lstrip('"')
+            quoting = not re.search(r"[.;]\"[.;]?$|\.\"$", body)  # the closing quote ends the amendment
+        elif real and _AMENDING_LEAD_IN.search(body):
+            quoting = True
         if block.level == 0:
             label = ""
         else:
@@ -236,7 +249,7 @@ def _render(blocks: list[_Block], semicolons: bool = True) -> list[str]:
         if block.heading:
             heading = _title_case(block.heading) if block.level == 1 else block.heading
             body = f"{heading[:-1]}.--{body}"
-        paragraph = textwrap.fill(tex_quotes(label + body), WIDTH, initial_indent=" " * indent,
+        paragraph = textwrap.fill(tex_quotes(('"' if opens else "") + label + body), WIDTH, initial_indent=" " * indent,
                                   subsequent_indent=" " * (indent - 4), break_long_words=False,
                                   break_on_hyphens=False)
         # subsections and section text are separated by a blank line, items of a list are not
@@ -244,7 +257,7 @@ def _render(blocks: list[_Block], semicolons: bool = True) -> list[str]:
     return out
 
 
-def _section(number: int, part: str, semicolons: bool) -> str:
+def _section(number: int, part: str, real: bool) -> str:
     match = re.match(r"([^.]{1,300}?)\.\s+", part + " ")
     heading, body = ("", part)
     if match and any(ch.isalpha() for ch in match.group(1)) and match.group(1).upper() == match.group(1):
@@ -252,22 +265,23 @@ def _section(number: int, part: str, semicolons: bool) -> str:
     label = "SECTION 1." if number == 1 else f"SEC. {number}."
     title = textwrap.fill(f"{label} {heading.upper()}." if heading else label, WIDTH,
                           subsequent_indent=" " * 12, break_long_words=False, break_on_hyphens=False)
-    lines = _render(_nest(sentences_of(body)), semicolons)
+    lines = _render(_nest(sentences_of(body)), real)
     return title + ("\n\n" + "\n".join(lines) if lines else "")
 
 
-def official_layout(source: str, semicolons: bool = True) -> str:
-    """One preprocessed bill in the official layout (text without markers: wrapped section text); list items
-    end in ``;`` / ``; and`` unless ``semicolons`` is False (every item then ends in ``.``)."""
+def official_layout(source: str, real: bool = True) -> str:
+    """One preprocessed bill in the official layout (text without markers: wrapped section text); with ``real``
+    list items end in ``;`` / ``; and`` and quoted amendment text opens each paragraph with a quote, as in real
+    bills (False: the re-wrap before 2026-12-04, every item ending in ``.``, no quoted paragraphs)."""
     parts = source.split(MARKER)
     blocks: list[str] = []
     if parts[0].strip():
-        blocks.append("\n".join(_render(_nest(sentences_of(parts[0])), semicolons)))
+        blocks.append("\n".join(_render(_nest(sentences_of(parts[0])), real)))
     number = 0
     for part in parts[1:]:
         if part.strip():
             number += 1
-            blocks.append(_section(number, part.strip(), semicolons))
+            blocks.append(_section(number, part.strip(), real))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -277,14 +291,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", type=Path, help="where to write the re-wrapped JSONL (outside the repo)")
     parser.add_argument("--start", type=int, default=0, help="first bill (0-based)")
     parser.add_argument("--stop", type=int, default=None, help="one past the last bill")
-    parser.add_argument("--item-periods", action="store_true",
-                        help="end every list item with '.' (the re-wrap before 2026-12-04) instead of ';' / '; and'")
+    parser.add_argument("--plain", action="store_true",
+                        help="the re-wrap before 2026-12-04: every list item ends in '.', amendment text unquoted")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.source.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = rows[args.start:args.stop]
     with args.output.open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps({**row, "source": official_layout(row["source"], not args.item_periods)}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({**row, "source": official_layout(row["source"], not args.plain)}, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} bills to {args.output}")
     return 0
 

@@ -11,7 +11,8 @@ import re
 from collections import Counter
 
 _SMALL = r"of|and|for|the|on|to|in"
-_NAME_WORD = rf"(?:[A-Z][A-Za-z'.-]*,?|{_SMALL}|\d{{4}})"
+_UNITS = r"title|part|subpart|subtitle|chapter|subchapter"
+_NAME_WORD = rf"(?:[A-Z][A-Za-z'.-]*,?|{_SMALL}|{_UNITS}|\d{{4}})"
 #: "<Name> Act [of YEAR]" or "<Name> Code" [of YEAR] [(citation)] [,] is|are [further] amended
 _AMENDED = re.compile(
     rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD})*?\s+(?:Act(?:\s+of\s+\d{{4}})?|Code))(?:\s+of\s+\d{{4}})?"
@@ -19,8 +20,9 @@ _AMENDED = re.compile(
 _LEADING_SMALL = re.compile(rf"^(?:(?:{_SMALL})\s+)+", re.IGNORECASE)
 #: a full stop that ends a sentence (not an initial's: "Richard B. Russell") inside a matched name
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])\.\s+")
-#: "Section 4943 of the" before the law's name
-_SECTION_OF = re.compile(r"^(?:Section|Sec\.|Subsection|Paragraph)\s+\S+\s+of\s+(?:the\s+)?", re.IGNORECASE)
+#: "Section 4943 of the", "Part D of" before the law's name (a title is kept: "title XVIII of the ... Act")
+_SECTION_OF = re.compile(r"^(?:(?:Section|Sec\.|Subsection|Paragraph|Part|Subpart|Subtitle|Chapter|Subchapter)\s+\S+"
+                         r"\s+of\s+(?:the\s+)?)+", re.IGNORECASE)
 
 
 def amended_law(text: str) -> str | None:
@@ -30,7 +32,7 @@ def amended_law(text: str) -> str | None:
     for match in _AMENDED.finditer(text):
         name = _SENTENCE_END.split(" ".join(match.group(1).split()))[-1]
         name = _LEADING_SMALL.sub("", _SECTION_OF.sub("", _LEADING_SMALL.sub("", name))).strip(" ,")
-        if name in ("Act", "Code") or name.lower().startswith("this act"):
+        if name in ("Act", "Code") or name.lower().startswith(("this act", "such act", "such code")):
             continue
         counts[name] += 1
         first.setdefault(name, match.start())
@@ -44,6 +46,6 @@ def amends_line(text: str) -> str | None:
         return None
     if law.endswith("United States Code"):  # "title 38, United States Code": summaries say "Federal law"
         return "Amends Federal law."
-    if law.startswith("Title "):  # "Title XVIII of the Social Security Act"
-        return f"Amends title {law[len('Title '):]}."
+    if law.lower().startswith("title "):  # "title XVIII of the Social Security Act"
+        return f"Amends title {law[len('title '):]}."
     return f"Amends the {law}."

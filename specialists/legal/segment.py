@@ -40,6 +40,8 @@ _PLAIN_HEADING = re.compile(
     r")[ \t]*",
     re.MULTILINE,
 )
+#: the quote that opens a line of quoted amendment text, before its enumerator or section marker
+_QUOTED_LINE = re.compile(r"^([ \t]*)\"(?=\(|(?:SEC\.|Sec\.|SECTION|Section)[ \t])", re.MULTILINE)
 # all-caps section markers in running text ("... of 2010. SEC. 2. DEFINITIONS. In this Act ...")
 _INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z]?\.[ \t]+(?=[A-Z])")
 
@@ -88,6 +90,8 @@ def split_sections(text: str) -> list[Section]:
                 sections.append(Section(heading, body))
         return sections
     text = text.replace("``", '"').replace("''", '"')  # the official BillSum layout's TeX quotes
+    # quoted amendment text opens each of its lines with a quote: ``(a) In General.--...``, ``SEC. 1899B. ...``
+    text = _QUOTED_LINE.sub(r"\1", text)
     text = _INLINE_HEADING.sub(lambda m: "\n" + m.group(0).strip() + " ", text)
     starts = list(_PLAIN_HEADING.finditer(text))
     if not starts:
@@ -128,6 +132,7 @@ _ENUMERATOR = re.compile(r"^(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s*)+")
 #: an inline paragraph heading as printed in bills: "In general.--The Secretary shall ..."
 _INLINE_PARAGRAPH_HEADING = re.compile(r"^[A-Z][^.]{0,100}\.(?:--|\u2014|\u2013)\s*")
 _WORD = re.compile(r"\S+")
+_CLOSING_QUOTE = re.compile(r"([.;:])[\"']+[.;]?$")
 #: a blank line, or a line that opens with an item enumerator ("(a) ", "(1) ") after a line that
 #: could end an item (".", ":", ";", ",", "--", "and", "or"); a hard-wrapped line that merely
 #: starts with "(B)." inside a sentence ("... as subparagraph\n(B).") is not a break
@@ -183,6 +188,7 @@ def split_sentences(text: str) -> list[str]:
     for sentence in sentences:
         sentence = _ENUMERATOR.sub("", sentence.strip()).strip()
         sentence = _INLINE_PARAGRAPH_HEADING.sub("", sentence).strip()
+        sentence = _CLOSING_QUOTE.sub(r"\1", sentence)  # the end of quoted amendment text: 'years.".' -> 'years.'
         if sentence and any(ch.isalnum() for ch in sentence):
             cleaned.append(sentence)
     return cleaned

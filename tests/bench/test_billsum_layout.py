@@ -115,3 +115,17 @@ def test_list_items_end_as_in_real_bills() -> None:
                           " " * 12 + "(2) Review how the caseload of each court is handled; and",
                           " " * 12 + "(3) report to the Congress what it has found."]
     assert lines[-1] == "    The report shall be public."  # section text and headed paragraphs keep their full stop
+
+
+def test_amendment_text_is_quoted_paragraph_by_paragraph() -> None:
+    module = _module()
+    bill = ("<SECTION-HEADER> GRANTS. Section 5 of the Clean Harbors Act is amended by adding at the end the following "
+            'new subsection: "Eligible entities. The Secretary shall make grants to ports that need them. Amount. '
+            'A grant may not exceed $1,000,000.". The Secretary shall report to Congress on the grants each year.')
+    text = module.official_layout(bill)
+    lines = [line.strip() for line in text.splitlines()]
+    quoted = [i for i, line in enumerate(lines) if line.startswith("``(")]
+    closing = next(i for i, line in enumerate(lines) if line.endswith("''."))
+    assert len(quoted) == 3 and quoted[-1] == closing  # every inserted paragraph, up to the closing quote
+    assert not any(line.startswith("``") for line in lines[closing + 1:])  # the bill's own text after it
+    assert not any(line.strip().startswith("``") for line in module.official_layout(bill, real=False).splitlines())

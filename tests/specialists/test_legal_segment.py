@@ -148,3 +148,29 @@ def test_the_short_title_keeps_its_popular_name_and_the_referred_to_form() -> No
     assert short_title("This act may be referred to as the ``Tenth Amendment Enforcement\nAct of 1996''.") == (
         "Tenth Amendment Enforcement Act of 1996")
     assert short_title('This Act may be cited as the "Farm Act".') == "Farm Act"
+
+
+def test_quoted_amendment_text_is_read_item_by_item() -> None:
+    from tandem.specialists.legal.candidates import prepare
+
+    bill = """SEC. 2. PHARMACY ACCESS PILOT PROGRAM.
+
+    (a) In General.--Part D of title XVIII of the Social Security Act
+(42 U.S.C. 1395w-101 et seq.) is amended by adding at the end the
+following new section:
+
+``SEC. 1860D-43. RURAL PHARMACY ACCESS PILOT PROGRAM.
+
+    ``(a) Establishment.--The Secretary shall establish a pilot
+program under which prescription drug plans reimburse rural
+pharmacies for delivering covered part D drugs.
+    ``(b) Duration.--The pilot program shall be conducted for a
+period of 3 years.''.
+
+    (b) Effective Date.--The amendment made by subsection (a) shall
+apply to plan years beginning on or after January 1, 2010.
+"""
+    texts = [c.text for c in prepare(bill).candidates]
+    assert "The pilot program shall be conducted for a period of 3 years." in texts
+    assert any(t.startswith("The Secretary shall establish a pilot program") for t in texts)
+    assert not any(t.startswith('"') for t in texts)
