@@ -60,8 +60,9 @@ class CleanupOptions(LlmOptions):
                                   description=f"... the floor instead for documents of {_DEFAULTS.long_words}+ words "
                                   "(their noise estimate rests on more evidence)")
     shapes_only_noise: float = Field(_DEFAULTS.shapes_only_noise, ge=0.0, le=1.0,
-                                     description="on pages with less estimated noise, only corrections that "
-                                     "letter-shape misreadings explain (hke -> like, not loth -> both); 0: off")
+                                     description="on pages where a smaller share of the words look misread, "
+                                     "only corrections that letter-shape misreadings explain (hke -> like, not "
+                                     "loth -> both); 0: off")
     doubt_margin: float = Field(_DEFAULTS.doubt_margin, ge=0.0, description="decisions this close (log-odds) "
                                 "are in doubt: asked to the LLM")
     llm_calls: int = Field(1, ge=0, description="most LLM questions per document about words in doubt; 0: none")
