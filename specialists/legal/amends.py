@@ -13,10 +13,16 @@ from collections import Counter
 _SMALL = r"of|and|for|the|on|to|in"
 _UNITS = r"title|part|subpart|subtitle|chapter|subchapter"
 _NAME_WORD = rf"(?:[A-Z][A-Za-z'.-]*,?|{_SMALL}|{_UNITS}|\d{{4}})"
-#: "<Name> Act [of YEAR]" or "<Name> Code" [of YEAR] [(citation)] [,] is|are [further] amended
+#: "Act [of YEAR]" or "Code" [of YEAR] [(citation)] [,] is|are [further] amended: where a law's name ends
+_ANCHOR = re.compile(r"\b(?:Act|Code)(?:\s+of\s+\d{4})?(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?\s*,?\s*(?:is|are)\s+"
+                     r"(?:further\s+)?amended")
+#: the whole clause, "<Name> Act [of YEAR]" or "<Name> Code", matched only in a window ending at an anchor
 _AMENDED = re.compile(
     rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD})*?\s+(?:Act(?:\s+of\s+\d{{4}})?|Code))(?:\s+of\s+\d{{4}})?"
-    r"(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?\s*,?\s*(?:is|are)\s+(?:further\s+)?amended")
+    r"(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?\s*,?\s*(?:is|are)\s+(?:further\s+)?amended$")
+#: characters before an anchor searched for the name (a law's name is far shorter); searching the whole text
+#: from every word instead took minutes on long runs of capitalised words
+_WINDOW = 300
 _LEADING_SMALL = re.compile(rf"^(?:(?:{_SMALL})\s+)+", re.IGNORECASE)
 #: a full stop that ends a sentence (not an initial's: "Richard B. Russell") inside a matched name
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])\.\s+")
@@ -29,13 +35,17 @@ def amended_law(text: str) -> str | None:
     """The Act or Code the bill's amending clauses name most often (``Public Health Service Act``), or None."""
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for match in _AMENDED.finditer(text):
+    for anchor in _ANCHOR.finditer(text):
+        start = max(0, anchor.start() - _WINDOW)
+        match = _AMENDED.search(text, start, anchor.end())
+        if match is None:
+            continue
         name = _SENTENCE_END.split(" ".join(match.group(1).split()))[-1]
         name = _LEADING_SMALL.sub("", _SECTION_OF.sub("", _LEADING_SMALL.sub("", name))).strip(" ,")
         if name in ("Act", "Code") or name.lower().startswith(("this act", "such act", "such code")):
             continue
         counts[name] += 1
-        first.setdefault(name, match.start())
+        first.setdefault(name, anchor.start())
     return max(counts, key=lambda name: (counts[name], -first[name])) if counts else None
 
 

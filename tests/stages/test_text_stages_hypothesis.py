@@ -172,6 +172,8 @@ HUGE_PARENS = Text("(" * MB)
 HUGE_EMOJI = Text(("\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466" * (MB // 7 + 1))[:MB])
 HUGE_TOC_REDOS = Text(("sec 1.          a. " * (MB // 19 + 1))[:MB])
 HUGE_BANG_WORD = Text("a" + "!" * (MB - 2) + "a")
+#: capitalised words without end: the amended-law reader once tried every word as a name's start (100 KB: 160 s)
+HUGE_CAPITALS = Text(("Social Security " * (MB // 16 + 1))[:MB])
 #: OCR noise the corrector works on word by word (about 0.4 ms a word here): 50,000 characters, not 1 MB
 OCR_PROSE = Text("Tho Congress finds tliat the Secretary of Hcalth shall pay grants to Statcs undei standing, "
                  "wifonf B inking 1 lour. " * 500)
@@ -415,6 +417,7 @@ def test_summarize_legal_hostile_text(legal: LegalSummarizerStage, batch: list[D
 @example(text=HUGE_PROSE)
 @example(text=HUGE_LETTER)
 @example(text=HUGE_TOC_REDOS)
+@example(text=HUGE_CAPITALS)
 def test_summarize_legal_huge_text(legal: LegalSummarizerStage, text: str) -> None:
     elapsed = run_checked(legal, [state_of(str(text))], HUGE_LIMIT_S, summary_check(legal.options.max_words))
     assert elapsed < HUGE_LIMIT_S
