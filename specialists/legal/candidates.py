@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tandem.specialists.legal.amends import amends_line
 from tandem.specialists.legal.options import DEFAULTS
+from tandem.specialists.legal.references import drop_internal_references
 from tandem.specialists.legal.segment import (
     Section,
     is_boilerplate,
@@ -103,12 +104,14 @@ def clean_heading(heading: str) -> str:
 
 
 def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: int = DEFAULTS.max_candidates,
-            compress: bool = DEFAULTS.compress, drop_headings: bool = DEFAULTS.drop_headings,
-            heading_words: int = DEFAULTS.heading_words) -> PreparedDoc:
+            compress: bool = DEFAULTS.compress, drop_references: bool = DEFAULTS.drop_references,
+            drop_headings: bool = DEFAULTS.drop_headings, heading_words: int = DEFAULTS.heading_words) -> PreparedDoc:
     """Split a document into candidate sentences (boilerplate, headers and fragments removed).
 
     With ``heading_words > 0``, section headings of at least that many words that do not name
     a low-priority section become candidates too ("Reimbursement to health care providers ...").
+    ``drop_references``: references to the bill's own parts are dropped
+    (:func:`~tandem.specialists.legal.references.drop_internal_references`).
     """
     sections = split_sections(text)
     candidates: list[Candidate] = []
@@ -126,6 +129,8 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
                 continue
             if compress:
                 sentence = compress_sentence(sentence)
+            if drop_references:
+                sentence = drop_internal_references(sentence)
             words = word_count(sentence)
             if words < min_words:
                 continue
@@ -138,7 +143,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
     if not candidates and min_words > 1 and index:
         # only short fragments: take them all rather than return nothing
         return prepare(text, min_words=1, max_candidates=max_candidates, compress=compress,
-                       drop_headings=False, heading_words=heading_words)
+                       drop_references=drop_references, drop_headings=False, heading_words=heading_words)
     if len(candidates) > max_candidates:
         # keep the opening sentences of every section rather than only the first sections;
         # sections that summaries rarely cover (findings, definitions, ...) give way first

@@ -42,6 +42,8 @@ class LegalOptions(LeadOptions):
     max_candidates: int = Field(30, ge=1, description="candidate sentences per document: the first of every section")
     encode_words: int = Field(24, ge=1, description="sentences are cut to this many words before the encoder")
     compress: bool = Field(True, description="drop citation parentheticals")
+    drop_references: bool = Field(True, description="drop references to the bill's own parts (\"under this section\", "
+                                  "\"described in subsection (b)\", \"made by this Act\"); references to other laws stay")
     drop_headings: bool = Field(True, description="drop title-case fragments (\"Eligible Entity.\")")
     heading_words: int = Field(3, ge=1, description="section headings of at least this many words are candidates")
     quantize: bool = Field(False, description="int8 encoder (embeddings then depend on batch mates)")

@@ -35,6 +35,8 @@ credit for clinics that serve counties with fewer than 10,000 residents.
      "Federal Food, Drug, and Cosmetic Act"),
     ("SEC. 2. FARM TO SCHOOL.\n(a) Amendment. The Richard B. Russell National School Lunch Act is amended",
      "Richard B. Russell National School Lunch Act"),  # not across the heading's full stop; an initial is kept
+    ("(a) In General.--Section 4943 of the Internal Revenue Code of 1986 is amended",
+     "Internal Revenue Code"),  # not across an inline heading's ".--" (real bills' layout)
 ])
 def test_the_amended_law_is_read_from_the_clause(clause: str, law: str) -> None:
     assert amended_law(clause) == law

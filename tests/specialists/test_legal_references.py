@@ -1,0 +1,63 @@
+"""summarize.legal drops references to the bill's own parts and keeps references to other laws."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from tandem.specialists.legal import references
+from tandem.specialists.legal.candidates import prepare
+from tandem.specialists.legal.references import drop_internal_references
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The Secretary shall make grants under this section to entities described in subsection (b).",
+     "The Secretary shall make grants to entities."),
+    ("The amendments made by this Act shall apply to taxable years beginning after December 31, 2005.",
+     "The amendments shall apply to taxable years beginning after December 31, 2005."),
+    ("An entity described in paragraph (1)(A) or (B) shall submit an application.",
+     "An entity shall submit an application."),
+    ("Except as provided in subsection (c), the Secretary shall establish a program.",
+     "The Secretary shall establish a program."),
+    ("Funds made available pursuant to sections 4 and 5 shall remain available.",
+     "Funds made available shall remain available."),
+])
+def test_references_to_the_bills_own_parts_are_dropped(sentence: str, expected: str) -> None:
+    assert drop_internal_references(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "Grants under section 5 of the Public Health Service Act are increased.",
+    "Payments described in paragraph (2) of such Act shall be reduced.",
+    "Benefits provided under title 38, United States Code, shall continue.",
+    "The tax imposed by section 4081 shall be reduced.",  # "imposed by" is not a droppable phrase
+    "In carrying out this section, the Secretary shall consult with States.",
+    "Section 1862(a) of the Social Security Act is amended by striking paragraph (2).",
+])
+def test_references_to_other_laws_and_meaningful_ones_stay(sentence: str) -> None:
+    assert drop_internal_references(sentence) == sentence
+
+
+def test_the_module_examples_hold() -> None:
+    assert doctest.testmod(references).failed == 0
+
+
+def test_prepare_drops_references_only_when_asked() -> None:
+    text = ("SEC. 2. GRANTS.\n\nThe Secretary shall award grants under this section to rural clinics "
+            "described in subsection (b) for telehealth services.")
+    on = [c.text for c in prepare(text).candidates]
+    off = [c.text for c in prepare(text, drop_references=False).candidates]
+    assert on == ["The Secretary shall award grants to rural clinics for telehealth services."]
+    assert off == ["The Secretary shall award grants under this section to rural clinics described in "
+                   "subsection (b) for telehealth services."]
+
+
+def test_a_long_list_of_references_is_read_in_one_pass() -> None:
+    # 40 items that end in no droppable reference: a regex that could read each separator two ways
+    # would try 2**40 splits before giving up
+    items = " or ".join(f"({i})" for i in range(40))
+    sentence = f"The State shall pay under paragraphs {items}("
+    assert drop_internal_references(sentence) == sentence
+    listed = f"The State shall pay under paragraphs {items} of this section."
+    assert drop_internal_references(listed) == "The State shall pay."
