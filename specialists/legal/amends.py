@@ -27,9 +27,10 @@ _LEADING_SMALL = re.compile(rf"^(?:(?:{_SMALL})\s+)+", re.IGNORECASE)
 #: a full stop that ends a sentence (not an initial's: "Richard B. Russell") or an inline heading's ".--"
 #: ("(a) In General.--Section 4943 of the ...") inside a matched name
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])\.\s+|\.?--\s*")
-#: "Section 4943 of the", "Part D of" before the law's name (a title is kept: "title XVIII of the ... Act")
-_SECTION_OF = re.compile(r"^(?:(?:Section|Sec\.|Subsection|Paragraph|Part|Subpart|Subtitle|Chapter|Subchapter)\s+\S+"
-                         r"\s+of\s+(?:the\s+)?)+", re.IGNORECASE)
+#: "Section 4943 of the", "Part D of", a bare "5101 of the" (after a lower-case "section") before the law's name
+#: (a title is kept: "title XVIII of the ... Act")
+_SECTION_OF = re.compile(r"^(?:(?:(?:Section|Sec\.|Subsection|Paragraph|Part|Subpart|Subtitle|Chapter|Subchapter)\s+\S+"
+                         r"|\d\S*)\s+of\s+(?:the\s+)?)+", re.IGNORECASE)
 
 
 def amended_law(text: str) -> str | None:

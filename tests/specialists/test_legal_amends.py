@@ -37,6 +37,8 @@ credit for clinics that serve counties with fewer than 10,000 residents.
      "Richard B. Russell National School Lunch Act"),  # not across the heading's full stop; an initial is kept
     ("(a) In General.--Section 4943 of the Internal Revenue Code of 1986 is amended",
      "Internal Revenue Code"),  # not across an inline heading's ".--" (real bills' layout)
+    ("as amended by section 5101 of the Tax and Trade Relief Extension Act of 1998, is amended",
+     "Tax and Trade Relief Extension Act of 1998"),  # a lower-case "section" leaves its number behind
 ])
 def test_the_amended_law_is_read_from_the_clause(clause: str, law: str) -> None:
     assert amended_law(clause) == law
