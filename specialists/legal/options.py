@@ -33,6 +33,9 @@ class LegalOptions(LeadOptions):
     scorer: Literal["learned", "heuristic"] = Field(
         "heuristic", description="sentence scores: the shipped logistic model (specialists/data/legal_scorer.json) "
         "or the hand-set weights of tandem.specialists.legal.score (the default: higher in cross-validation)")
+    summary_words: float = Field(1.0, ge=0.0, description="weight of the summary-word prior (hand-set scorer): how "
+                                 "often each content word of a candidate reached the summaries of BillSum development "
+                                 "bills (specialists/data/legal_summary_words.json); 0 turns it off")
     diversity: float = Field(0.3, ge=0.0, le=1.0, description="MMR trade-off between score and redundancy")
     include_title: bool = Field(True, description="open with the Act's short title")
     amends_line: bool = Field(True, description="then say which Act or Code the bill amends (\"Amends the Social "

@@ -37,8 +37,8 @@ class LegalSummarizerStage(Stage[Summary], name="summarize.legal", version="3", 
     tensor, so a sentence's embedding (and the summary) would depend on which other documents
     share its batch; and on AVX2-only CPUs it is no faster than float32.
 
-    Construction is cheap; :meth:`load` reads MiniLM. All candidate sentences of a batch go
-    through one encoder call. An empty document is a ``StageFailure(kind="empty")``.
+    Construction is cheap; :meth:`load` reads MiniLM and the shipped table or weights its scorer uses.
+    All candidate sentences of a batch go through one encoder call. An empty document is a ``StageFailure(kind="empty")``.
     """
 
     options: LegalOptions
@@ -59,6 +59,14 @@ class LegalSummarizerStage(Stage[Summary], name="summarize.legal", version="3", 
         encoder = shared_encoder(self.options.quantize)
         encoder.load()
         self.encoder = encoder
+        if self.config_.scorer == "heuristic" and self.config_.summary_words:
+            from tandem.specialists.legal.summary_words import default_summary_words
+
+            default_summary_words()  # a missing or broken table fails here, not in every batch
+        elif self.config_.scorer == "learned":
+            from tandem.specialists.legal.learned import default_scorer
+
+            default_scorer()
 
     def run(self, batch: Sequence[DocState]) -> BatchResult[Summary]:
         self.load()

@@ -20,6 +20,7 @@ from tandem.specialists.legal.options import DEFAULT_MAX_WORDS, DEFAULTS, LegalO
 from tandem.specialists.legal.score import ScoreWeights, score_sentences
 from tandem.specialists.legal.segment import word_count
 from tandem.specialists.legal.select import fit_budget, mmr_select
+from tandem.specialists.legal.summary_words import SummaryWords, default_summary_words
 
 
 class Encoder(Protocol):
@@ -42,6 +43,8 @@ class SummarizerConfig:
     scorer: str = DEFAULTS.scorer
     weights: ScoreWeights = ScoreWeights()
     learned: LearnedScorer | None = None  # the learned scorer to use instead of the shipped one
+    summary_words: float = DEFAULTS.summary_words
+    word_rates: SummaryWords | None = None  # the summary-word table to use instead of the shipped one
     diversity: float = DEFAULTS.diversity
     include_title: bool = DEFAULTS.include_title
     amends_line: bool = DEFAULTS.amends_line
@@ -113,13 +116,18 @@ def encode_documents(docs: Sequence[PreparedDoc], encoder: Encoder,
 
 
 def candidate_scores(doc: PreparedDoc, encoded: Encoded, config: SummarizerConfig) -> np.ndarray:
-    """One score per candidate: the learned scorer's probabilities, or the hand-set weights'."""
+    """One score per candidate: the learned scorer's probabilities, or the hand-set weights' plus the
+    summary-word prior (:mod:`~tandem.specialists.legal.summary_words`) times ``summary_words``."""
     if config.scorer == "learned":
         model = config.learned or default_scorer()
         return model.score(sentence_features(doc, encoded.sentences, encoded.headings, encoded.title))
     if config.scorer != "heuristic":
         raise ValueError(f"unknown scorer {config.scorer!r} (learned or heuristic)")
-    return score_sentences(doc, encoded.sentences, encoded.headings, encoded.title, config.weights)
+    scores = score_sentences(doc, encoded.sentences, encoded.headings, encoded.title, config.weights)
+    if config.summary_words and len(scores):
+        table = config.word_rates or default_summary_words()
+        scores = scores + config.summary_words * table.prior([c.text for c in doc.candidates])
+    return scores
 
 
 def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerConfig) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,7 +95,7 @@ def test_shipped_scorer_ranks_the_operative_sentence_first() -> None:
     p = default_scorer().probability(x)
     assert ((p > 0) & (p < 1)).all()
     ranked = [texts[i][:30] for i in np.argsort(-p)]
-    assert ranked[:3] == ["Grants to establish rural heal", "The Secretary of Health and Hu", "A grant under this section may"]
+    assert ranked[:3] == ["Grants to establish rural heal", "The Secretary of Health and Hu", "A grant may not exceed $3,000,"]
     assert set(ranked[-2:]) == {"Section 330 of the Public Heal", 'The term "rural area" means an'}
 
 
@@ -123,3 +124,18 @@ def test_unknown_scorer_and_override() -> None:
     flat = replace(default_scorer(), coef=np.zeros(len(FEATURES), dtype=np.float32))
     summary = summarize_legal([BILL], max_words=60, encoder=FakeEncoder(), scorer="learned", learned=flat)[0]
     assert summary  # an override is used as is (equal scores: MMR picks by redundancy alone)
+
+
+def test_training_command_cross_validates_and_writes_weights(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from tandem.specialists.legal.train_scorer import main
+
+    gold = tmp_path / "bills.jsonl"
+    names = ("Rural Clinic", "Urban School", "Coastal Port", "Mountain Road")
+    rows = [{"source": BILL.replace("Rural Clinic", n), "summary": REFERENCE.replace("Rural Clinic", n)} for n in names]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "scorer.json"
+    assert main([str(gold), "--bills", "0:4", "--cv", "2", "--out", str(out)]) == 0
+    cv = json.loads(capsys.readouterr().out.split("wrote")[0])
+    assert cv["layout0"]["bills"] == 4 and cv["layout0"]["lead"] > 0
+    assert LearnedScorer.load(out).card["cv"] == cv
