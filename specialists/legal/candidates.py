@@ -135,8 +135,9 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             if words < min_words:
                 continue
             # lead-ins whose content follows in a list ("The Congress finds the following:",
-            # "Section 5 of the Act is amended by adding at the end the following new paragraph:")
-            if sentence.endswith(":") and words <= 30:
+            # "Section 5 of the Act is amended by adding at the end the following new paragraph:"; real bills
+            # end most of them in a dash: "Section 5 of the Act is amended--", "The Secretary shall--")
+            if sentence.endswith((":", "--", "\u2014")) and words <= 30:
                 continue
             candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
             in_section += 1

@@ -28,7 +28,7 @@ _REFERENCE = (rf"(?:{_THIS}|{_UNIT}\s+{_ITEMS}"
 _OWN_PART = (r"(?!\s+of\s+(?:the|title|such|that|chapter|part|subtitle|Public)\b)(?![\w(])"
              rf"(?!{_SEPARATOR}{_ITEM})")
 #: the phrases that introduce a reference a summary can do without
-_PREPOSITIONS = (r"(?:under|described\s+in|referred\s+to\s+in|specified\s+in|pursuant\s+to|in\s+accordance\s+with"
+_PREPOSITIONS = (r"(?:under|amended\s+by|described\s+in|referred\s+to\s+in|specified\s+in|pursuant\s+to|in\s+accordance\s+with"
                  r"|as\s+defined\s+in|defined\s+in|established\s+(?:under|by)|required\s+(?:under|by)|made\s+by"
                  r"|provided\s+(?:in|under|by)|set\s+forth\s+in|identified\s+(?:in|under))")
 _LEADING_CLAUSE = re.compile(
@@ -36,6 +36,8 @@ _LEADING_CLAUSE = re.compile(
     rf"\s+{_REFERENCE}{_OWN_PART},\s*", re.IGNORECASE)
 _INNER_REFERENCE = re.compile(rf",?\s*(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART}(?=[\s,.;:)])",
                               re.IGNORECASE)
+#: the same between commas: both go ("Grants, as provided in section 4, shall ..." -> "Grants shall ...")
+_BETWEEN_COMMAS = re.compile(rf",\s*(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART},(?=\s)", re.IGNORECASE)
 
 
 def drop_internal_references(sentence: str) -> str:
@@ -52,7 +54,7 @@ def drop_internal_references(sentence: str) -> str:
     out = _LEADING_CLAUSE.sub("", sentence)
     if out != sentence and out:
         out = out[0].upper() + out[1:]
-    out = _INNER_REFERENCE.sub("", out)
+    out = _INNER_REFERENCE.sub("", _BETWEEN_COMMAS.sub("", out))
     out = re.sub(r"\s+([,.;:])", r"\1", out)
     out = re.sub(r",\s*,", ",", out)
     return " ".join(out.split())

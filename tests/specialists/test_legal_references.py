@@ -22,6 +22,9 @@ from tandem.specialists.legal.references import drop_internal_references
      "The Secretary shall establish a program."),
     ("Funds made available pursuant to sections 4 and 5 shall remain available.",
      "Funds made available shall remain available."),
+    ("Section 5, as amended by section 3, is further amended by adding a new paragraph.",
+     "Section 5 is further amended by adding a new paragraph."),  # both commas go with the reference
+    ("Grants, as provided in subsection (c), shall be made.", "Grants shall be made."),
 ])
 def test_references_to_the_bills_own_parts_are_dropped(sentence: str, expected: str) -> None:
     assert drop_internal_references(sentence) == expected
@@ -61,3 +64,22 @@ def test_a_long_list_of_references_is_read_in_one_pass() -> None:
     assert drop_internal_references(sentence) == sentence
     listed = f"The State shall pay under paragraphs {items} of this section."
     assert drop_internal_references(listed) == "The State shall pay."
+
+
+def test_real_bill_lead_ins_ending_in_a_dash_are_not_candidates() -> None:
+    # the official layout: "is amended--" and "shall--" open lists (the preprocessed text has no such dash)
+    bill = """SEC. 2. REQUESTS FOR INFORMATION.
+
+    (a) In General.--Section 201(d) of the Congressional Budget Act of 1974 
+(2 U.S.C. 601(d)) is amended--
+            (1) by striking ``The Director is authorized'' and 
+        inserting ``(1) The Director is authorized''; and
+            (2) by adding at the end a new paragraph.
+    (b) Report.--The Director shall--
+            (1) submit a report to the Committees on the Budget listing 
+        every request for information made to an agency; and
+            (2) publish the report on the Internet.
+"""
+    texts = [c.text for c in prepare(bill).candidates]
+    assert not [t for t in texts if t.endswith("--")], texts
+    assert any(t.startswith("submit a report to the Committees on the Budget") for t in texts), texts
