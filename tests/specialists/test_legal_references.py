@@ -70,13 +70,13 @@ def test_real_bill_lead_ins_ending_in_a_dash_are_not_candidates() -> None:
     # the official layout: "is amended--" and "shall--" open lists (the preprocessed text has no such dash)
     bill = """SEC. 2. REQUESTS FOR INFORMATION.
 
-    (a) In General.--Section 201(d) of the Congressional Budget Act of 1974 
+    (a) In General.--Section 201(d) of the Congressional Budget Act of 1974
 (2 U.S.C. 601(d)) is amended--
-            (1) by striking ``The Director is authorized'' and 
+            (1) by striking ``The Director is authorized'' and
         inserting ``(1) The Director is authorized''; and
             (2) by adding at the end a new paragraph.
     (b) Report.--The Director shall--
-            (1) submit a report to the Committees on the Budget listing 
+            (1) submit a report to the Committees on the Budget listing
         every request for information made to an agency; and
             (2) publish the report on the Internet.
 """
