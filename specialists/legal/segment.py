@@ -128,6 +128,8 @@ ABBREVIATIONS = frozenset("""
 _SOFT_ABBREVIATIONS = frozenset({"seq", "seqq", "etc"})
 
 _BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+#: the same in text without a single capital letter (lower-cased dumps): any word may open a sentence
+_LOWER_CASE_BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*[a-z0-9])")
 _ENUMERATOR = re.compile(r"^(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s*)+")
 #: an inline paragraph heading as printed in bills: "In general.--The Secretary shall ..."
 _INLINE_PARAGRAPH_HEADING = re.compile(r"^[A-Z][^.]{0,100}\.(?:--|\u2014|\u2013)\s*")
@@ -164,10 +166,11 @@ def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences, robust to legal abbreviations.
 
     A sentence ends at ``.``, ``!`` or ``?`` (plus closing quotes or brackets) followed by
-    white space and an upper-case letter, a digit or an opening bracket, unless the word before
-    is an abbreviation (``U.S.C.``, ``Sec.``, ``No.``, initials). Blank lines and lines that
-    start with an enumerator (``(a)``, ``(1)``) also end a sentence. Leading enumerators are
-    dropped and white space is collapsed.
+    white space and an upper-case letter, a digit or an opening bracket (any letter in a block with
+    no capital letter at all: lower-cased text), unless the word before is an abbreviation
+    (``U.S.C.``, ``Sec.``, ``No.``, initials). Blank lines and lines that start with an enumerator
+    (``(a)``, ``(1)``) also end a sentence. Leading enumerators are dropped and white space is
+    collapsed.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     blocks = _BLOCK_BREAK.split(text)
@@ -177,7 +180,8 @@ def split_sentences(text: str) -> list[str]:
         if not block:
             continue
         start = 0
-        for match in _BOUNDARY.finditer(block):
+        boundary = _BOUNDARY if any(ch.isupper() for ch in block) else _LOWER_CASE_BOUNDARY
+        for match in boundary.finditer(block):
             end = match.end(2)
             if _is_abbreviation(block[start:match.start(1) + 1], block[match.end():]):
                 continue

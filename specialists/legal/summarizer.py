@@ -157,6 +157,11 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
                 left = 0
             if left <= 0:
                 break
+        if not chosen:
+            # every candidate is longer than the budget (one long sentence, a clause without full stops):
+            # the best one, cut to the words left, rather than an empty summary
+            best = int(np.argmax(scores))
+            chosen.append((best, " ".join(doc.candidates[best].text.split()[:budget])))
         lines.extend(text for _, text in sorted(chosen))
     return "\n".join(lines)
 

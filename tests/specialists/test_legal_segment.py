@@ -174,3 +174,13 @@ apply to plan years beginning on or after January 1, 2010.
     assert "The pilot program shall be conducted for a period of 3 years." in texts
     assert any(t.startswith("The Secretary shall establish a pilot program") for t in texts)
     assert not any(t.startswith('"') for t in texts)
+
+
+def test_lower_cased_text_is_split_into_sentences() -> None:
+    # contract clauses as some datasets ship them: no capital letter anywhere
+    text = "by using our services you agree to these terms. if you are under 13 your parent agrees for you. see sec. 4 below."
+    assert split_sentences(text) == ["by using our services you agree to these terms.",
+                                     "if you are under 13 your parent agrees for you.", "see sec. 4 below."]
+    # with capitals, a lower-case word after a full stop still does not open a sentence
+    assert split_sentences("See 42 U.S.C. 1395 et seq. for details. The Secretary acts.") == [
+        "See 42 U.S.C. 1395 et seq. for details.", "The Secretary acts."]

@@ -287,3 +287,10 @@ def test_stage_with_minilm_on_two_documents() -> None:
     assert word_count(first) <= 45
     second = result.successes[states[1].key].text
     assert "Administrator" in second and "Be it enacted" not in second
+
+
+def test_a_document_longer_than_the_budget_in_one_sentence_gets_a_cut_summary() -> None:
+    # one 60-word sentence and a 20-word budget: the summary is its first 20 words, never empty
+    clause = "the licensee shall " + " ".join(f"keep record {i} of every sale" for i in range(12)) + "."
+    summary = summarize_legal([clause], max_words=20, encoder=FakeEncoder(), include_title=False)[0]
+    assert summary.split() == clause.split()[:20]
