@@ -11,13 +11,15 @@ The pipeline, each step a pure function that can be tested without a model:
 3. :func:`~tandem.specialists.legal.candidates.prepare` removes boilerplate
    (:func:`~tandem.specialists.legal.segment.is_boilerplate`: enacting clauses, ``This Act may be cited
    as`` sentences, tables of contents, bare headers), drops citation parentheticals
-   (:func:`~tandem.specialists.legal.candidates.compress_sentence`) and keeps the Act's name
+   (:func:`~tandem.specialists.legal.candidates.compress_sentence`) and references to the bill's own parts
+   (:func:`~tandem.specialists.legal.references.drop_internal_references`), and keeps the Act's name
    (:func:`~tandem.specialists.legal.segment.short_title`), which opens the summary as in CRS summaries
    ("Farm to School Improvements Act of 2010 - ..."). Descriptive section headings are candidates too.
 4. :func:`~tandem.specialists.legal.score.score_sentences` combines MiniLM similarity to the document
    centroid, the section centroid, the section heading and the short title with a position prior
    and penalties for sections that are rarely summarized (findings, definitions, ...) and for
-   mechanical edits ("by striking ... and inserting ...").
+   mechanical edits ("by striking ... and inserting ..."), plus the summary-word prior
+   (:mod:`~tandem.specialists.legal.summary_words`: how often each word reached the summaries of development bills).
 5. :func:`~tandem.specialists.legal.select.mmr_select` picks sentences by maximal marginal relevance
    within the word budget; the output keeps the original order, one sentence per line.
 
@@ -25,10 +27,13 @@ Modules, one job each:
 
 * :mod:`~tandem.specialists.legal.segment`: sections, sentences, boilerplate, the short title;
 * :mod:`~tandem.specialists.legal.candidates`: a document's candidate sentences (:class:`PreparedDoc`)
-  and the lead baseline's sentences;
+  and the lead baseline's sentences; :mod:`~tandem.specialists.legal.references`: references to the bill's own
+  parts; :mod:`~tandem.specialists.legal.amends`: the law the bill amends;
 * :mod:`~tandem.specialists.legal.score` and :mod:`~tandem.specialists.legal.select`: scoring, MMR selection,
   the word budget; :mod:`~tandem.specialists.legal.learned`: the learned scorer's features and weights,
   :mod:`~tandem.specialists.legal.train_scorer`: its oracle labels, training and cross-validation;
+  :mod:`~tandem.specialists.legal.summary_words` and :mod:`~tandem.specialists.legal.train_summary_words`: the
+  summary-word table, its training and cross-validation;
 * :mod:`~tandem.specialists.legal.options`: the stages' options (:class:`LeadOptions`,
   :class:`LegalOptions`), the one place where every default is written;
 * :mod:`~tandem.specialists.legal.summarizer`: batched encoding and the two summarizers as functions
