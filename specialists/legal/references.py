@@ -34,10 +34,11 @@ _PREPOSITIONS = (r"(?:under|amended\s+by|described\s+in|referred\s+to\s+in|speci
 _LEADING_CLAUSE = re.compile(
     rf"^(?:Except\s+as\s+(?:otherwise\s+)?provided\s+(?:in|under)|Subject\s+to|For\s+purposes\s+of|Notwithstanding)"
     rf"\s+{_REFERENCE}{_OWN_PART},\s*", re.IGNORECASE)
-_INNER_REFERENCE = re.compile(rf",?\s*(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART}(?=[\s,.;:)])",
-                              re.IGNORECASE)
+#: "as provided in subsection (c)", "under this section": a droppable reference with what introduces it
+_DROPPABLE = rf"(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART}"
+_INNER_REFERENCE = re.compile(rf",?\s*{_DROPPABLE}(?=[\s,.;:)])", re.IGNORECASE)
 #: the same between commas: both go ("Grants, as provided in section 4, shall ..." -> "Grants shall ...")
-_BETWEEN_COMMAS = re.compile(rf",\s*(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART},(?=\s)", re.IGNORECASE)
+_BETWEEN_COMMAS = re.compile(rf",\s*{_DROPPABLE},(?=\s)", re.IGNORECASE)
 
 
 def drop_internal_references(sentence: str) -> str:

@@ -127,9 +127,10 @@ ABBREVIATIONS = frozenset("""
 #: abbreviations that end a sentence unless a number or a lower-case word follows ("et seq.")
 _SOFT_ABBREVIATIONS = frozenset({"seq", "seqq", "etc"})
 
-_BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+_BOUNDARY_BEFORE = r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*{})"
+_BOUNDARY = re.compile(_BOUNDARY_BEFORE.format("[A-Z0-9]"))
 #: the same in text without a single capital letter (lower-cased dumps): any word may open a sentence
-_LOWER_CASE_BOUNDARY = re.compile(r"([.!?])([\"')\]]*)(\s+)(?=[\"'(\[]*[a-z0-9])")
+_LOWER_CASE_BOUNDARY = re.compile(_BOUNDARY_BEFORE.format("[a-z0-9]"))
 _ENUMERATOR = re.compile(r"^(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\)\s*)+")
 #: an inline paragraph heading as printed in bills: "In general.--The Secretary shall ..."
 _INLINE_PARAGRAPH_HEADING = re.compile(r"^[A-Z][^.]{0,100}\.(?:--|\u2014|\u2013)\s*")

@@ -36,6 +36,7 @@ from tandem.specialists.legal.summarizer import (
     prepare_document,
     summarize_prepared,
 )
+from tandem.specialists.legal.summary_words import tokens as _tokens
 
 #: scores are this times the probability (chosen by 5-fold CV on bills 0-149: 10, 30 and 100 against 3)
 DEFAULT_GAIN = 30.0
@@ -69,12 +70,6 @@ class CachingEncoder:
         if self.path and self.cache:
             texts = list(self.cache)
             np.savez(self.path, texts=np.array(texts), vectors=np.stack([self.cache[t] for t in texts]))
-
-
-def _tokens(text: str) -> list[str]:
-    from rouge_score.tokenizers import DefaultTokenizer
-
-    return list(DefaultTokenizer(use_stemmer=True).tokenize(text))
 
 
 def _lcs_positions(ref: list[str], cand: list[str]) -> set[int]:
@@ -131,7 +126,8 @@ def oracle_labels(candidates: Sequence[str], reference: str, max_words: int) -> 
 
 @dataclass
 class Bill:
-    """One bill in one layout, prepared and embedded, with its oracle labels and features."""
+    """One bill in one layout, prepared and embedded, with its oracle labels and features (empty when
+    loaded with ``labelled=False``)."""
 
     group: int
     layout: int
@@ -143,8 +139,10 @@ class Bill:
     y: np.ndarray
 
 
-def load_bills(paths: Sequence[Path], bills: range, cfg: SummarizerConfig, encoder: CachingEncoder) -> list[Bill]:
-    """The bills ``bills`` of every file in ``paths``, prepared with ``cfg``."""
+def load_bills(paths: Sequence[Path], bills: range, cfg: SummarizerConfig, encoder: CachingEncoder, *,
+               labelled: bool = True) -> list[Bill]:
+    """The bills ``bills`` of every file in ``paths``, prepared with ``cfg``; with ``labelled``, their features and
+    oracle labels too (the oracle is most of the time: callers that only summarize skip it)."""
     out: list[Bill] = []
     for layout, path in enumerate(paths):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -152,9 +150,11 @@ def load_bills(paths: Sequence[Path], bills: range, cfg: SummarizerConfig, encod
         docs = [prepare_document(row["source"], cfg) for _, row in picked]
         encoded = encode_documents(docs, encoder, cfg.encode_words)
         for (i, row), doc, enc in zip(picked, docs, encoded, strict=True):
-            x = sentence_features(doc, enc.sentences, enc.headings, enc.title)
-            budget = cfg.max_words - (len(doc.title.split()) if cfg.include_title and doc.title else 0)
-            y = oracle_labels([c.text for c in doc.candidates], row["summary"], budget)
+            x, y = np.zeros((0, len(FEATURES)), dtype=np.float32), np.zeros(0, dtype=np.int64)
+            if labelled:
+                x = sentence_features(doc, enc.sentences, enc.headings, enc.title)
+                budget = cfg.max_words - (len(doc.title.split()) if cfg.include_title and doc.title else 0)
+                y = oracle_labels([c.text for c in doc.candidates], row["summary"], budget)
             out.append(Bill(i, layout, row["source"], row["summary"], doc, enc, x, y))
     return out
 
@@ -209,22 +209,33 @@ def _bills(spec: str) -> range:
     return range(int(start or 0), int(stop))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def bill_parser(doc: str | None, out_help: str) -> argparse.ArgumentParser:
+    """The arguments every training command over development bills takes (its own are added after)."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("gold", type=Path, nargs="+", help="JSONL files (source, summary), same bills in each")
     parser.add_argument("--bills", default="0:150", help="development bills START:STOP (default 0:150)")
     parser.add_argument("--cv", type=int, default=0, help="report K-fold CV by bill first")
+    parser.add_argument("--cache", type=Path, default=None, help="embedding cache (.npz, outside the repo)")
+    parser.add_argument("--out", type=Path, default=None, help=out_help)
+    return parser
+
+
+def bills_of(args: argparse.Namespace, cfg: SummarizerConfig, *, labelled: bool = True) -> tuple[list[Bill], dict[str, Any]]:
+    """The development bills ``args`` name (embeddings cached in ``--cache``) and the card fields they share."""
+    encoder = CachingEncoder(args.cache)
+    bills = load_bills(args.gold, _bills(args.bills), cfg, encoder, labelled=labelled)
+    encoder.save()
+    return bills, {"data": [p.name for p in args.gold], "bills": args.bills, "date": datetime.date.today().isoformat()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = bill_parser(__doc__, "where to write the scorer JSON")
     parser.add_argument("-C", dest="c", type=float, default=1.0, help="inverse L2 strength (default 1.0)")
     parser.add_argument("--gain", type=float, default=DEFAULT_GAIN, help=f"score scale (default {DEFAULT_GAIN})")
-    parser.add_argument("--cache", type=Path, default=None, help="embedding cache (.npz, outside the repo)")
-    parser.add_argument("--out", type=Path, default=None, help="where to write the scorer JSON")
     args = parser.parse_args(argv)
     cfg = SummarizerConfig()
-    encoder = CachingEncoder(args.cache)
-    bills = load_bills(args.gold, _bills(args.bills), cfg, encoder)
-    encoder.save()
-    card: dict[str, Any] = {"data": [p.name for p in args.gold], "bills": args.bills, "C": args.c,
-                            "labels": "greedy ROUGE-Lsum F oracle", "gain": args.gain, "date": datetime.date.today().isoformat(),
+    bills, shared = bills_of(args, cfg)
+    card: dict[str, Any] = {**shared, "C": args.c, "labels": "greedy ROUGE-Lsum F oracle", "gain": args.gain,
                             "candidates": int(sum(len(b.y) for b in bills))}
     if args.cv:
         card["cv"] = cross_validate(bills, cfg, args.cv, args.c, args.gain)

@@ -11,17 +11,14 @@ fold): the table is fitted on the other folds and the held-out bills are summari
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from tandem.specialists.legal.summarizer import SummarizerConfig
 from tandem.specialists.legal.summary_words import DEFAULT_SMOOTHING, SummaryWords, fit_summary_words
-from tandem.specialists.legal.train_scorer import Bill, CachingEncoder, _bills, load_bills, rouge_lsum
+from tandem.specialists.legal.train_scorer import Bill, bill_parser, bills_of, rouge_lsum
 
 
 def fit_bills(bills: Sequence[Bill], smoothing: float = DEFAULT_SMOOTHING,
@@ -55,22 +52,14 @@ def cross_validate(bills: Sequence[Bill], cfg: SummarizerConfig, folds: int, wei
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("gold", type=Path, nargs="+", help="JSONL files (source, summary), same bills in each")
-    parser.add_argument("--bills", default="0:150", help="development bills START:STOP (default 0:150)")
-    parser.add_argument("--cv", type=int, default=0, help="report K-fold CV by bill first")
+    parser = bill_parser(__doc__, "where to write the table (JSON)")
     parser.add_argument("--weights", default="0,0.5,1,2", help="prior weights compared in CV (default 0,0.5,1,2)")
     parser.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING,
                         help=f"pseudo-counts towards the base share (default {DEFAULT_SMOOTHING:g})")
-    parser.add_argument("--cache", type=Path, default=None, help="embedding cache (.npz, outside the repo)")
-    parser.add_argument("--out", type=Path, default=None, help="where to write the table (JSON)")
     args = parser.parse_args(argv)
     cfg = SummarizerConfig()
-    encoder = CachingEncoder(args.cache)
-    bills = load_bills(args.gold, _bills(args.bills), cfg, encoder)
-    encoder.save()
-    card: dict[str, Any] = {"data": [p.name for p in args.gold], "bills": args.bills,
-                            "date": datetime.date.today().isoformat(), "pairs": len(bills)}
+    bills, shared = bills_of(args, cfg, labelled=False)
+    card: dict[str, Any] = {**shared, "pairs": len(bills)}
     if args.cv:
         weights = [float(w) for w in args.weights.split(",")]
         card["cv"] = cross_validate(bills, cfg, args.cv, weights, args.smoothing)
