@@ -139,3 +139,27 @@ def test_training_command_cross_validates_and_writes_weights(tmp_path: Path,
     cv = json.loads(capsys.readouterr().out.split("wrote")[0])
     assert cv["layout0"]["bills"] == 4 and cv["layout0"]["lead"] > 0
     assert LearnedScorer.load(out).card["cv"] == cv
+
+
+def test_cross_validation_scores_the_hand_set_score_with_a_table_of_the_training_folds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the shipped summary-word table has seen every development bill: the CV must never use it
+    import tandem.specialists.legal.summarizer as summarizer
+    from tandem.specialists.legal.train_scorer import Bill, cross_validate, oracle_labels
+
+    def shipped() -> None:
+        raise AssertionError("cross-validation read the shipped summary-word table")
+
+    monkeypatch.setattr(summarizer, "default_summary_words", shipped)
+    cfg = SummarizerConfig()
+    names = ("Rural Clinic", "Urban School", "Coastal Port", "Mountain Road")
+    bills = []
+    for i, name in enumerate(names):
+        source, reference = BILL.replace("Rural Clinic", name), REFERENCE.replace("Rural Clinic", name)
+        doc = prepare(source)
+        enc = encode_documents([doc], FakeEncoder(), cfg.encode_words)[0]
+        x = sentence_features(doc, enc.sentences, enc.headings, enc.title)
+        y = oracle_labels([c.text for c in doc.candidates], reference, cfg.max_words)
+        bills.append(Bill(i, 0, source, reference, doc, enc, x, y))
+    result = cross_validate(bills, cfg, folds=2, c=1.0)
+    assert result["layout0"]["bills"] == 4 and result["layout0"]["heuristic"] > 0
