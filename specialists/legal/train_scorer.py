@@ -36,6 +36,7 @@ from tandem.specialists.legal.summarizer import (
     prepare_document,
     summarize_prepared,
 )
+from tandem.specialists.legal.summary_words import DEFAULT_SMOOTHING, SummaryWords, fit_summary_words
 from tandem.specialists.legal.summary_words import tokens as _tokens
 
 #: scores are this times the probability (chosen by 5-fold CV on bills 0-149: 10, 30 and 100 against 3)
@@ -182,19 +183,24 @@ def rouge_lsum(bills: Sequence[Bill], cfg: SummarizerConfig) -> tuple[float, flo
     return float(np.mean(ours)), float(np.mean(lead))
 
 
+def fit_words_of_bills(bills: Sequence[Bill], smoothing: float = DEFAULT_SMOOTHING,
+                       card: dict[str, Any] | None = None) -> SummaryWords:
+    """The summary-word table of ``bills`` (each bill in each layout once), as ``train_summary_words`` ships it."""
+    return fit_summary_words((([c.text for c in b.doc.candidates], b.reference) for b in bills), smoothing,
+                             card=card)
+
+
 def cross_validate(bills: Sequence[Bill], cfg: SummarizerConfig, folds: int, c: float,
                    gain: float = DEFAULT_GAIN) -> dict[str, Any]:
     """K-fold CV by bill: per layout, ROUGE-Lsum of the learned scorer, the hand-set one and lead. The hand-set
     score's summary-word table is fitted on the training folds too (the shipped one has seen every bill)."""
-    from tandem.specialists.legal.train_summary_words import fit_bills
-
     groups = sorted({b.group for b in bills})
     fold_of = {g: k % folds for k, g in enumerate(groups)}
     result: dict[str, Any] = {}
     per_layout: dict[int, list[tuple[float, float, float]]] = {}
     for k in range(folds):
         train = [b for b in bills if fold_of[b.group] != k]
-        model, table = fit(train, c, gain=gain), fit_bills(train)
+        model, table = fit(train, c, gain=gain), fit_words_of_bills(train)
         for layout in sorted({b.layout for b in bills}):
             test = [b for b in bills if fold_of[b.group] == k and b.layout == layout]
             learned, lead = rouge_lsum(test, replace(cfg, scorer="learned", learned=model))

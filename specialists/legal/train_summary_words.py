@@ -17,15 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 from tandem.specialists.legal.summarizer import SummarizerConfig
-from tandem.specialists.legal.summary_words import DEFAULT_SMOOTHING, SummaryWords, fit_summary_words
-from tandem.specialists.legal.train_scorer import Bill, bill_parser, bills_of, rouge_lsum
-
-
-def fit_bills(bills: Sequence[Bill], smoothing: float = DEFAULT_SMOOTHING,
-              card: dict[str, Any] | None = None) -> SummaryWords:
-    """The table of ``bills`` (each bill in each layout once)."""
-    return fit_summary_words((([c.text for c in b.doc.candidates], b.reference) for b in bills), smoothing,
-                             card=card)
+from tandem.specialists.legal.summary_words import DEFAULT_SMOOTHING
+from tandem.specialists.legal.train_scorer import Bill, bill_parser, bills_of, fit_words_of_bills, rouge_lsum
 
 
 def cross_validate(bills: Sequence[Bill], cfg: SummarizerConfig, folds: int, weights: Sequence[float],
@@ -35,7 +28,7 @@ def cross_validate(bills: Sequence[Bill], cfg: SummarizerConfig, folds: int, wei
     fold_of = {g: k % folds for k, g in enumerate(groups)}
     sums: dict[tuple[int, float], list[float]] = {}
     for k in range(folds):
-        table = fit_bills([b for b in bills if fold_of[b.group] != k], smoothing)
+        table = fit_words_of_bills([b for b in bills if fold_of[b.group] != k], smoothing)
         for layout in sorted({b.layout for b in bills}):
             test = [b for b in bills if fold_of[b.group] == k and b.layout == layout]
             for weight in weights:
@@ -66,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(card["cv"], indent=1))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        table = fit_bills(bills, args.smoothing, card)
+        table = fit_words_of_bills(bills, args.smoothing, card)
         args.out.write_text(json.dumps(table.to_json(), indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {args.out}: {len(table.rates)} words, base {table.base:.3f}")
     return 0
