@@ -39,7 +39,10 @@ built by the very code it tests.
   ``; or`` when the next item opened with that conjunction (the preprocessed form's ``And report ...``); and
   the text an amending clause inserts (after ``... is amended by adding at the end the following new
   section:``) opens each of its paragraphs with a TeX quote (````(a) In General.--...``), up to the
-  closing ``''.``. ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted).
+  closing ``''.``; a table of contents (the short parts after ``The table of contents for this Act is as
+  follows:``) is one ``Sec. N. Entry.`` line per entry, wrapped lines indented 28, taking no section
+  number. ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted, no table
+  of contents).
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/billsum_official.jsonl
     python bench/billsum_layout.py IN OUT --start 150 --stop 200   # a slice (bills 150-199)
@@ -278,11 +281,39 @@ def official_layout(source: str, real: bool = True) -> str:
     if parts[0].strip():
         blocks.append("\n".join(_render(_nest(sentences_of(parts[0])), real)))
     number = 0
+    toc: list[str] = []
     for part in parts[1:]:
-        if part.strip():
-            number += 1
-            blocks.append(_section(number, part.strip(), real))
+        part = part.strip()
+        if not part:
+            continue
+        if real and toc_entry(part, blocks):
+            toc.append(part)
+            continue
+        if toc:
+            blocks.append(_toc(toc))
+            toc = []
+        number += 1
+        blocks.append(_section(number, part, real))
+    if toc:
+        blocks.append(_toc(toc))
     return "\n\n".join(blocks) + "\n"
+
+
+_TOC_LEAD_IN = re.compile(r"table of contents\b[^.]{0,80}follows:\s*$", re.IGNORECASE)
+
+
+def toc_entry(part: str, blocks: list[str]) -> bool:
+    """An entry of a table of contents: a short part without an upper-case heading after the lead-in
+    (``The table of contents for this Act is as follows:``) or after another entry."""
+    after_lead_in = bool(blocks) and (bool(_TOC_LEAD_IN.search(blocks[-1])) or blocks[-1].startswith("Sec. "))
+    return after_lead_in and len(part.split()) <= 25 and not re.match(r"[A-Z][A-Z ,;'-]{3,}\.", part)
+
+
+def _toc(entries: list[str]) -> str:
+    """The table of contents as in real bills: one ``Sec. N. Entry.`` per line, wrapped lines indented 28."""
+    lines = [textwrap.fill(f"Sec. {i}. {' '.join(entry.split())}", WIDTH, subsequent_indent=" " * 28,
+                           break_long_words=False, break_on_hyphens=False) for i, entry in enumerate(entries, 1)]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from tandem.specialists.legal.amends import amends_line
+from tandem.specialists.legal.crs_style import crs_sentence
 from tandem.specialists.legal.options import DEFAULTS
 from tandem.specialists.legal.references import drop_internal_references
 from tandem.specialists.legal.segment import (
@@ -105,7 +106,8 @@ def clean_heading(heading: str) -> str:
 
 def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: int = DEFAULTS.max_candidates,
             compress: bool = DEFAULTS.compress, drop_references: bool = DEFAULTS.drop_references,
-            drop_headings: bool = DEFAULTS.drop_headings, heading_words: int = DEFAULTS.heading_words) -> PreparedDoc:
+            drop_headings: bool = DEFAULTS.drop_headings, heading_words: int = DEFAULTS.heading_words,
+            crs_style: bool = DEFAULTS.crs_style) -> PreparedDoc:
     """Split a document into candidate sentences (boilerplate, headers and fragments removed).
 
     With ``heading_words > 0``, section headings of at least that many words that do not name
@@ -131,6 +133,8 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
                 sentence = compress_sentence(sentence)
             if drop_references:
                 sentence = drop_internal_references(sentence)
+            if crs_style:
+                sentence = crs_sentence(sentence)
             words = word_count(sentence)
             if words < min_words:
                 continue
@@ -144,7 +148,8 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
     if not candidates and min_words > 1 and index:
         # only short fragments: take them all rather than return nothing
         return prepare(text, min_words=1, max_candidates=max_candidates, compress=compress,
-                       drop_references=drop_references, drop_headings=False, heading_words=heading_words)
+                       drop_references=drop_references, drop_headings=False, heading_words=heading_words,
+                       crs_style=crs_style)
     if len(candidates) > max_candidates:
         # keep the opening sentences of every section rather than only the first sections;
         # sections that summaries rarely cover (findings, definitions, ...) give way first

@@ -47,6 +47,8 @@ class LegalOptions(LeadOptions):
     compress: bool = Field(True, description="drop citation parentheticals")
     drop_references: bool = Field(True, description="drop references to the bill's own parts (\"under this section\", "
                                   "\"described in subsection (b)\", \"made by this Act\"); references to other laws stay")
+    crs_style: bool = Field(True, description="say what the bill does in the voice of CRS summaries: \"The Secretary "
+                            "shall establish ...\" becomes \"Requires the Secretary to establish ...\"")
     drop_headings: bool = Field(True, description="drop title-case fragments (\"Eligible Entity.\")")
     heading_words: int = Field(3, ge=1, description="section headings of at least this many words are candidates")
     quantize: bool = Field(False, description="int8 encoder (embeddings then depend on batch mates)")

@@ -54,6 +54,7 @@ class SummarizerConfig:
     encode_words: int = DEFAULTS.encode_words
     compress: bool = DEFAULTS.compress
     drop_references: bool = DEFAULTS.drop_references
+    crs_style: bool = DEFAULTS.crs_style
     drop_headings: bool = DEFAULTS.drop_headings
     heading_words: int = DEFAULTS.heading_words
 
@@ -66,7 +67,8 @@ class SummarizerConfig:
 def prepare_document(text: str, cfg: SummarizerConfig) -> PreparedDoc:
     """:func:`~tandem.specialists.legal.candidates.prepare` with the settings of ``cfg``."""
     return prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates, compress=cfg.compress,
-                   drop_references=cfg.drop_references, drop_headings=cfg.drop_headings, heading_words=cfg.heading_words)
+                   drop_references=cfg.drop_references, drop_headings=cfg.drop_headings, heading_words=cfg.heading_words,
+                   crs_style=cfg.crs_style)
 
 
 def _encode_text(text: str, limit: int) -> str:

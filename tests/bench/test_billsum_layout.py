@@ -129,3 +129,21 @@ def test_amendment_text_is_quoted_paragraph_by_paragraph() -> None:
     assert len(quoted) == 3 and quoted[-1] == closing  # every inserted paragraph, up to the closing quote
     assert not any(line.startswith("``") for line in lines[closing + 1:])  # the bill's own text after it
     assert not any(line.strip().startswith("``") for line in module.official_layout(bill, real=False).splitlines())
+
+
+def test_table_of_contents_is_one_entry_per_line() -> None:
+    module = _module()
+    bill = ('<SECTION-HEADER> SHORT TITLE, ETC. Short Title. This Act may be cited as the "Tax Revision Act of 2031". '
+            "Table of Contents. The table of contents for this Act is as follows: <SECTION-HEADER> Short title, etc. "
+            "<SECTION-HEADER> Election to include combat pay as earned income for purposes of earned income credit. "
+            "<SECTION-HEADER> ELECTION TO INCLUDE COMBAT PAY AS EARNED INCOME. Subclause (II) of section 32 is "
+            "amended by striking the date.")
+    lines = module.official_layout(bill).splitlines()
+    toc = lines.index("Sec. 1. Short title, etc.")
+    assert lines[toc - 1] == "" and lines[toc - 2].endswith("follows:")
+    assert lines[toc + 1] == "Sec. 2. Election to include combat pay as earned income for purposes"
+    assert lines[toc + 2] == " " * 28 + "of earned income credit."
+    # the TOC entries take no section numbers: the bill's second section is SEC. 2
+    assert lines[toc + 3:toc + 5] == ["", "SEC. 2. ELECTION TO INCLUDE COMBAT PAY AS EARNED INCOME."]
+    plain = module.official_layout(bill, real=False)
+    assert "Sec. 1." not in plain and "SEC. 4." in plain  # --plain: the re-wrap before the TOC rule

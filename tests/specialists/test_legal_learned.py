@@ -62,12 +62,13 @@ def test_features_describe_each_candidate() -> None:
     assert x.shape == (len(texts), len(FEATURES)) and x.dtype == np.float32
     assert np.isfinite(x).all()
     col = {name: x[:, i] for i, name in enumerate(FEATURES)}
-    grant = next(i for i, t in enumerate(texts) if t.startswith("The Secretary of Health"))
+    # crs_style (default) rewrote "The Secretary ... shall award" as "Directs the Secretary ... to award"
+    grant = next(i for i, t in enumerate(texts) if t.startswith("Directs the Secretary of Health"))
     edit = next(i for i, t in enumerate(texts) if "by striking" in t)
     definition = next(i for i, t in enumerate(texts) if t.startswith("The term"))
     assert col["edit"][edit] == 1 and col["edit"][grant] == 0
     assert col["definition"][definition] == 1 and col["low_priority"][definition] == 1
-    assert col["agent"][grant] == 1 and col["shall"][grant] == 1
+    assert col["agent"][grant] == 1 and col["require"][grant] == 1 and col["shall"][grant] == 0
     assert col["has_title"].min() == 1  # the short title was found and embedded
     assert col["rank_rel"][0] == 0 and col["rank_rel"][-1] == 1
     assert abs(float(col["doc_sim_z"].mean())) < 1e-4  # z-scores within the bill
@@ -95,7 +96,7 @@ def test_shipped_scorer_ranks_the_operative_sentence_first() -> None:
     p = default_scorer().probability(x)
     assert ((p > 0) & (p < 1)).all()
     ranked = [texts[i][:30] for i in np.argsort(-p)]
-    assert ranked[:3] == ["Grants to establish rural heal", "The Secretary of Health and Hu", "A grant may not exceed $3,000,"]
+    assert ranked[:3] == ["Grants to establish rural heal", "Directs the Secretary of Healt", "A grant may not exceed $3,000,"]
     assert set(ranked[-2:]) == {"Section 330 of the Public Heal", 'The term "rural area" means an'}
 
 

@@ -49,8 +49,8 @@ def test_the_module_examples_hold() -> None:
 def test_prepare_drops_references_only_when_asked() -> None:
     text = ("SEC. 2. GRANTS.\n\nThe Secretary shall award grants under this section to rural clinics "
             "described in subsection (b) for telehealth services.")
-    on = [c.text for c in prepare(text).candidates]
-    off = [c.text for c in prepare(text, drop_references=False).candidates]
+    on = [c.text for c in prepare(text, crs_style=False).candidates]
+    off = [c.text for c in prepare(text, drop_references=False, crs_style=False).candidates]
     assert on == ["The Secretary shall award grants to rural clinics for telehealth services."]
     assert off == ["The Secretary shall award grants under this section to rural clinics described in "
                    "subsection (b) for telehealth services."]

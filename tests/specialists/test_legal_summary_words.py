@@ -59,7 +59,7 @@ def test_the_prior_moves_the_pick_and_weight_zero_turns_it_off() -> None:
     table = SummaryWords({"ledger": 0.0, "blue": 0.0, "form": 0.0, "receiv": 0.0, "keep": 0.0, "everi": 0.3,
                           "grant": 0.9, "award": 0.9, "rural": 0.9, "clinic": 0.9, "state": 0.9}, 0.3)
     cfg: dict[str, Any] = {"max_words": 14, "encoder": FakeEncoder(), "diversity": 0.0, "include_title": False,
-           "amends_line": False, "word_rates": table}
+           "amends_line": False, "word_rates": table, "crs_style": False}
     with_prior = summarize_legal([bill], summary_words=5.0, **cfg)[0]
     without = summarize_legal([bill], summary_words=0.0, **cfg)[0]
     assert with_prior == "The Agency shall award grants to rural clinics in every State."

@@ -1,0 +1,77 @@
+"""summarize.legal says what a bill does in the voice of CRS summaries (``Requires``, ``Directs``,
+``Authorizes``) and leaves every sentence it cannot rewrite safely as the bill words it."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from tandem.specialists.legal import crs_style
+from tandem.specialists.legal.candidates import prepare
+from tandem.specialists.legal.crs_style import crs_sentence
+from tandem.specialists.legal.options import LegalOptions
+from tandem.specialists.legal.summarizer import SummarizerConfig, summarize_legal
+from tests.specialists.test_legal_summarizer import FakeEncoder
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The Secretary of Energy shall issue regulations within 180 days.",
+     "Directs the Secretary of Energy to issue regulations within 180 days."),
+    ("Each State plan shall include a description of the program.",
+     "Requires each State plan to include a description of the program."),
+    ("The report shall be submitted to Congress not later than March 1.",
+     "Requires the report to be submitted to Congress not later than March 1."),
+    ("The Administrator may award grants to eligible entities.",
+     "Authorizes the Administrator to award grants to eligible entities."),
+    ("Such States are authorized to use funds for outreach.",
+     "Authorizes such States to use funds for outreach."),
+    ("There are authorized to be appropriated $5,000,000 for fiscal year 2031.",
+     "Authorizes appropriations $5,000,000 for fiscal year 2031."),
+])
+def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, expected: str) -> None:
+    assert crs_sentence(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "The Secretary shall not approve a plan that lacks a budget.",  # negated
+    "A grant may not exceed $3,000,000.",
+    "No person shall sell a firearm to a juvenile.",
+    "There shall be established a commission on rural health.",
+    "It shall be unlawful for any person to sell a firearm to a juvenile.",
+    "Nothing in this Act shall be construed to limit State law.",
+    "The amendments made by this section shall apply to taxable years beginning after 2031.",  # an effect
+    "This Act shall take effect on January 1, 2032.",
+    "The term \"State\" shall have the meaning given it in section 2.",
+    "In carrying out the program, the Secretary shall consult with States.",  # a comma before the modal
+    "the company shall indemnify the customer against all claims.",  # no capital: not read as a subject
+    "The Congress finds that rural hospitals have closed.",  # no modal
+])
+def test_sentences_it_cannot_rewrite_safely_stay_as_worded(sentence: str) -> None:
+    assert crs_sentence(sentence) == sentence
+
+
+def test_the_module_examples_hold() -> None:
+    assert doctest.testmod(crs_style).failed == 0
+
+
+BILL = ("SEC. 2. GRANTS.\n\nThe Secretary shall award grants to rural clinics for telehealth services. "
+        "The amendments made by this Act shall apply to fiscal years after 2031.")
+
+
+def test_prepare_rewrites_only_when_asked() -> None:
+    on = [c.text for c in prepare(BILL).candidates]
+    off = [c.text for c in prepare(BILL, crs_style=False).candidates]
+    assert on == ["Directs the Secretary to award grants to rural clinics for telehealth services.",
+                  "The amendments shall apply to fiscal years after 2031."]
+    assert off == ["The Secretary shall award grants to rural clinics for telehealth services.",
+                   "The amendments shall apply to fiscal years after 2031."]
+
+
+def test_the_stage_option_reaches_the_summary() -> None:
+    assert LegalOptions().crs_style is True and SummarizerConfig().crs_style is True
+    cfg = SummarizerConfig.from_options(LegalOptions(crs_style=False))
+    assert cfg.crs_style is False
+    common = {"encoder": FakeEncoder(), "include_title": False, "amends_line": False}
+    assert summarize_legal([BILL], 40, **common)[0].startswith("Directs the Secretary to award grants")
+    assert summarize_legal([BILL], 40, crs_style=False, **common)[0].startswith("The Secretary shall award grants")
