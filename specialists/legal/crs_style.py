@@ -5,11 +5,12 @@ Congressional Research Service summaries (the BillSum references) open most sent
 that says what the bill does to whom: *Requires*, *Directs*, *Authorizes*, *Prohibits*. A bill says
 the same with ``shall`` / ``may`` / ``is authorized to`` after the subject. :func:`crs_sentence`
 rewrites a sentence that opens with a short subject (no comma before the modal) that way (``shall``
-becomes *Directs* when the subject is an official or agency, as in CRS summaries, else *Requires*),
-and ``There are authorized to be appropriated`` as ``Authorizes appropriations``; every other
-sentence, every negated one (``shall not``, ``may not``) and every one that states an effect rather
-than a duty (``The amendment shall apply to ...``, ``... shall take effect``) is returned unchanged.
-Pure function, no model.
+becomes *Directs* when the subject is an official or agency, as in CRS summaries, else *Requires*;
+``shall not`` becomes *Prohibits ... from* with the verb's ``-ing`` form), and ``There are authorized
+to be appropriated`` as ``Authorizes appropriations``. Every other sentence, ``may not`` (a limit, not a
+prohibition), subjects such as ``No person`` / ``Nothing`` / ``There`` / ``It``, and sentences that state
+an effect rather than a duty (``The amendment shall apply to ...``, ``... shall take effect``,
+``... shall be eligible``) are returned unchanged. Pure function, no model.
 
 >>> crs_sentence("The Secretary shall establish a program to award grants.")
 'Directs the Secretary to establish a program to award grants.'
@@ -17,6 +18,8 @@ Pure function, no model.
 'Requires each State plan to include a description of the program.'
 >>> crs_sentence("The Attorney General is authorized to award grants to States.")
 'Authorizes the Attorney General to award grants to States.'
+>>> crs_sentence("A State shall not use the funds to submit claims.")
+'Prohibits a State from using the funds to submit claims.'
 >>> crs_sentence("No person shall sell a firearm to a juvenile.")
 'No person shall sell a firearm to a juvenile.'
 """
@@ -36,7 +39,8 @@ _VERB = {"shall": "Requires", "may": "Authorizes", "is authorized to": "Authoriz
 #: subjects that are not agents ("There shall be ...", "It shall be unlawful ...", "Nothing in ... shall")
 #: what a provision does rather than requires ("The amendment shall apply to ...", "... shall take effect")
 _NOT_A_DUTY = re.compile(r"(?:apply|take effect|be effective|become effective|have the meaning|mean|be construed|be "
-                         r"considered|be treated|be deemed|remain|cease|expire|terminate|supersede|affect|preempt)\b")
+                         r"considered|be treated|be deemed|remain|cease|expire|terminate|supersede|affect|preempt|be eligible|be "
+                         r"entitled|be ineligible|be fined|be imprisoned|be subject to|be liable)\b")
 #: officials and agencies: CRS summaries *direct* them ("Directs the Secretary to ...")
 _OFFICIAL = re.compile(r"^(?:the )?(?:Secretary|Administrator|Attorney General|Director|Commissioner|Commission|President"
                        r"|Comptroller General|Board|Chairman|Chair)\b")
@@ -51,11 +55,35 @@ def crs_sentence(sentence: str) -> str:
     if not match:
         return sentence
     subject, modal, rest = match.group("subject"), match.group("modal"), match.group("rest")
-    if (len(subject.split()) > 12 or _NOT_A_SUBJECT.match(subject) or re.match(r"(?:not|also not)\b", rest)
-            or _NOT_A_DUTY.match(rest)):
+    negated = re.match(r"(?:not|also not)\s+(?=\S)", rest)
+    if len(subject.split()) > 12 or _NOT_A_SUBJECT.match(subject):
+        return sentence
+    if negated:
+        rest = rest[negated.end():]
+    if _NOT_A_DUTY.match(rest) or (negated and modal != "shall"):
         return sentence
     first, _, others = subject.partition(" ")
     if first.lower() in _DETERMINERS:
         subject = first.lower() + (" " + others if others else "")
+    if negated:
+        verb, _, after = rest.partition(" ")
+        return f"Prohibits {subject} from {gerund(verb)}" + (f" {after}" if after else "")
     verb = "Directs" if modal == "shall" and _OFFICIAL.match(subject) else _VERB[modal]
     return f"{verb} {subject} to {rest}"
+
+
+#: verbs of bills that double their last consonant ("submit" -> "submitting")
+_DOUBLING = frozenset("submit permit admit commit transmit omit refer transfer confer defer prefer compel "
+                      "bar ban plan ship stop set get put run begin forget regret occur incur".split())
+
+
+def gerund(verb: str) -> str:
+    """``establish`` -> ``establishing``, ``use`` -> ``using``, ``submit`` -> ``submitting``, ``be`` -> ``being``."""
+    lower = verb.lower()
+    if lower in _DOUBLING:
+        return verb + verb[-1] + "ing"
+    if lower.endswith("ie"):
+        return verb[:-2] + "ying"
+    if lower.endswith("e") and not lower.endswith(("ee", "oe", "ye")) and lower != "be":
+        return verb[:-1] + "ing"
+    return verb + "ing"

@@ -26,6 +26,9 @@ from tests.specialists.test_legal_summarizer import FakeEncoder
      "Authorizes the Administrator to award grants to eligible entities."),
     ("Such States are authorized to use funds for outreach.",
      "Authorizes such States to use funds for outreach."),
+    ("The Secretary shall not approve a plan that lacks a budget.",
+     "Prohibits the Secretary from approving a plan that lacks a budget."),
+    ("Amounts shall not be used for construction.", "Prohibits Amounts from being used for construction."),
     ("There are authorized to be appropriated $5,000,000 for fiscal year 2031.",
      "Authorizes appropriations $5,000,000 for fiscal year 2031."),
 ])
@@ -34,14 +37,15 @@ def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, exp
 
 
 @pytest.mark.parametrize("sentence", [
-    "The Secretary shall not approve a plan that lacks a budget.",  # negated
-    "A grant may not exceed $3,000,000.",
+    "A grant may not exceed $3,000,000.",  # a limit, not a prohibition
     "No person shall sell a firearm to a juvenile.",
     "There shall be established a commission on rural health.",
     "It shall be unlawful for any person to sell a firearm to a juvenile.",
     "Nothing in this Act shall be construed to limit State law.",
     "The amendments made by this section shall apply to taxable years beginning after 2031.",  # an effect
     "This Act shall take effect on January 1, 2032.",
+    "An individual who served on active duty shall be eligible for the credit.",  # an entitlement, not a duty
+    "Any person who violates this section shall be fined not more than $10,000.",  # a penalty
     "The term \"State\" shall have the meaning given it in section 2.",
     "In carrying out the program, the Secretary shall consult with States.",  # a comma before the modal
     "the company shall indemnify the customer against all claims.",  # no capital: not read as a subject
@@ -49,6 +53,14 @@ def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, exp
 ])
 def test_sentences_it_cannot_rewrite_safely_stay_as_worded(sentence: str) -> None:
     assert crs_sentence(sentence) == sentence
+
+
+@pytest.mark.parametrize(("verb", "expected"), [
+    ("establish", "establishing"), ("use", "using"), ("submit", "submitting"), ("be", "being"),
+    ("agree", "agreeing"), ("die", "dying"), ("Transfer", "Transferring"),
+])
+def test_gerund(verb: str, expected: str) -> None:
+    assert crs_style.gerund(verb) == expected
 
 
 def test_the_module_examples_hold() -> None:
