@@ -99,6 +99,70 @@ class PreparedDoc:
     amends: str | None = None  # "Amends the Social Security Act." (:func:`~tandem.specialists.legal.amends.amends_line`)
 
 
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*")
+#: inline paragraph headings, title-cased in the official layout ("(c) Activities In Puerto Rico.--")
+_INLINE_HEADINGS = re.compile(r"\([A-Za-z0-9]{1,4}\)\s+[^.]{1,100}\.--")
+
+
+def running_text(sections: list[Section]) -> str:
+    """The sections' text on one line, without the title-cased inline headings (casing evidence)."""
+    return " ".join(" ".join(_INLINE_HEADINGS.sub(" ", section.text).split()) for section in sections)
+
+
+_OPENER = re.compile(r"(?:^|[.!?:;\"(])\W*$")
+
+
+def _word_case(word: str, text: str) -> str:
+    """A lone heading word: in capitals when ``text`` writes it so and never in lower case (``PAYGO``)."""
+    core = word.strip(".,;:()'\"")
+    acronym = (len(core) > 1 and core.isupper() and re.search(r"(?<![\w-])" + re.escape(core) + r"(?![\w-])", text)
+               and not re.search(r"(?<![\w-])" + re.escape(core.lower()) + r"(?![\w-])", text))
+    return word if acronym else word.lower()
+
+
+def _cased_phrase(phrase: str, text: str, lower: str) -> list[str] | None:
+    """The words of ``phrase`` as ``text`` writes them: the first whole-word occurrence inside a sentence
+    (an opener is capitalized whatever the word: its first word is then cased alone); occurrences in
+    capitals (the heading itself, quoted headings) say nothing. None when ``text`` lacks the phrase."""
+    opener = None
+    for match in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", lower):
+        words = text[match.start():match.end()].split()
+        if text[match.start():match.end()].isupper():
+            continue
+        if not _OPENER.search(lower[max(0, match.start() - 3):match.start()]):
+            return words
+        opener = opener or [_word_case(words[0], text)] + words[1:]
+    return opener
+
+
+def heading_sentence(heading: str, text: str) -> str:
+    """An all-caps heading in sentence case, cased as the document's running ``text`` writes it.
+
+    The longest runs of the heading's words that ``text`` contains (two words or more) are copied with
+    the text's casing (``... OF DNA ANALYSIS BACKLOG ELIMINATION ACT OF 2000`` -> ``DNA Analysis Backlog
+    Elimination Act of 2000``; ``HEALTH CARE PROVIDERS`` -> ``health care providers``); a lone word keeps
+    its capitals only when the text writes it in capitals and never in lower case (``PAYGO``). Other
+    headings are returned unchanged."""
+    if not heading.isupper():
+        return heading
+    words = heading.split()
+    lower = text.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + 12), i + 1, -1):
+            cased = _cased_phrase(" ".join(words[i:j]).lower(), text, lower)
+            if cased:
+                out.extend(cased)
+                i = j
+                break
+        else:
+            out.append(_word_case(words[i], text))
+            i += 1
+    sentence = " ".join(out)
+    return sentence[:1].upper() + sentence[1:]
+
+
 def clean_heading(heading: str) -> str:
     """A section heading with white space collapsed and trailing ``.``/``:`` dropped."""
     return " ".join(heading.split()).strip(" .:")
@@ -116,6 +180,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
     (:func:`~tandem.specialists.legal.references.drop_internal_references`).
     """
     sections = split_sections(text)
+    running = running_text(sections) if heading_words else ""
     candidates: list[Candidate] = []
     index = 0
     for s_idx, section in enumerate(sections):
@@ -123,8 +188,8 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
         heading = clean_heading(section.heading)
         if (heading_words and word_count(heading) >= heading_words
                 and not LOW_PRIORITY_HEADINGS.search(heading) and not is_boilerplate(heading)):
-            text_ = heading.capitalize() if heading.isupper() else heading
-            candidates.append(Candidate(text_ + ".", index, s_idx, 0, word_count(heading), heading=True))
+            candidates.append(Candidate(heading_sentence(heading, running) + ".", index, s_idx, 0, word_count(heading),
+                                        heading=True))
         for sentence in split_sentences(section.text):
             index += 1
             if is_boilerplate(sentence) or (drop_headings and looks_like_heading(sentence)):

@@ -184,3 +184,19 @@ def test_lower_cased_text_is_split_into_sentences() -> None:
     # with capitals, a lower-case word after a full stop still does not open a sentence
     assert split_sentences("See 42 U.S.C. 1395 et seq. for details. The Secretary acts.") == [
         "See 42 U.S.C. 1395 et seq. for details.", "The Secretary acts."]
+
+
+def test_all_caps_headings_are_cased_as_the_bill_writes_them() -> None:
+    from tandem.specialists.legal.candidates import heading_sentence, prepare
+    text = ("The Director of the CBO may request information from any agency. Section 2 of the DNA Analysis "
+            "Backlog Elimination Act of 2000 is amended. Child abduction cases are rising. Payments to health care "
+            "providers for emergency care are made.")
+    assert heading_sentence("REQUESTS BY CBO OF INFORMATION", text) == "Requests by CBO of information"
+    assert (heading_sentence("REAUTHORIZATION OF DNA ANALYSIS BACKLOG ELIMINATION ACT OF 2000", text)
+            == "Reauthorization of DNA Analysis Backlog Elimination Act of 2000")
+    assert heading_sentence("PAYMENTS TO HEALTH CARE PROVIDERS", text) == "Payments to health care providers"
+    assert heading_sentence("CHILD ABDUCTION", text) == "Child abduction"  # the only use opens a sentence
+    assert heading_sentence("Grants to States", text) == "Grants to States"  # not all caps: unchanged
+    bill = ("SEC. 2. REQUESTS BY CBO OF INFORMATION FROM AGENCIES.\n\n    The Director of the CBO may request "
+            "information from any agency of the Federal Government.\n")
+    assert prepare(bill).candidates[0].text == "Requests by CBO of information from agencies."
