@@ -6,8 +6,9 @@ that says what the bill does to whom: *Requires*, *Directs*, *Authorizes*, *Proh
 the same with ``shall`` / ``may`` / ``is authorized to`` after the subject. :func:`crs_sentence`
 rewrites a sentence that opens with a short subject (no comma before the modal) that way (``shall``
 becomes *Directs* when the subject is an official or agency, as in CRS summaries, else *Requires*;
-``shall not`` becomes *Prohibits ... from* with the verb's ``-ing`` form), and ``There are authorized
-to be appropriated`` as ``Authorizes appropriations``. Every other sentence, ``may not`` (a limit, not a
+``shall not`` becomes *Prohibits ... from* with the verb's ``-ing`` form), ``There are authorized
+to be appropriated`` as ``Authorizes appropriations``, ``There is established`` as ``Establishes`` and
+``It is the sense of Congress that`` as ``Expresses the sense of the Congress that``. Every other sentence, ``may not`` (a limit, not a
 prohibition), subjects such as ``No person`` / ``Nothing`` / ``There`` / ``It``, and sentences that state
 an effect rather than a duty (``The amendment shall apply to ...``, ``... shall take effect``,
 ``... shall be eligible``) are returned unchanged. Pure function, no model.
@@ -35,6 +36,13 @@ _SUBJECT = r"(?P<subject>[A-Z][^,;:()]{0,120}?)"
 _MODAL = re.compile(_SUBJECT + r"\s+(?P<modal>shall|may|is authorized to|are authorized to)\s+(?P<rest>\S.*)$",
                     re.DOTALL)
 _APPROPRIATIONS = re.compile(r"^There (?:is|are) (?:hereby )?authorized to be appropriated\b")
+#: fixed openers and what CRS summaries say instead
+_OPENERS = (
+    (_APPROPRIATIONS, "Authorizes appropriations"),
+    (re.compile(r"^There (?:is|are) (?:hereby )?established\b"), "Establishes"),
+    (re.compile(r"^It is the sense of (?:the )?(Congress|Senate|House of Representatives) that\b"),
+     r"Expresses the sense of the \1 that"),
+)
 _VERB = {"shall": "Requires", "may": "Authorizes", "is authorized to": "Authorizes", "are authorized to": "Authorizes"}
 #: subjects that are not agents ("There shall be ...", "It shall be unlawful ...", "Nothing in ... shall")
 #: what a provision does rather than requires ("The amendment shall apply to ...", "... shall take effect")
@@ -49,8 +57,9 @@ _NOT_A_SUBJECT = re.compile(r"^(?:there|it|nothing|no|neither|none)\b", re.IGNOR
 
 def crs_sentence(sentence: str) -> str:
     """``sentence`` rewritten in the CRS summaries' voice, or unchanged (see the module docstring)."""
-    if _APPROPRIATIONS.match(sentence):
-        return _APPROPRIATIONS.sub("Authorizes appropriations", sentence, count=1)
+    for opener, replacement in _OPENERS:
+        if opener.match(sentence):
+            return opener.sub(replacement, sentence, count=1)
     match = _MODAL.match(sentence)
     if not match:
         return sentence

@@ -31,6 +31,10 @@ from tests.specialists.test_legal_summarizer import FakeEncoder
     ("Amounts shall not be used for construction.", "Prohibits Amounts from being used for construction."),
     ("There are authorized to be appropriated $5,000,000 for fiscal year 2031.",
      "Authorizes appropriations $5,000,000 for fiscal year 2031."),
+    ("There is established in the Department of Energy an Office of Grid Security.",
+     "Establishes in the Department of Energy an Office of Grid Security."),
+    ("It is the sense of Congress that the program should continue.",
+     "Expresses the sense of the Congress that the program should continue."),
 ])
 def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, expected: str) -> None:
     assert crs_sentence(sentence) == expected
