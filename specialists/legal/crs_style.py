@@ -45,10 +45,12 @@ _OPENERS = (
 )
 _VERB = {"shall": "Requires", "may": "Authorizes", "is authorized to": "Authorizes", "are authorized to": "Authorizes"}
 #: subjects that are not agents ("There shall be ...", "It shall be unlawful ...", "Nothing in ... shall")
-#: what a provision does rather than requires ("The amendment shall apply to ...", "... shall take effect")
+#: what a provision does or is rather than requires ("The amendment shall apply to ...", "... shall take effect",
+#: "The Commission shall be composed of ...", "The functions of the Commission shall be to ...")
 _NOT_A_DUTY = re.compile(r"(?:apply|take effect|be effective|become effective|have the meaning|mean|be construed|be "
                          r"considered|be treated|be deemed|remain|cease|expire|terminate|supersede|affect|preempt|be eligible|be "
-                         r"entitled|be ineligible|be fined|be imprisoned|be subject to|be liable)\b")
+                         r"entitled|be ineligible|be fined|be imprisoned|be subject to|be liable|be composed|consist|be to|be "
+                         r"made up)\b")
 #: officials and agencies: CRS summaries *direct* them ("Directs the Secretary to ...")
 _OFFICIAL = re.compile(r"^(?:the )?(?:Secretary|Administrator|Attorney General|Director|Commissioner|Commission|President"
                        r"|Comptroller General|Board|Chairman|Chair)\b")

@@ -50,6 +50,8 @@ def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, exp
     "This Act shall take effect on January 1, 2032.",
     "An individual who served on active duty shall be eligible for the credit.",  # an entitlement, not a duty
     "Any person who violates this section shall be fined not more than $10,000.",  # a penalty
+    "The Commission shall be composed of 10 members.",  # what it is, not a duty
+    "The functions of the Commission shall be to study the judicial circuits.",
     "The term \"State\" shall have the meaning given it in section 2.",
     "In carrying out the program, the Secretary shall consult with States.",  # a comma before the modal
     "the company shall indemnify the customer against all claims.",  # no capital: not read as a subject
