@@ -300,8 +300,8 @@ def test_a_document_longer_than_the_budget_in_one_sentence_gets_a_cut_summary() 
 
 def test_final_bills_in_the_official_layout_clear_the_bar(datasets_dir: Path, tmp_path: Path) -> None:
     """Issue 20's bar, guarded: ``tandem eval summarize`` on BillSum bills 150-199 (the final report set, never
-    used to choose) re-wrapped into the official layout by bench/billsum_layout.py: >= 1.20 x lead (1.211 when
-    written); the preprocessed form >= 1.15 (1.169)."""
+    used to choose) re-wrapped into the official layout by bench/billsum_layout.py: >= 1.22 x lead (1.235 with
+    crs_style, 1.211 before it); the preprocessed form >= 1.18 (1.196, 1.169 before)."""
     import importlib.util
     import json
 
@@ -320,6 +320,6 @@ def test_final_bills_in_the_official_layout_clear_the_bar(datasets_dir: Path, tm
                         encoding="utf-8")
     report = evaluate_summarizer(official)
     assert report.docs == 50 and report.failures == 0
-    assert report.ratio_rougeLsum is not None and report.ratio_rougeLsum >= 1.20, report.ratio_rougeLsum
+    assert report.ratio_rougeLsum is not None and report.ratio_rougeLsum >= 1.22, report.ratio_rougeLsum
     ratio = evaluate_summarizer(preprocessed).ratio_rougeLsum
-    assert ratio is not None and ratio >= 1.15, ratio
+    assert ratio is not None and ratio >= 1.18, ratio
