@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from tandem.specialists.legal.amends import amends_line
-from tandem.specialists.legal.crs_style import crs_sentence
+from tandem.specialists.legal.crs_style import crs_heading, crs_sentence
 from tandem.specialists.legal.options import DEFAULTS
 from tandem.specialists.legal.references import drop_internal_references
 from tandem.specialists.legal.segment import (
@@ -188,8 +188,9 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
         heading = clean_heading(section.heading)
         if (heading_words and word_count(heading) >= heading_words
                 and not LOW_PRIORITY_HEADINGS.search(heading) and not is_boilerplate(heading)):
-            candidates.append(Candidate(heading_sentence(heading, running) + ".", index, s_idx, 0, word_count(heading),
-                                        heading=True))
+            text_ = heading_sentence(heading, running) + "."
+            text_ = crs_heading(text_) if crs_style else text_
+            candidates.append(Candidate(text_, index, s_idx, 0, word_count(text_), heading=True))
         for sentence in split_sentences(section.text):
             index += 1
             if is_boilerplate(sentence) or (drop_headings and looks_like_heading(sentence)):

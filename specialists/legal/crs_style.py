@@ -8,7 +8,9 @@ rewrites a sentence that opens with a short subject (no comma before the modal) 
 becomes *Directs* when the subject is an official or agency, as in CRS summaries, else *Requires*;
 ``shall not`` becomes *Prohibits ... from* with the verb's ``-ing`` form), ``There are authorized
 to be appropriated`` as ``Authorizes appropriations``, ``There is established`` as ``Establishes`` and
-``It is the sense of Congress that`` as ``Expresses the sense of the Congress that``. Every other sentence, ``may not`` (a limit, not a
+``It is the sense of Congress that`` as ``Expresses the sense of the Congress that``. A section
+heading that names an action opens with its verb (:func:`crs_heading`: ``Extension of ...`` ->
+``Extends ...``; stemmed ROUGE tells *extension* from *extends*). Every other sentence, ``may not`` (a limit, not a
 prohibition), subjects such as ``No person`` / ``Nothing`` / ``There`` / ``It``, and sentences that state
 an effect rather than a duty (``The amendment shall apply to ...``, ``... shall take effect``,
 ``... shall be eligible``) are returned unchanged. Pure function, no model.
@@ -98,3 +100,25 @@ def gerund(verb: str) -> str:
     if lower.endswith("e") and not lower.endswith(("ee", "oe", "ye")) and lower != "be":
         return verb[:-1] + "ing"
     return verb + "ing"
+
+
+#: section headings that name an action ("Extension of ...") and the verb CRS summaries use ("Extends ...")
+_ACTIONS = {
+    "extension": "Extends", "extensions": "Extends", "repeal": "Repeals", "establishment": "Establishes",
+    "expansion": "Expands", "increase": "Increases", "increases": "Increases", "amendment": "Amends",
+    "amendments": "Amends", "limitation": "Limits", "limitations": "Limits", "revision": "Revises",
+    "revisions": "Revises", "reduction": "Reduces", "transfer": "Transfers", "elimination": "Eliminates",
+    "reaffirmation": "Reaffirms", "adjustment": "Adjusts", "adjustments": "Adjusts", "prohibition": "Prohibits",
+    "modification": "Modifies", "modifications": "Modifies", "termination": "Terminates", "designation": "Designates",
+    "creation": "Creates", "clarification": "Clarifies", "reauthorization": "Reauthorizes", "improvement": "Improves",
+    "improvements": "Improves", "exemption": "Exempts", "restoration": "Restores",
+}
+_ACTION_HEADING = re.compile(r"^(?P<noun>[A-Z][a-z]+) (?:of|to|on|in|for|from) (?=\S)")
+
+
+def crs_heading(heading: str) -> str:
+    """A section heading that names an action, said as CRS summaries say it: ``Extension of the generalized
+    system of preferences.`` -> ``Extends the generalized system of preferences.``; others unchanged."""
+    match = _ACTION_HEADING.match(heading)
+    verb = _ACTIONS.get(match.group("noun").lower()) if match else None
+    return f"{verb} {heading[match.end():]}" if match and verb else heading

@@ -69,20 +69,33 @@ def test_gerund(verb: str, expected: str) -> None:
     assert crs_style.gerund(verb) == expected
 
 
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("Extension of generalized system of preferences.", "Extends generalized system of preferences."),
+    ("Amendments to the Social Security Act.", "Amends the Social Security Act."),
+    ("Increase in the minimum wage.", "Increases the minimum wage."),
+    ("Powers of Commission.", "Powers of Commission."),  # not an action
+    ("Rural health clinics.", "Rural health clinics."),
+])
+def test_action_headings_become_verbs(heading: str, expected: str) -> None:
+    assert crs_style.crs_heading(heading) == expected
+
+
 def test_the_module_examples_hold() -> None:
     assert doctest.testmod(crs_style).failed == 0
 
 
-BILL = ("SEC. 2. GRANTS.\n\nThe Secretary shall award grants to rural clinics for telehealth services. "
+BILL = ("SEC. 2. EXTENSION OF RURAL TELEHEALTH GRANTS.\n\nThe Secretary shall award grants to rural clinics for telehealth services. "
         "The amendments made by this Act shall apply to fiscal years after 2031.")
 
 
 def test_prepare_rewrites_only_when_asked() -> None:
     on = [c.text for c in prepare(BILL).candidates]
     off = [c.text for c in prepare(BILL, crs_style=False).candidates]
-    assert on == ["Directs the Secretary to award grants to rural clinics for telehealth services.",
+    assert on == ["Extends rural telehealth grants.",
+                  "Directs the Secretary to award grants to rural clinics for telehealth services.",
                   "The amendments shall apply to fiscal years after 2031."]
-    assert off == ["The Secretary shall award grants to rural clinics for telehealth services.",
+    assert off == ["Extension of rural telehealth grants.",
+                   "The Secretary shall award grants to rural clinics for telehealth services.",
                    "The amendments shall apply to fiscal years after 2031."]
 
 
@@ -91,5 +104,5 @@ def test_the_stage_option_reaches_the_summary() -> None:
     cfg = SummarizerConfig.from_options(LegalOptions(crs_style=False))
     assert cfg.crs_style is False
     common = {"encoder": FakeEncoder(), "include_title": False, "amends_line": False}
-    assert summarize_legal([BILL], 40, **common)[0].startswith("Directs the Secretary to award grants")
-    assert summarize_legal([BILL], 40, crs_style=False, **common)[0].startswith("The Secretary shall award grants")
+    assert "\nDirects the Secretary to award grants" in summarize_legal([BILL], 40, **common)[0]
+    assert "\nThe Secretary shall award grants" in summarize_legal([BILL], 40, crs_style=False, **common)[0]
