@@ -41,8 +41,11 @@ built by the very code it tests.
   section:``) opens each of its paragraphs with a TeX quote (````(a) In General.--...``), up to the
   closing ``''.``; a table of contents (the short parts after ``The table of contents for this Act is as
   follows:``) is one ``Sec. N. Entry.`` line per entry, wrapped lines indented 28, taking no section
-  number. ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted, no table
-  of contents).
+  number; a sentence ``X shall <verb> ...`` followed by sentences that open with a verb (``Submit a report.``,
+  ``And notify the States.``: how the preprocessed form glued a ``shall--`` list to its first item) is printed
+  as the list it was: ``X shall--`` and lower-case items ``(1) establish ...;`` / ``(2) submit ...; and``.
+  ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted, no table of contents,
+  no ``shall--`` lists).
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/billsum_official.jsonl
     python bench/billsum_layout.py IN OUT --start 150 --stop 200   # a slice (bills 150-199)
@@ -147,6 +150,7 @@ class _Nesting:
         self.blocks: list[_Block] = []
         self.level = 0
         self.lists: list[int] = []
+        self.dash_list: tuple[int, int] | None = None  # (items' level, lead-in's level) of an open ``shall--`` list
 
     def open(self, level: int, heading: str = "", text: str = "") -> None:
         self.blocks.append(_Block(level, heading, [text] if text else []))
@@ -168,6 +172,13 @@ class _Nesting:
             self.open(level, heading, text if offset == len(run) - 1 else "")
 
     def sentence(self, text: str) -> None:
+        if self.dash_list and not _continues_item_list(text):
+            items, lead = self.dash_list  # a ``shall--`` list ends at the first sentence that is not an item
+            self.dash_list = None
+            if self.lists and self.lists[-1] == items:
+                self.lists.pop()
+            self.open(lead, text=text)
+            return
         if self.lists and self.lists[-1] > self.level:
             self.open(self.lists[-1], text=text)  # the first item after a lead-in
         elif self.lists and self.level == self.lists[-1] and self.blocks[-1].text:
@@ -179,15 +190,60 @@ class _Nesting:
 
     def lead_in(self, text: str) -> None:
         """After a sentence ending in ``:``, the next sentences are items one level deeper."""
-        if text.endswith(":") and self.level < 4:
+        if text.endswith((":", "--")) and self.level < 4:
             self.lists.append(max(self.level, 1) + 1)
+            if text.endswith("--"):
+                self.dash_list = (self.lists[-1], self.level)
+
+
+def _continues_item_list(text: str) -> bool:
+    return text[:1].islower() or bool(_CONJUNCTION.match(text))
+
+
+#: verbs that open the items of a ``shall--`` list ("(1) establish a program ...; and (2) submit a report ...")
+_ITEM_VERBS = frozenset("""provide establish submit develop conduct ensure report study review make carry award include
+    identify consult coordinate promote maintain assess evaluate prepare issue publish notify designate agree use take
+    require support create implement examine recommend contain describe demonstrate certify meet comply procure
+    increase improve reduce expand encourage assist train collect monitor determine give pay serve allow permit
+    prohibit prescribe specify operate administer enter transmit disseminate facilitate""".split())
+_MODAL_ITEM = re.compile(r"^(?P<lead>.+?\b(?:shall|may)(?: not)?(?: be)?)(?P<item> (?:to )?(?P<verb>[a-z]+)\b.*)$")
+
+
+def _item_verb(sentence: str) -> bool:
+    words = sentence.split()
+    first = words[1] if len(words) > 1 and words[0] in ("And", "Or") else (words[0] if words else "")
+    return first[:1].isupper() and first.lower() in _ITEM_VERBS
+
+
+def modal_lists(sentences: list[str]) -> list[str]:
+    """Real bills' ``shall--`` lists, which the preprocessed form glued to their first item: ``The Secretary shall
+    establish a program. Submit a report. And notify the States.`` becomes the lead-in ``The Secretary shall--``
+    and the items ``establish a program.`` / ``submit a report.`` / ``And notify the States.`` (lower-case, as
+    real bills print them; :func:`punctuate_items` then ends them in ``;`` / ``; and``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(sentences):
+        sentence = sentences[i]
+        match = _MODAL_ITEM.match(sentence)
+        j = i + 1
+        while j < len(sentences) and _item_verb(sentences[j]):
+            j += 1
+        if match and match.group("verb") in _ITEM_VERBS and j > i + 1:
+            out.append(match.group("lead") + "--")
+            out.append(match.group("item").strip())
+            out.extend(s if s.split()[0] in ("And", "Or") else s[:1].lower() + s[1:] for s in sentences[i + 1:j])
+            i = j
+            continue
+        out.append(sentence)
+        i += 1
+    return out
 
 
 def _nest(sentences: list[str]) -> list[_Block]:
     state = _Nesting()
     run: list[str] = []
     for sentence in sentences:
-        if is_heading(sentence):
+        if is_heading(sentence) and not (state.dash_list and _continues_item_list(sentence)):
             run.append(sentence)
             continue
         if run:
@@ -268,7 +324,7 @@ def _section(number: int, part: str, real: bool) -> str:
     label = "SECTION 1." if number == 1 else f"SEC. {number}."
     title = textwrap.fill(f"{label} {heading.upper()}." if heading else label, WIDTH,
                           subsequent_indent=" " * 12, break_long_words=False, break_on_hyphens=False)
-    lines = _render(_nest(sentences_of(body)), real)
+    lines = _render(_nest(modal_lists(sentences_of(body)) if real else sentences_of(body)), real)
     return title + ("\n\n" + "\n".join(lines) if lines else "")
 
 
@@ -279,7 +335,8 @@ def official_layout(source: str, real: bool = True) -> str:
     parts = source.split(MARKER)
     blocks: list[str] = []
     if parts[0].strip():
-        blocks.append("\n".join(_render(_nest(sentences_of(parts[0])), real)))
+        sentences = sentences_of(parts[0])
+        blocks.append("\n".join(_render(_nest(modal_lists(sentences) if real else sentences), real)))
     number = 0
     toc: list[str] = []
     for part in parts[1:]:

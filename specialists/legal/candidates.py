@@ -163,6 +163,26 @@ def heading_sentence(heading: str, text: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
+#: a lead-in that ends in a dash ("The Secretary shall--", "Section 5 is amended--"): its words open the
+#: list's first item
+_DASH_LEAD_IN = re.compile(r"^(?P<lead>\S.*?)\s*(?:--|\u2014)$", re.DOTALL)
+#: how real bills end the items of a list ("...;", "...; and", "...; or")
+_ITEM_END = re.compile(r"\s*;(?:\s+(?:and|or))?$")
+
+
+def list_item(sentence: str, lead: str | None) -> tuple[str, str | None]:
+    """A list item of the official layout as the sentence it stands for, and the lead-in still open.
+
+    The first item after ``The Secretary shall--`` reads ``The Secretary shall establish a program ...``
+    (as BillSum's preprocessed text, which erased the dashes and item markers, reads: only the first item
+    takes the lead-in, the others stay as they are); an item's ``;`` / ``; and`` ending becomes a full
+    stop. A sentence that does not open in lower case closes the lead-in."""
+    sentence = _ITEM_END.sub(".", sentence)
+    if lead is None or not sentence[:1].islower():
+        return sentence, None
+    return f"{lead} {sentence}", None
+
+
 def clean_heading(heading: str) -> str:
     """A section heading with white space collapsed and trailing ``.``/``:`` dropped."""
     return " ".join(heading.split()).strip(" .:")
@@ -191,6 +211,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             text_ = heading_sentence(heading, running) + "."
             text_ = crs_heading(text_) if crs_style else text_
             candidates.append(Candidate(text_, index, s_idx, 0, word_count(text_), heading=True))
+        lead: str | None = None
         for sentence in split_sentences(section.text):
             index += 1
             if is_boilerplate(sentence) or (drop_headings and looks_like_heading(sentence)):
@@ -199,15 +220,18 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
                 sentence = compress_sentence(sentence)
             if drop_references:
                 sentence = drop_internal_references(sentence)
+            # lead-ins whose content follows in a list ("The Congress finds the following:",
+            # "Section 5 of the Act is amended by adding at the end the following new paragraph:"; real bills
+            # end most of them in a dash: "Section 5 of the Act is amended--", "The Secretary shall--")
+            if sentence.endswith((":", "--", "\u2014")) and word_count(sentence) <= 30:
+                dash = _DASH_LEAD_IN.match(sentence)
+                lead = dash.group("lead") if dash else None
+                continue
+            sentence, lead = list_item(sentence, lead)
             if crs_style:
                 sentence = crs_sentence(sentence)
             words = word_count(sentence)
             if words < min_words:
-                continue
-            # lead-ins whose content follows in a list ("The Congress finds the following:",
-            # "Section 5 of the Act is amended by adding at the end the following new paragraph:"; real bills
-            # end most of them in a dash: "Section 5 of the Act is amended--", "The Secretary shall--")
-            if sentence.endswith((":", "--", "\u2014")) and words <= 30:
                 continue
             candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
             in_section += 1

@@ -147,3 +147,21 @@ def test_table_of_contents_is_one_entry_per_line() -> None:
     assert lines[toc + 3:toc + 5] == ["", "SEC. 2. ELECTION TO INCLUDE COMBAT PAY AS EARNED INCOME."]
     plain = module.official_layout(bill, real=False)
     assert "Sec. 1." not in plain and "SEC. 4." in plain  # --plain: the re-wrap before the TOC rule
+
+
+def test_shall_lists_are_printed_as_real_bills_print_them() -> None:
+    # BillSum's preprocessing glued "The Secretary shall--" to its first item and capitalized the others
+    module = _module()
+    bill = ("<SECTION-HEADER> DUTIES. The Secretary shall establish a program to award grants. Submit a report to "
+            "Congress. And notify the States of each award. The program shall end in 2035.")
+    lines = module.official_layout(bill).splitlines()
+    assert lines[2:7] == ["    The Secretary shall--",
+                          " " * 12 + "(1) establish a program to award grants;",
+                          " " * 12 + "(2) submit a report to Congress; and",
+                          " " * 12 + "(3) notify the States of each award.",
+                          ""]
+    assert lines[7] == "    The program shall end in 2035."  # the list ends with its items
+    # a "shall" sentence without verb items after it stays whole
+    alone = module.official_layout("<SECTION-HEADER> GRANTS. The Secretary shall award grants. The grants end in 2035.")
+    assert "    The Secretary shall award grants." in alone.splitlines() and "shall--" not in alone
+    assert "shall--" not in module.official_layout(bill, real=False)

@@ -200,3 +200,11 @@ def test_all_caps_headings_are_cased_as_the_bill_writes_them() -> None:
     bill = ("SEC. 2. REQUESTS BY CBO OF INFORMATION FROM AGENCIES.\n\n    The Director of the CBO may request "
             "information from any agency of the Federal Government.\n")
     assert prepare(bill).candidates[0].text == "Requests by CBO of information from agencies."
+
+
+def test_a_dash_lead_in_opens_its_first_item() -> None:
+    from tandem.specialists.legal.candidates import list_item
+    assert list_item("establish a program; and", "The Secretary shall") == (
+        "The Secretary shall establish a program.", None)
+    assert list_item("submit a report;", None) == ("submit a report.", None)  # only the first item
+    assert list_item("The program ends in 2035.", "The Secretary shall") == ("The program ends in 2035.", None)
