@@ -68,11 +68,15 @@ def crs_sentence(sentence: str) -> str:
     if not match:
         return sentence
     subject, modal, rest = match.group("subject"), match.group("modal"), match.group("rest")
-    negated = re.match(r"(?:not|also not)\s+(?=\S)", rest)
     if len(subject.split()) > 12 or _NOT_A_SUBJECT.match(subject):
         return sentence
+    negated = re.match(r"(?:also )?not\b", rest)
     if negated:
-        rest = rest[negated.end():]
+        rest = rest[negated.end():].lstrip()
+        # "shall not, on or after ..., promulgate": the verb is not next; "shall not carry out, develop, refine":
+        # a list of verbs would keep the others in the base form
+        if not re.match(r"[a-z]+\s", rest) or "," in " ".join(rest.split()[:3]):
+            return sentence
     if _NOT_A_DUTY.match(rest) or (negated and modal != "shall"):
         return sentence
     first, _, others = subject.partition(" ")

@@ -42,6 +42,8 @@ def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, exp
 
 @pytest.mark.parametrize("sentence", [
     "A grant may not exceed $3,000,000.",  # a limit, not a prohibition
+    "The Secretary shall not, on or after the date of enactment, promulgate any rule.",  # the verb is not next
+    "The Secretary shall not carry out, develop, or publish a ratings system.",  # a list of verbs
     "No person shall sell a firearm to a juvenile.",
     "There shall be established a commission on rural health.",
     "It shall be unlawful for any person to sell a firearm to a juvenile.",
