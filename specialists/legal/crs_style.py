@@ -46,7 +46,6 @@ _OPENERS = (
      r"Expresses the sense of the \1 that"),
 )
 _VERB = {"shall": "Requires", "may": "Authorizes", "is authorized to": "Authorizes", "are authorized to": "Authorizes"}
-#: subjects that are not agents ("There shall be ...", "It shall be unlawful ...", "Nothing in ... shall")
 #: what a provision does or is rather than requires ("The amendment shall apply to ...", "... shall take effect",
 #: "The Commission shall be composed of ...", "The functions of the Commission shall be to ...")
 _NOT_A_DUTY = re.compile(r"(?:apply|take effect|be effective|become effective|have the meaning|mean|be construed|be "
@@ -56,6 +55,7 @@ _NOT_A_DUTY = re.compile(r"(?:apply|take effect|be effective|become effective|ha
 #: officials and agencies: CRS summaries *direct* them ("Directs the Secretary to ...")
 _OFFICIAL = re.compile(r"^(?:the )?(?:Secretary|Administrator|Attorney General|Director|Commissioner|Commission|President"
                        r"|Comptroller General|Board|Chairman|Chair)\b")
+#: subjects that are not agents ("There shall be ...", "It shall be unlawful ...", "Nothing in ... shall")
 _NOT_A_SUBJECT = re.compile(r"^(?:there|it|nothing|no|neither|none)\b", re.IGNORECASE)
 
 
