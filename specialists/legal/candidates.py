@@ -200,7 +200,8 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
     (:func:`~tandem.specialists.legal.references.drop_internal_references`).
     """
     sections = split_sections(text)
-    running = running_text(sections) if heading_words else ""
+    running = running_text(sections) if heading_words or crs_style else ""
+    lower_case = frozenset(word for word in _TOKEN.findall(running) if word.islower()) if crs_style else frozenset()
     candidates: list[Candidate] = []
     index = 0
     for s_idx, section in enumerate(sections):
@@ -229,7 +230,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
                 continue
             sentence, lead = list_item(sentence, lead)
             if crs_style:
-                sentence = crs_sentence(sentence)
+                sentence = crs_sentence(sentence, lower_case)
             words = word_count(sentence)
             if words < min_words:
                 continue

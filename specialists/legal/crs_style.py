@@ -59,8 +59,11 @@ _OFFICIAL = re.compile(r"^(?:the )?(?:Secretary|Administrator|Attorney General|D
 _NOT_A_SUBJECT = re.compile(r"^(?:there|it|nothing|no|neither|none)\b", re.IGNORECASE)
 
 
-def crs_sentence(sentence: str) -> str:
-    """``sentence`` rewritten in the CRS summaries' voice, or unchanged (see the module docstring)."""
+def crs_sentence(sentence: str, lower_case: frozenset[str] = frozenset()) -> str:
+    """``sentence`` rewritten in the CRS summaries' voice, or unchanged (see the module docstring).
+
+    ``lower_case``: words the document writes in lower case; a subject opening with one of them loses its
+    sentence-initial capital (``Fellowships may be funded`` -> ``Authorizes fellowships to be funded``)."""
     for opener, replacement in _OPENERS:
         if opener.match(sentence):
             return opener.sub(replacement, sentence, count=1)
@@ -80,7 +83,7 @@ def crs_sentence(sentence: str) -> str:
     if _NOT_A_DUTY.match(rest) or (negated and modal != "shall"):
         return sentence
     first, _, others = subject.partition(" ")
-    if first.lower() in _DETERMINERS:
+    if first.lower() in _DETERMINERS or (first[1:].islower() and first.lower() in lower_case):
         subject = first.lower() + (" " + others if others else "")
     if negated:
         verb, _, after = rest.partition(" ")

@@ -82,6 +82,16 @@ def test_action_headings_become_verbs(heading: str, expected: str) -> None:
     assert crs_style.crs_heading(heading) == expected
 
 
+def test_a_common_noun_subject_loses_its_capital() -> None:
+    sentence = "Fellowships may be funded at levels of up to $1,000."
+    assert crs_sentence(sentence, frozenset({"fellowships", "funded"})) == (
+        "Authorizes fellowships to be funded at levels of up to $1,000.")
+    assert crs_sentence(sentence) == "Authorizes Fellowships to be funded at levels of up to $1,000."
+    # a name the document never writes in lower case keeps its capital, and so does an acronym
+    assert crs_sentence("Amtrak may sell the route.", frozenset({"route"})) == "Authorizes Amtrak to sell the route."
+    assert crs_sentence("FEMA may award grants.", frozenset({"fema"})) == "Authorizes FEMA to award grants."
+
+
 def test_the_module_examples_hold() -> None:
     assert doctest.testmod(crs_style).failed == 0
 
