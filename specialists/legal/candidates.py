@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from tandem.specialists.legal.amends import amends_line
-from tandem.specialists.legal.crs_style import crs_heading, crs_sentence
+from tandem.specialists.legal.crs_style import crs_heading, crs_numbers, crs_sentence
 from tandem.specialists.legal.options import DEFAULTS
 from tandem.specialists.legal.references import drop_internal_references
 from tandem.specialists.legal.segment import (
@@ -230,7 +230,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
                 continue
             sentence, lead = list_item(sentence, lead)
             if crs_style:
-                sentence = crs_sentence(sentence, lower_case)
+                sentence = crs_numbers(crs_sentence(sentence, lower_case))
             words = word_count(sentence)
             if words < min_words:
                 continue

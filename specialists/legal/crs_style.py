@@ -129,3 +129,30 @@ def crs_heading(heading: str) -> str:
     match = _ACTION_HEADING.match(heading)
     verb = _ACTIONS.get(match.group("noun").lower()) if match else None
     return f"{verb} {heading[match.end():]}" if match and verb else heading
+
+
+_DOLLARS = re.compile(r"\$(\d{1,3}(?:,\d{3}){2,3})(?![\d,])")
+_FISCAL_YEARS = re.compile(r"\bfiscal years? (\d{4})(?:(,? and|,? through| to|-) ?(\d{4}))?\b")
+
+
+def _amount(match: re.Match[str]) -> str:
+    value = int(match.group(1).replace(",", ""))
+    for size, word in ((10**9, "billion"), (10**6, "million")):
+        if value >= size and value % (size // 1000) == 0:
+            return f"${value / size:g} {word}"
+    return match.group(0)
+
+
+def crs_numbers(sentence: str) -> str:
+    """Amounts and fiscal years as CRS summaries write them: ``$13,500,000`` -> ``$13.5 million``, ``fiscal years
+    2004 through 2008`` -> ``FY2004-FY2008``, ``fiscal year 2031`` -> ``FY2031``; other amounts (``$1,234,567``,
+    ``$100,000``) unchanged."""
+    sentence = _DOLLARS.sub(_amount, sentence)
+    return _FISCAL_YEARS.sub(_fiscal_years, sentence)
+
+
+def _fiscal_years(match: re.Match[str]) -> str:
+    first, joint, last = match.group(1), match.group(2), match.group(3)
+    if not last:
+        return f"FY{first}"
+    return f"FY{first} and FY{last}" if "and" in joint else f"FY{first}-FY{last}"

@@ -92,6 +92,16 @@ def test_a_common_noun_subject_loses_its_capital() -> None:
     assert crs_sentence("FEMA may award grants.", frozenset({"fema"})) == "Authorizes FEMA to award grants."
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("There are appropriated $13,500,000 for fiscal year 2006.", "There are appropriated $13.5 million for FY2006."),
+    ("$50,000,000 for each of fiscal years 2032 through 2036.", "$50 million for each of FY2032-FY2036."),
+    ("A grant of $2,000,000,000 in fiscal years 2031 and 2032.", "A grant of $2 billion in FY2031 and FY2032."),
+    ("A grant of $1,234,567 or $100,000.", "A grant of $1,234,567 or $100,000."),  # not a round amount; thousands
+])
+def test_amounts_and_fiscal_years_as_crs_writes_them(sentence: str, expected: str) -> None:
+    assert crs_style.crs_numbers(sentence) == expected
+
+
 def test_the_module_examples_hold() -> None:
     assert doctest.testmod(crs_style).failed == 0
 
