@@ -210,8 +210,8 @@ _MODAL_ITEM = re.compile(r"^(?P<lead>.+?\b(?:shall|may)(?: not)?(?: be)?)(?P<ite
 
 
 def _item_verb(sentence: str) -> bool:
-    words = sentence.split()
-    first = words[1] if len(words) > 1 and words[0] in ("And", "Or") else (words[0] if words else "")
+    words = _CONJUNCTION.sub("", sentence).split()
+    first = words[0] if words else ""
     return first[:1].isupper() and first.lower() in _ITEM_VERBS
 
 
@@ -231,7 +231,7 @@ def modal_lists(sentences: list[str]) -> list[str]:
         if match and match.group("verb") in _ITEM_VERBS and j > i + 1:
             out.append(match.group("lead") + "--")
             out.append(match.group("item").strip())
-            out.extend(s if s.split()[0] in ("And", "Or") else s[:1].lower() + s[1:] for s in sentences[i + 1:j])
+            out.extend(s if _CONJUNCTION.match(s) else s[:1].lower() + s[1:] for s in sentences[i + 1:j])
             i = j
             continue
         out.append(sentence)

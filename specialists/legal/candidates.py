@@ -112,11 +112,16 @@ def running_text(sections: list[Section]) -> str:
 _OPENER = re.compile(r"(?:^|[.!?:;\"(])\W*$")
 
 
+def _whole_word(phrase: str) -> str:
+    """A pattern for ``phrase`` as whole words (not inside a longer word or hyphenated compound)."""
+    return r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
+
+
 def _word_case(word: str, text: str) -> str:
     """A lone heading word: in capitals when ``text`` writes it so and never in lower case (``PAYGO``)."""
     core = word.strip(".,;:()'\"")
-    acronym = (len(core) > 1 and core.isupper() and re.search(r"(?<![\w-])" + re.escape(core) + r"(?![\w-])", text)
-               and not re.search(r"(?<![\w-])" + re.escape(core.lower()) + r"(?![\w-])", text))
+    acronym = (len(core) > 1 and core.isupper() and re.search(_whole_word(core), text)
+               and not re.search(_whole_word(core.lower()), text))
     return word if acronym else word.lower()
 
 
@@ -125,7 +130,7 @@ def _cased_phrase(phrase: str, text: str, lower: str) -> list[str] | None:
     (an opener is capitalized whatever the word: its first word is then cased alone); occurrences in
     capitals (the heading itself, quoted headings) say nothing. None when ``text`` lacks the phrase."""
     opener = None
-    for match in re.finditer(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", lower):
+    for match in re.finditer(_whole_word(phrase), lower):
         words = text[match.start():match.end()].split()
         if text[match.start():match.end()].isupper():
             continue
@@ -163,24 +168,20 @@ def heading_sentence(heading: str, text: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-#: a lead-in that ends in a dash ("The Secretary shall--", "Section 5 is amended--"): its words open the
-#: list's first item
-_DASH_LEAD_IN = re.compile(r"^(?P<lead>\S.*?)\s*(?:--|\u2014)$", re.DOTALL)
 #: how real bills end the items of a list ("...;", "...; and", "...; or")
 _ITEM_END = re.compile(r"\s*;(?:\s+(?:and|or))?$")
 
 
-def list_item(sentence: str, lead: str | None) -> tuple[str, str | None]:
-    """A list item of the official layout as the sentence it stands for, and the lead-in still open.
+def list_item(sentence: str, lead: str | None) -> str:
+    """A list item of the official layout as the sentence it stands for.
 
-    The first item after ``The Secretary shall--`` reads ``The Secretary shall establish a program ...``
-    (as BillSum's preprocessed text, which erased the dashes and item markers, reads: only the first item
-    takes the lead-in, the others stay as they are); an item's ``;`` / ``; and`` ending becomes a full
-    stop. A sentence that does not open in lower case closes the lead-in."""
+    ``lead``: the dash lead-in just before it, without its dash (``The Secretary shall``). The first item
+    after ``The Secretary shall--`` reads ``The Secretary shall establish a program ...`` (as BillSum's
+    preprocessed text, which erased the dashes and item markers, reads: only the first item takes the
+    lead-in); an item's ``;`` / ``; and`` ending becomes a full stop; a sentence that does not open in
+    lower case is not an item and keeps its own words."""
     sentence = _ITEM_END.sub(".", sentence)
-    if lead is None or not sentence[:1].islower():
-        return sentence, None
-    return f"{lead} {sentence}", None
+    return f"{lead} {sentence}" if lead and sentence[:1].islower() else sentence
 
 
 def clean_heading(heading: str) -> str:
@@ -225,10 +226,10 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             # "Section 5 of the Act is amended by adding at the end the following new paragraph:"; real bills
             # end most of them in a dash: "Section 5 of the Act is amended--", "The Secretary shall--")
             if sentence.endswith((":", "--", "\u2014")) and word_count(sentence) <= 30:
-                dash = _DASH_LEAD_IN.match(sentence)
-                lead = dash.group("lead") if dash else None
+                # a dash lead-in's words open the list's first item
+                lead = None if sentence.endswith(":") else sentence.removesuffix("--").removesuffix("\u2014").rstrip() or None
                 continue
-            sentence, lead = list_item(sentence, lead)
+            sentence, lead = list_item(sentence, lead), None
             if crs_style:
                 sentence = crs_numbers(crs_sentence(sentence, lower_case))
             words = word_count(sentence)

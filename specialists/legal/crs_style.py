@@ -37,10 +37,9 @@ _DETERMINERS = frozenset("the each any a an such every all this that these those
 _SUBJECT = r"(?P<subject>[A-Z][^,;:()]{0,120}?)"
 _MODAL = re.compile(_SUBJECT + r"\s+(?P<modal>shall|may|is authorized to|are authorized to)\s+(?P<rest>\S.*)$",
                     re.DOTALL)
-_APPROPRIATIONS = re.compile(r"^There (?:is|are) (?:hereby )?authorized to be appropriated\b")
 #: fixed openers and what CRS summaries say instead
 _OPENERS = (
-    (_APPROPRIATIONS, "Authorizes appropriations"),
+    (re.compile(r"^There (?:is|are) (?:hereby )?authorized to be appropriated\b"), "Authorizes appropriations"),
     (re.compile(r"^There (?:is|are) (?:hereby )?established\b"), "Establishes"),
     (re.compile(r"^It is the sense of (?:the )?(Congress|Senate|House of Representatives) that\b"),
      r"Expresses the sense of the \1 that"),

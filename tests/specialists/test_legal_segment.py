@@ -204,7 +204,6 @@ def test_all_caps_headings_are_cased_as_the_bill_writes_them() -> None:
 
 def test_a_dash_lead_in_opens_its_first_item() -> None:
     from tandem.specialists.legal.candidates import list_item
-    assert list_item("establish a program; and", "The Secretary shall") == (
-        "The Secretary shall establish a program.", None)
-    assert list_item("submit a report;", None) == ("submit a report.", None)  # only the first item
-    assert list_item("The program ends in 2035.", "The Secretary shall") == ("The program ends in 2035.", None)
+    assert list_item("establish a program; and", "The Secretary shall") == "The Secretary shall establish a program."
+    assert list_item("submit a report;", None) == "submit a report."  # only the first item
+    assert list_item("The program ends in 2035.", "The Secretary shall") == "The program ends in 2035."
