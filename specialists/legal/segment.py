@@ -44,6 +44,14 @@ _PLAIN_HEADING = re.compile(
 _QUOTED_LINE = re.compile(r"^([ \t]*)\"(?=\(|(?:SEC\.|Sec\.|SECTION|Section)[ \t])", re.MULTILINE)
 # all-caps section markers in running text ("... of 2010. SEC. 2. DEFINITIONS. In this Act ...")
 _INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z]?\.[ \t]+(?=[A-Z])")
+#: a table-of-sections item an amendment adds, quoted and closed on its own (```Sec. 45O. Contributions ...
+#: level.''.``): an item, not a section; it keeps its number only, as in BillSum's sources. An inserted section
+#: (```Sec. 1720F. Comprehensive program`` then ````(a) ...``) is not closed before the next opening quote.
+_CLERICAL_ITEM = re.compile(r'^([ \t]*")(?:Sec\.|Section)[ \t]+(?=[0-9]+[A-Za-z]*\.[^"]*?\S"[.;]?[ \t]*$)', re.MULTILINE)
+#: the line that ends a bill's text on govinfo.gov
+_END_OF_BILL = re.compile(r"^[ \t]*<all>[ \t]*$", re.MULTILINE)
+#: (an alternative inside a heading pattern) a heading's line wrapped onto one indented 10 or more
+_WRAPPED_HEADING_LINE = r"|\n[ \t]{10,}(?=\S)"
 
 
 def _take_heading(body: str, *, strict: bool) -> tuple[str, str]:
@@ -53,19 +61,22 @@ def _take_heading(body: str, *, strict: bool) -> tuple[str, str]:
     caps = re.match(r"([A-Z0-9][^.:a-z]{0,300}?)[.:](?:\s+|$)", body) if strict else None
     if caps and "\n\n" not in caps.group(1) and sum(ch.isalpha() for ch in caps.group(1)) >= 3:
         return " ".join(caps.group(1).split()).strip("\"'"), body[caps.end():].strip()
-    match = re.match(r"([^.:\n]{1,200}?)[.:](?:\s+|$)", body)
+    # a title-case heading may wrap onto lines indented 10 or more (a table-of-contents entry hangs at 28)
+    wrapped = _WRAPPED_HEADING_LINE if strict else ""
+    match = re.match(rf"((?:[^.:\n]{wrapped}){{1,200}}?)[.:](?:\s+|$)", body)
     if not match:
         # a heading on a line of its own, without a period ("§ 101. Definitions\n   In this chapter ...")
-        match = re.match(r"([^.:\n]{1,120})\n", body) if strict else None
+        match = re.match(rf"((?:[^.:\n]{wrapped}){{1,120}})\n", body) if strict else None
     if not match:
         return "", body
-    candidate = match.group(1).strip().strip("\"'")
+    candidate = " ".join(match.group(1).split()).strip("\"'")
     words = candidate.split()
     if not words:
         return "", body
     letters = [ch for ch in candidate if ch.isalpha()]
     upper = bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
-    short_title_case = len(words) <= (8 if not strict else 6) and words[0][:1].isupper() and not re.search(
+    most_words = 40 if "\n" in match.group(1) else 6 if strict else 8  # a wrapped heading is a heading
+    short_title_case = len(words) <= most_words and words[0][:1].isupper() and not re.search(
         r"\b(?:shall|is|are|was|were|may|means|has|have|will)\b", candidate)
     if upper or short_title_case:
         return candidate, body[match.end():].strip()
@@ -80,7 +91,7 @@ def split_sections(text: str) -> list[Section]:
     ``4.1``) at the start of a line. The text before the first heading (a preamble, an enacting
     clause) is a section with an empty heading. A document without headings is one section.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _END_OF_BILL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if BILLSUM_MARKER in text:
         parts = text.split(BILLSUM_MARKER)
         sections = [Section("", parts[0].strip())] if parts[0].strip() else []
@@ -90,6 +101,7 @@ def split_sections(text: str) -> list[Section]:
                 sections.append(Section(heading, body))
         return sections
     text = text.replace("``", '"').replace("''", '"')  # the official BillSum layout's TeX quotes
+    text = _CLERICAL_ITEM.sub(r"\1", text)
     # quoted amendment text opens each of its lines with a quote: ``(a) In General.--...``, ``SEC. 1899B. ...``
     text = _QUOTED_LINE.sub(r"\1", text)
     text = _INLINE_HEADING.sub(lambda m: "\n" + m.group(0).strip() + " ", text)
