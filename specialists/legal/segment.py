@@ -100,7 +100,8 @@ def split_sections(text: str) -> list[Section]:
             if heading or body:
                 sections.append(Section(heading, body))
         return sections
-    text = text.replace("``", '"').replace("''", '"')  # the official BillSum layout's TeX quotes
+    # the official BillSum layout's TeX quotes; a quote inside a quote opens with one backquote (``the term `X' '')
+    text = text.replace("``", '"').replace("''", '"').replace("`", "'")
     text = _CLERICAL_ITEM.sub(r"\1", text)
     # quoted amendment text opens each of its lines with a quote: ``(a) In General.--...``, ``SEC. 1899B. ...``
     text = _QUOTED_LINE.sub(r"\1", text)

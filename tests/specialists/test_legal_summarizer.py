@@ -130,7 +130,8 @@ new section:
 ``Sec. 1720F. Comprehensive program for suicide prevention among
               veterans
 
-    ``(a) Establishment.--The Secretary shall establish a program.''.
+    ``(a) Establishment.--The Secretary shall establish a program for
+`veterans at risk'.''.
 """
 
 
@@ -143,6 +144,7 @@ def test_official_layout_wrapped_headings_and_added_table_items() -> None:
         "Comprehensive program for suicide prevention among veterans"]
     assert '"45O. Contributions benefiting' in sections[2].text
     assert "Effective Date" in sections[2].text
+    assert sections[-1].text.endswith("for\n'veterans at risk'.\".")  # the inner quote opens as it closes
 
 
 def test_sections_from_numbered_clauses() -> None:
