@@ -245,6 +245,7 @@ def test_dev_file_stops_early_selects_and_scores_its_unseen_half(tmp_path: Path)
     assert card.n_train == 40  # every training sentence: nothing held out of the training file
     assert card.n_heldout == 15  # three of the six dev documents
     assert card.metrics["heldout_from"].startswith("dev.txt")
+    assert card.metrics["consistency"] is True  # scored as the stage runs it
     assert card.params["chosen"] in ("soup", "member 1", "member 2")
     assert set(card.params["selection_f1"]) == {"soup", "member 1", "member 2"}
     assert all(1 <= kept <= 4 for kept in card.params["epochs_kept"])
