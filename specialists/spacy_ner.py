@@ -203,11 +203,13 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
         texts = (blank_long_runs(part) for _key, _offset, part in slices)
         docs = self._scored_docs(texts) if self.options.entity_scores else (
             (doc, None) for doc in self.nlp.pipe(texts, batch_size=self.options.batch_size))
-        for (key, offset, part), (doc, scores) in zip(slices, docs, strict=True):
+        for (key, offset, part), (doc, beam) in zip(slices, docs, strict=True):
+            ents = self._document_entities(doc)
+            scores = None if beam is None else entity_probabilities(doc, ents, beam)
             found[key].extend(
                 Entity(start=offset + ent.start_char, end=offset + ent.end_char, label=ent.label_, text=ent.text,
-                       score=None if scores is None else _unit(scores.get((ent.start, ent.end, ent.label_), 0.0)))
-                for ent in self._document_entities(doc)
+                       score=None if scores is None else _unit(scores[(ent.start, ent.end, ent.label_)]))
+                for ent in ents
                 if part[ent.start_char:ent.end_char] == ent.text)  # none spans a blanked run
         return found
 
@@ -236,6 +238,19 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
             beams = ner.beam_parse(docs, beam_width=self.options.beam_width, beam_density=0.0001)
             scores = ner.scored_ents(beams)
             yield from zip(ner.pipe(docs, batch_size=self.options.batch_size), scores)
+
+
+def entity_probabilities(doc: Any, ents: Sequence[Any], beam: dict[tuple[int, int, str], float]
+                         ) -> dict[tuple[int, int, str], float]:
+    """Each of ``ents``' beam probability (``beam``: span and label → probability); an entity the beam never
+    found (one document consistency labelled or relabelled) takes the best probability its words have with its
+    label elsewhere in ``doc``, or 0."""
+    by_name: dict[tuple[str, str], float] = {}
+    for (start, end, label), value in beam.items():
+        name = (doc[start:end].text, label)
+        by_name[name] = max(by_name.get(name, 0.0), value)
+    return {(ent.start, ent.end, ent.label_): beam.get((ent.start, ent.end, ent.label_)) or
+            by_name.get((ent.text, ent.label_), 0.0) for ent in ents}
 
 
 def _unit(value: float) -> float:

@@ -83,3 +83,18 @@ def test_the_stage_harmonizes_a_documents_entities_unless_told_not_to() -> None:
     assert [(e.text, e.label, e.start) for e in on] == [("Bill Clinton", "PERSON", 0), ("Clinton", "PERSON", 25)]
     off = _ruler_stage(consistency=False)._entities([("d", text)])["d"]
     assert [(e.text, e.label) for e in off] == [("Bill Clinton", "PERSON"), ("Clinton", "ORG")]
+
+
+def test_an_entity_the_beam_never_found_takes_its_names_best_probability() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from tandem.specialists.spacy_ner import entity_probabilities
+
+    doc = spacy.blank("en")("Texas won . Texas lost .")
+    ents = [Span(doc, 0, 1, label="LOC"), Span(doc, 3, 4, label="LOC")]
+    beam = {(0, 1, "LOC"): 0.9, (3, 4, "ORG"): 0.7, (3, 4, "LOC"): 0.2}
+    assert entity_probabilities(doc, ents, beam) == {(0, 1, "LOC"): 0.9, (3, 4, "LOC"): 0.2}
+    del beam[(3, 4, "LOC")]  # relabelled LOC by the vote: the beam only had it as ORG
+    assert entity_probabilities(doc, ents, beam) == {(0, 1, "LOC"): 0.9, (3, 4, "LOC"): 0.9}
+    assert entity_probabilities(doc, [Span(doc, 3, 4, label="PER")], beam) == {(3, 4, "PER"): 0.0}
