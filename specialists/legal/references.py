@@ -56,6 +56,7 @@ def drop_internal_references(sentence: str) -> str:
     if out != sentence and out:
         out = out[0].upper() + out[1:]
     out = _INNER_REFERENCE.sub("", _BETWEEN_COMMAS.sub("", out))
+    out = re.sub(r"\s*\(\s*\)", "", out)  # a parenthetical that was only the reference: "wages (as defined in section 3401(a))"
     out = re.sub(r"\s+([,.;:])", r"\1", out)
     out = re.sub(r",\s*,", ",", out)
     return " ".join(out.split())

@@ -25,6 +25,8 @@ from tandem.specialists.legal.references import drop_internal_references
     ("Section 5, as amended by section 3, is further amended by adding a new paragraph.",
      "Section 5 is further amended by adding a new paragraph."),  # both commas go with the reference
     ("Grants, as provided in subsection (c), shall be made.", "Grants shall be made."),
+    ("6.2 percent of the wages (as defined in section 3401(a)) paid by the taxpayer.",
+     "6.2 percent of the wages paid by the taxpayer."),  # no empty parentheses left
 ])
 def test_references_to_the_bills_own_parts_are_dropped(sentence: str, expected: str) -> None:
     assert drop_internal_references(sentence) == expected
