@@ -168,8 +168,8 @@ def heading_sentence(heading: str, text: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-#: how real bills end the items of a list ("...;", "...; and", "...; or")
-_ITEM_END = re.compile(r"\s*;(?:\s+(?:and|or))?$")
+#: how real bills end the items of a list ("...;", "...; and", "...; or"; in a definition "...,", "..., and")
+_ITEM_END = re.compile(r"\s*[;,](?:\s+(?:and|or))?$")
 
 
 def list_item(sentence: str, lead: str | None) -> str:
@@ -178,7 +178,7 @@ def list_item(sentence: str, lead: str | None) -> str:
     ``lead``: the dash lead-in just before it, without its dash (``The Secretary shall``). The first item
     after ``The Secretary shall--`` reads ``The Secretary shall establish a program ...`` (as BillSum's
     preprocessed text, which erased the dashes and item markers, reads: only the first item takes the
-    lead-in); an item's ``;`` / ``; and`` ending becomes a full stop; a sentence that does not open in
+    lead-in); an item's ``;`` / ``; and`` / ``,`` / ``, and`` ending becomes a full stop; a sentence that does not open in
     lower case is not an item and keeps its own words."""
     sentence = _ITEM_END.sub(".", sentence)
     return f"{lead} {sentence}" if lead and sentence[:1].islower() else sentence

@@ -206,4 +206,5 @@ def test_a_dash_lead_in_opens_its_first_item() -> None:
     from tandem.specialists.legal.candidates import list_item
     assert list_item("establish a program; and", "The Secretary shall") == "The Secretary shall establish a program."
     assert list_item("submit a report;", None) == "submit a report."  # only the first item
+    assert list_item("who was so employed for 52 weeks, and", None) == "who was so employed for 52 weeks."  # a definition's item
     assert list_item("The program ends in 2035.", "The Secretary shall") == "The program ends in 2035."
