@@ -50,18 +50,22 @@ def name_labels(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]
     return labels
 
 
-def _unlabelled_mentions(words: Sequence[str], taken: list[bool], name: Name) -> list[int]:
-    """Where ``name`` occurs in ``words`` on free tokens with no capitalised word joining it (the first word of
-    a sentence does not count)."""
-    size, found = len(name), []
-    for start in range(len(words) - size + 1):
-        end = start + size
-        if tuple(words[start:end]) != name or any(taken[start:end]):
-            continue
-        if (start > 1 and _capitalised(words[start - 1])) or (end < len(words) and _capitalised(words[end])):
-            continue
-        found.append(start)
-        taken[start:end] = [True] * size
+def _unlabelled_mentions(words: Sequence[str], taken: list[bool], names: dict[str, list[Name]]
+                         ) -> list[tuple[int, Name]]:
+    """Where the names (``names``: by first word, longest first) occur in ``words`` on free tokens with no
+    capitalised word joining them (the first word of a sentence does not count); each found name's tokens are
+    taken."""
+    found = []
+    for start, word in enumerate(words):
+        for name in names.get(word, ()):
+            end = start + len(name)
+            if tuple(words[start:end]) != name or any(taken[start:end]):
+                continue
+            if (start > 1 and _capitalised(words[start - 1])) or (end < len(words) and _capitalised(words[end])):
+                continue
+            found.append((start, name))
+            taken[start:end] = [True] * len(name)
+            break
     return found
 
 
@@ -69,16 +73,17 @@ def harmonize_entities(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence
     """The entities of one document (``spans`` per sentence of ``tokens``) with one label per name and the
     unlabelled mentions of labelled names added; each sentence's spans sorted."""
     labels = name_labels(tokens, spans)
-    propagated = sorted((name for name in labels if _capitalised(name[0]) and len("".join(name)) > 1),
-                        key=len, reverse=True)
+    by_first_word: dict[str, list[Name]] = defaultdict(list)
+    for name in sorted(labels, key=len, reverse=True):
+        if _capitalised(name[0]) and len("".join(name)) > 1:
+            by_first_word[name[0]].append(name)
     result: list[list[Span]] = []
     for words, found in zip(tokens, spans, strict=True):
         sentence = [(start, end, labels.get(tuple(words[start:end]), label)) for start, end, label in found]
         taken = [False] * len(words)
         for start, end, _label in sentence:
             taken[start:end] = [True] * (end - start)
-        for name in propagated:
-            sentence += [(start, start + len(name), labels[name])
-                         for start in _unlabelled_mentions(words, taken, name)]
+        sentence += [(start, start + len(name), labels[name])
+                     for start, name in _unlabelled_mentions(words, taken, by_first_word)]
         result.append(sorted(sentence))
     return result
