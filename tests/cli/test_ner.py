@@ -43,6 +43,7 @@ def test_help_lists_options() -> None:
     result = runner.invoke(app, ["eval", "ner", "--help"])
     assert result.exit_code == 0
     assert "--gold" in result.output and "--label-map" in result.output and "--json" in result.output
+    assert "--no-consistency" in result.output
 
 
 def test_errors_exit_2(tmp_path: Path) -> None:
@@ -86,6 +87,11 @@ def test_train_then_eval_json(tmp_path: Path) -> None:
     assert {"precision", "recall", "f1", "per_label", "docs_per_s", "tokens_per_s", "docs", "tokens",
             "specialist", "model_id", "label_map"} <= set(payload)
     assert payload["specialist"] == "tiny" and payload["docs"] == 30
+    assert payload["consistency"] is True  # each gold document harmonized, as the stage does
+    result = runner.invoke(app, ["eval", "ner", "--gold", str(data), "--specialist", "tiny",
+                                 "--models-dir", str(models), "--no-consistency", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["consistency"] is False
 
     result = runner.invoke(app, ["eval", "ner", "--gold", str(data), "--specialist", "tiny",
                                  "--models-dir", str(models)])
