@@ -8,7 +8,8 @@ document usually means one thing by one name, so after the recognizer has run, :
 2. **short names**: the last word of a multi-word person (``Clinton`` of ``Bill Clinton``) is that person
    elsewhere in the document;
 3. **propagates**: an unlabelled, capitalised occurrence of a name labelled elsewhere in the document is
-   labelled too, unless a capitalised word joins it on either side (then it is part of a longer name).
+   labelled too, unless a capitalised word joins it on either side (then it is part of a longer name; a word
+   capitalised only because it opens a sentence does not count).
 
 Pure functions on token lists, no spaCy: ``(start, end, label)`` token spans per sentence of one document
 (a document read as one piece is one "sentence"). Chosen on the selection half of CoNLL-2003 dev only
@@ -25,10 +26,18 @@ Name = tuple[str, ...]
 
 #: the label of a person, whose last name alone names them too
 PERSON_LABELS = frozenset({"PER", "PERSON"})
+_SENTENCE_ENDS = frozenset({".", "!", "?"})
 
 
 def _capitalised(word: str) -> bool:
     return word[:1].isupper()
+
+
+def _joins(words: Sequence[str], index: int) -> bool:
+    """Whether ``words[index]`` is a capitalised word that is not one only because it opens a sentence."""
+    if not 0 < index < len(words):
+        return False  # outside the words, or the first word
+    return _capitalised(words[index]) and words[index - 1] not in _SENTENCE_ENDS
 
 
 def name_labels(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]) -> dict[Name, str]:
@@ -53,15 +62,14 @@ def name_labels(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]
 def _unlabelled_mentions(words: Sequence[str], taken: list[bool], names: dict[str, list[Name]]
                          ) -> list[tuple[int, Name]]:
     """Where the names (``names``: by first word, longest first) occur in ``words`` on free tokens with no
-    capitalised word joining them (the first word of a sentence does not count); each found name's tokens are
-    taken."""
+    capitalised word joining them (one that opens a sentence does not count); each found name's tokens are taken."""
     found = []
     for start, word in enumerate(words):
         for name in names.get(word, ()):
             end = start + len(name)
             if tuple(words[start:end]) != name or any(taken[start:end]):
                 continue
-            if (start > 1 and _capitalised(words[start - 1])) or (end < len(words) and _capitalised(words[end])):
+            if _joins(words, start - 1) or _joins(words, end):
                 continue
             found.append((start, name))
             taken[start:end] = [True] * len(name)

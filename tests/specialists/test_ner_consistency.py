@@ -31,6 +31,8 @@ def test_unlabelled_mentions_of_a_labelled_name_are_labelled_unless_part_of_a_lo
     assert harmonized[1] == [(3, 4, "MISC")]
     assert harmonized[2] == []  # "Titanic Films": a capitalised word joins it
     assert harmonized[3] == []  # not capitalised
+    one_text = harmonize_entities(["The Titanic sank . Then Titanic was raised .".split()], [[(1, 2, "MISC")]])
+    assert one_text == [[(1, 2, "MISC"), (5, 6, "MISC")]]  # "Then" is capitalised only because it opens a sentence
     lower = harmonize_entities(["Shares of ebay rose .".split(), "ebay fell .".split()], [[(2, 3, "ORG")], []])
     assert lower == [[(2, 3, "ORG")], []]  # a name the recognizer found in lower case is not spread
 
