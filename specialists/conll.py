@@ -160,12 +160,17 @@ def write_conll(sentences: Iterable[Sentence], path: str | Path) -> Path:
     return path
 
 
+def document_indexes(sentences: Sequence[Sentence]) -> list[list[int]]:
+    """The positions in ``sentences`` of each document's sentences (by ``doc`` index), in file order."""
+    docs: dict[int, list[int]] = {}
+    for index, sentence in enumerate(sentences):
+        docs.setdefault(sentence.doc, []).append(index)
+    return list(docs.values())
+
+
 def group_documents(sentences: Sequence[Sentence]) -> list[list[Sentence]]:
     """Sentences grouped by their ``doc`` index, in file order."""
-    docs: dict[int, list[Sentence]] = {}
-    for sentence in sentences:
-        docs.setdefault(sentence.doc, []).append(sentence)
-    return list(docs.values())
+    return [[sentences[i] for i in indexes] for indexes in document_indexes(sentences)]
 
 
 def labels_of(sentences: Iterable[Sentence]) -> list[str]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tandem.specialists import artifacts
 from tandem.specialists.artifacts import load_card
-from tandem.specialists.conll import Sentence, Span, labels_of, read_conll
+from tandem.specialists.conll import Sentence, Span, document_indexes, labels_of, read_conll
 from tandem.specialists.evaluation.reports import NerReport
 from tandem.specialists.label_maps import looks_like_conll, resolve_label_map
 from tandem.specialists.metrics.ner import entity_scores
@@ -115,11 +115,8 @@ def predict_spans(
 
 def harmonized_by_document(sentences: Sequence[Sentence], predictions: Sequence[list[Span]]) -> list[list[Span]]:
     """``predictions`` (one list per sentence) harmonized within each document of ``sentences``."""
-    documents: dict[int, list[int]] = {}
-    for index, sentence in enumerate(sentences):
-        documents.setdefault(sentence.doc, []).append(index)
     harmonized = list(predictions)
-    for indexes in documents.values():
+    for indexes in document_indexes(sentences):
         spans = harmonize_entities([sentences[i].tokens for i in indexes], [predictions[i] for i in indexes])
         for index, found in zip(indexes, spans, strict=True):
             harmonized[index] = found
@@ -138,6 +135,7 @@ def score_pipeline(
     tokens = sum(len(s.tokens) for s in sentences)
     seconds = max(seconds, 1e-9)
     scores.update({
+        "consistency": consistency,
         "docs": len(sentences),
         "tokens": tokens,
         "seconds": seconds,
@@ -182,7 +180,6 @@ def evaluate_ner(
         progress(f"running on {len(sentences)} sentences")
     return NerReport(
         **score_pipeline(nlp, sentences, mapping, consistency=consistency),
-        consistency=consistency,
         specialist=specialist or "ner.spacy",
         model_id=model_id,
         label_map=map_name,

@@ -68,7 +68,7 @@ class NerReport(BaseModel):
     #: the pipeline components that ran
     pipes: list[str]
     #: whether each gold document's entities were harmonized (one label per name; see ner_consistency)
-    consistency: bool = True
+    consistency: bool
 
 
 class SummarizeReport(BaseModel):

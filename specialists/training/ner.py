@@ -333,9 +333,8 @@ def _heldout_metrics(nlp: Language, test: list[Sentence], data: Path, dev: str |
         return {}
     scores = score_pipeline(nlp, test)
     metrics = {key: scores[key] for key in ("precision", "recall", "f1", "per_label",
-                                            "tokens_per_s", "docs", "tokens")}
+                                            "tokens_per_s", "docs", "tokens", "consistency")}
     metrics["heldout_documents"] = len({s.doc for s in test})
-    metrics["consistency"] = True  # each document's entities harmonized, as the ner.spacy stage does by default
     metrics["heldout_from"] = (f"{Path(dev).name}: the half of its documents not used for selection"
                                if dev is not None else f"{data.name}: documents kept out of training")
     return metrics
