@@ -242,15 +242,21 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
 
 def entity_probabilities(doc: Any, ents: Sequence[Any], beam: dict[tuple[int, int, str], float]
                          ) -> dict[tuple[int, int, str], float]:
-    """Each of ``ents``' beam probability (``beam``: span and label → probability); an entity the beam never
-    found (one document consistency labelled or relabelled) takes the best probability its words have with its
-    label elsewhere in ``doc``, or 0."""
+    """Each of ``ents``' beam probability (``beam``: span and label → probability; 0 for one of ``doc.ents`` the
+    beam never found). An entity document consistency added or relabelled (not in ``doc.ents``) that the beam
+    never found takes the best probability its words have with its label in the beam, or 0."""
+    greedy = {(ent.start, ent.end, ent.label_) for ent in doc.ents}
     by_name: dict[tuple[str, str], float] = {}
-    for (start, end, label), value in beam.items():
-        name = (doc[start:end].text, label)
-        by_name[name] = max(by_name.get(name, 0.0), value)
-    return {(ent.start, ent.end, ent.label_): beam.get((ent.start, ent.end, ent.label_)) or
-            by_name.get((ent.text, ent.label_), 0.0) for ent in ents}
+    if any((ent.start, ent.end, ent.label_) not in greedy for ent in ents):
+        for (start, end, label), value in beam.items():
+            name = (doc[start:end].text, label)
+            by_name[name] = max(by_name.get(name, 0.0), value)
+    probabilities = {}
+    for ent in ents:
+        key = (ent.start, ent.end, ent.label_)
+        own = beam.get(key, 0.0)
+        probabilities[key] = own if key in greedy else own or by_name.get((ent.text, ent.label_), 0.0)
+    return probabilities
 
 
 def _unit(value: float) -> float:

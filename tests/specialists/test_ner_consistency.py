@@ -94,9 +94,14 @@ def test_an_entity_the_beam_never_found_takes_its_names_best_probability() -> No
     from tandem.specialists.spacy_ner import entity_probabilities
 
     doc = spacy.blank("en")("Texas won . Texas lost .")
-    ents = [Span(doc, 0, 1, label="LOC"), Span(doc, 3, 4, label="LOC")]
+    doc.ents = [Span(doc, 0, 1, label="LOC"), Span(doc, 3, 4, label="ORG")]  # what the recognizer said
+    ents = [Span(doc, 0, 1, label="LOC"), Span(doc, 3, 4, label="LOC")]  # the second relabelled LOC by the vote
     beam = {(0, 1, "LOC"): 0.9, (3, 4, "ORG"): 0.7, (3, 4, "LOC"): 0.2}
     assert entity_probabilities(doc, ents, beam) == {(0, 1, "LOC"): 0.9, (3, 4, "LOC"): 0.2}
     del beam[(3, 4, "LOC")]  # relabelled LOC by the vote: the beam only had it as ORG
     assert entity_probabilities(doc, ents, beam) == {(0, 1, "LOC"): 0.9, (3, 4, "LOC"): 0.9}
     assert entity_probabilities(doc, [Span(doc, 3, 4, label="PER")], beam) == {(3, 4, "PER"): 0.0}
+    # a recognizer's own entity the beam never found scores 0, as without consistency, even when its name has
+    # the label elsewhere in the beam
+    beam = {(3, 4, "ORG"): 0.7, (3, 4, "LOC"): 0.2}
+    assert entity_probabilities(doc, list(doc.ents), beam) == {(0, 1, "LOC"): 0.0, (3, 4, "ORG"): 0.7}
