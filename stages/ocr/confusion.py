@@ -155,6 +155,12 @@ class ConfusionModel:
                 out[clean] = (out.get(clean, 0.0) * (seen + 1.0) + 2.0 * p) / (seen + 3.0)
         return out
 
+    def times_misread(self, noisy: str) -> int:
+        """How often training saw ``noisy`` (lower case) stand for another word; a word of the generic table
+        (``tbe``) counts as seen more than once."""
+        learned = sum(self.words.get(noisy, {}).values())
+        return max(learned, 2) if any(n == noisy for n, _ in GENERIC_WORDS) else learned
+
     def rewrites(self, noisy: str, limit: int = 8) -> list[str]:
         """Words that ``noisy`` could be read back to by undoing one or two of the most frequent learned
         confusions (``vvhero`` → ``where``), most likely first; for candidates beyond two plain edits."""

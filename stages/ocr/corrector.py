@@ -11,8 +11,10 @@ Stay-away rules:
 
 * a document whose estimated noise (share of words that look misread, with a prior of
   ``noise_prior_words`` clean words) is under ``min_noise`` is left exactly as it is;
-* a non-word repeated ``recur_min`` times in the document, none of whose candidates occur there, is
-  taken as intended (a name, a dialect or archaic spelling);
+* a non-word repeated ``recur_min`` times in the document, none of whose candidates occur there as often, is
+  taken as intended (a name, a dialect or archaic spelling) unless training saw it misread; so is a dictionary
+  word whose best reading does not occur there at all, unless training saw it misread more than once (the land
+  measure in ``1 rood and 5 perches``, seen once in training as ``road``, is kept);
 * documents of ``long_words`` words or more, whose estimate rests on more evidence, are left alone only
   under ``long_min_noise``;
 * capitalised words (names) need ``name_margin`` more evidence and are never split in two (``Easton`` is
@@ -50,7 +52,7 @@ from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.lexicon import P_UNKNOWN, Lexicon
 from tandem.stages.ocr.rules import apply_shape
 from tandem.stages.ocr.segment import join_candidates, plain_split, split_candidates
-from tandem.stages.ocr.shapes import shape_options
+from tandem.stages.ocr.shapes import INNER_CAPITAL_LOGP, inner_capital_readings, shape_options
 from tandem.stages.ocr.skeleton import skeleton
 from tandem.stages.ocr.spelling import foreign_passage, old_spelling_of, spelling_variant
 from tandem.stages.ocr.tokens import (
@@ -64,7 +66,8 @@ from tandem.stages.ocr.tokens import (
     split_words,
 )
 
-#: the fixes and the token limit live in :mod:`~tandem.stages.ocr.tokens`; they are importable from here as before
+#: the fixes and the token limit live in :mod:`~tandem.stages.ocr.tokens`, inner capitals in
+#: :mod:`~tandem.stages.ocr.shapes`; they are importable from here as before
 __all__ = ["MAX_WORD_CHARS", "CorrectorSettings", "Fix", "OcrCorrector", "Proposal", "apply_fixes",
            "inner_capital_readings"]
 
@@ -75,29 +78,12 @@ _GARBAGE = re.compile(r"[^A-Za-z'\-]")
 _CAPITAL_READS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ1")
 #: a lone capital glued to the fragment after it needs this much more (its separate reading is rarely scored)
 CAPITAL_JOIN_EXTRA = 2.0
-#: a capital inside a lower-case word is a misread pair of thin letters (``shaU`` → ``shall``, ``kilHng``)
-_INNER_CAPITAL = re.compile(r"(?<=[a-z])[UHI]")
-_INNER_READINGS = {"U": ("ll", "il", "li"), "H": ("ll", "li", "il"), "I": ("l",)}
-#: log P(noisy | clean) of such a reading
-INNER_CAPITAL_LOGP = math.log(0.05)
-
-
-def inner_capital_readings(core: str) -> set[str]:
-    """Lower-case readings of ``core`` with each capital inside a lower-case word read as the thin letters it
-    usually stands for (``weU`` → ``well``, ``aH`` → ``all``, ``CoUection`` → ``collection``)."""
-    found = {core.lower()}
-    for match in reversed(list(_INNER_CAPITAL.finditer(core))):
-        found = {w[:match.start()] + reading + w[match.end():] for w in found
-                 for reading in _INNER_READINGS[match.group(0)]}
-    return found - {core.lower()} if len(found) <= 27 else set()
-
-
 @dataclass(frozen=True)
 class CorrectorSettings:
     threshold: float = -3.0         # log-odds a correction must win by over keeping a non-word (P_UNKNOWN scale)
     real_word_threshold: float = 4.0  # ... over keeping a dictionary word the model has seen misread
     name_margin: float = 6.0        # extra log-odds for capitalised words
-    recur_min: int = 3              # a non-word this frequent in a document, with no candidate there, is kept
+    recur_min: int = 3              # a word this frequent in a document, its best reading less so, is kept
     name_recur_min: int = 2         # ... a capitalised one (a name: "Maher", "Maher's")
     min_noise: float = 0.04         # documents with less estimated noise are left alone
     noise_prior_words: int = 40     # clean pseudo-words in the noise estimate (short texts need more evidence)
@@ -295,8 +281,9 @@ class OcrCorrector:
         best, best_score = ranked[0]
         gain = best_score - keep
         recur_min = s.name_recur_min if core[:1].isupper() and not core.isupper() else s.recur_min
-        if (not known and in_doc[lower] >= recur_min and max(confusions.values(), default=0.0) < 0.5
-                and in_doc[best] < in_doc[lower]):
+        if in_doc[lower] >= recur_min and in_doc[best] < in_doc[lower] and (
+                max(confusions.values(), default=0.0) < 0.5 if not known
+                else in_doc[best] == 0 and self.model.times_misread(lower) <= 1):
             gain = -math.inf  # consistent in this document, and not a misreading seen in training: intended
         close = len(ranked) > 1 and best_score - ranked[1][1] < s.doubt_margin
         doubt = abs(gain - needed) < s.doubt_margin or (gain >= needed and close)

@@ -6,15 +6,34 @@ words), and the few true misreadings are of letter *shapes*: thin letters merged
 correction that needs other differences (a vowel exchanged, letters dropped, ``loth`` → *both*,
 ``chuse`` → *use*) is then far likelier to damage the text than to mend it. :func:`shape_explained`
 says whether a noisy token can be read as a candidate through such shape confusions alone.
+:func:`inner_capital_readings` reads a capital inside a lower-case word as the thin letters it stands for.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from functools import lru_cache
 
 from tandem.stages.ocr.tokens import Fix
+
+#: a capital inside a lower-case word is a misread pair of thin letters (``shaU`` → ``shall``, ``kilHng``)
+_INNER_CAPITAL = re.compile(r"(?<=[a-z])[UHI]")
+_INNER_READINGS = {"U": ("ll", "il", "li"), "H": ("ll", "li", "il"), "I": ("l",)}
+#: log P(noisy | clean) of such a reading
+INNER_CAPITAL_LOGP = math.log(0.05)
+
+
+def inner_capital_readings(core: str) -> set[str]:
+    """Lower-case readings of ``core`` with each capital inside a lower-case word read as the thin letters it
+    usually stands for (``weU`` → ``well``, ``aH`` → ``all``, ``CoUection`` → ``collection``)."""
+    found = {core.lower()}
+    for match in reversed(list(_INNER_CAPITAL.finditer(core))):
+        found = {w[:match.start()] + reading + w[match.end():] for w in found
+                 for reading in _INNER_READINGS[match.group(0)]}
+    return found - {core.lower()} if len(found) <= 27 else set()
+
 
 #: (as printed, as meant): misreadings of letter shapes; identical letters always match
 SHAPE_READINGS: frozenset[tuple[str, str]] = frozenset({

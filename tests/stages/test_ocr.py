@@ -211,3 +211,18 @@ def test_candidates_do_not_depend_on_the_processs_hash_seed() -> None:
     outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3, 4)}
     assert len(outputs) == 1
+
+
+def test_a_dictionary_word_the_document_repeats_is_kept_unless_training_saw_it_misread_twice() -> None:
+    # a land-sale list: "rood" is the land measure, seen once in training where "road" was printed
+    seen_once = PAIRS + [("the rood to town", "the road to town")]
+    listing = ("Lot 1. 1 rood and 5 perches. Lot 2. 1 rood and 3 perches. Lot 3. 2 acres, 1 rood. "
+               "tbe lots are sold by tbe Crown.")
+    fixed = OcrCorrector(ConfusionModel.fit(seen_once), EVERY_PAGE).correct(listing)
+    assert fixed.count(" rood") == 3 and "by the Crown" in fixed
+    # seen misread twice, it is a misreading this font makes: corrected wherever it recurs
+    seen_twice = seen_once + [("a rood was built", "a road was built")]
+    assert OcrCorrector(ConfusionModel.fit(seen_twice), EVERY_PAGE).correct(listing).count(" road") == 3
+    # once, and its reading is printed on the page too: no protection (the reading is the page's word)
+    assert "rood" not in OcrCorrector(ConfusionModel.fit(seen_once), EVERY_PAGE).correct(
+        "the rood to town, the road to the sea, the rood home, the rood and the road.")
