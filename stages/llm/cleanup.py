@@ -53,7 +53,8 @@ class CleanupOptions(LlmOptions):
     join_threshold: float = Field(_DEFAULTS.join_threshold, description="log-odds to glue two tokens into one word "
                                   "over their best separate readings")
     recur_min: int = Field(_DEFAULTS.recur_min, ge=2,
-                           description="an unknown word this frequent in a document (no candidate there) is kept")
+                           description="a word this frequent in a document is kept: a non-word unless training saw it "
+                           "misread, a dictionary word whose reading is not there unless seen misread twice")
     min_noise: float = Field(_DEFAULTS.min_noise, ge=0.0, le=1.0,
                              description="documents with less estimated noise are returned unchanged")
     long_min_noise: float = Field(_DEFAULTS.long_min_noise, ge=0.0, le=1.0,
