@@ -6,7 +6,8 @@ that says what the bill does to whom: *Requires*, *Directs*, *Authorizes*, *Proh
 the same with ``shall`` / ``may`` / ``is authorized to`` after the subject. :func:`crs_sentence`
 rewrites a sentence that opens with a short subject (no comma before the modal) that way (``shall``
 becomes *Directs* when the subject is an official or agency, as in CRS summaries, else *Requires*;
-``shall not`` becomes *Prohibits ... from* with the verb's ``-ing`` form), ``There are authorized
+``shall not`` becomes *Prohibits ... from* with the verb's ``-ing`` form; a later ``and shall`` / ``and may``
+hangs from the same *to*), ``There are authorized
 to be appropriated`` as ``Authorizes appropriations``, ``There is established`` as ``Establishes`` and
 ``It is the sense of Congress that`` as ``Expresses the sense of the Congress that``. A section
 heading that names an action opens with its verb (:func:`crs_heading`: ``Extension of ...`` ->
@@ -88,6 +89,8 @@ def crs_sentence(sentence: str, lower_case: frozenset[str] = frozenset()) -> str
         verb, _, after = rest.partition(" ")
         return f"Prohibits {subject} from {gerund(verb)}" + (f" {after}" if after else "")
     verb = "Directs" if modal == "shall" and _OFFICIAL.match(subject) else _VERB[modal]
+    # "... to establish a program and shall report ...": the later duties hang from the same "to"
+    rest = re.sub(rf"\b(and|or) {modal} (?!not\b)", r"\1 ", rest) if modal in ("shall", "may") else rest
     return f"{verb} {subject} to {rest}"
 
 

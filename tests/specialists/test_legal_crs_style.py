@@ -35,6 +35,10 @@ from tests.specialists.test_legal_summarizer import FakeEncoder
      "Establishes in the Department of Energy an Office of Grid Security."),
     ("It is the sense of Congress that the program should continue.",
      "Expresses the sense of the Congress that the program should continue."),
+    ("The Secretary shall establish a registry and shall report to Congress, or shall not publish it.",
+     "Directs the Secretary to establish a registry and report to Congress, or shall not publish it."),
+    ("A State may keep the funds and may use them for outreach.",
+     "Authorizes a State to keep the funds and use them for outreach."),
 ])
 def test_duties_and_powers_are_said_as_crs_summaries_say_them(sentence: str, expected: str) -> None:
     assert crs_sentence(sentence) == expected
