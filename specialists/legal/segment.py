@@ -157,6 +157,11 @@ _BLOCK_BREAK = re.compile(
     r"|(?:(?<=[.:;,])|(?<=--)|(?<=\band)|(?<=\bor))[ \t]*\n(?=[ \t]*(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\))+[ \t]+[^\s.,;)])"
 )
 
+#: an item of a formula that continues the sentence (``the excess of (1) the amount ..., over`` then ``(2) the
+#: sum ...``): its enumerator is dropped and the sentence reads on
+_FORMULA_ITEM = re.compile(r"\b(over|plus|minus|less|than)([ \t]*\n[ \t]*)(?:\((?:[a-z]{1,4}|[0-9]{1,3}|[A-Z]{1,3})\))+"
+                           r"[ \t]+(?=[a-z])")
+
 
 def _is_abbreviation(before: str, after: str) -> bool:
     token = before.split()[-1] if before.split() else ""
@@ -183,10 +188,10 @@ def split_sentences(text: str) -> list[str]:
     white space and an upper-case letter, a digit or an opening bracket (any letter in a block with
     no capital letter at all: lower-cased text), unless the word before is an abbreviation
     (``U.S.C.``, ``Sec.``, ``No.``, initials). Blank lines and lines that start with an enumerator
-    (``(a)``, ``(1)``) also end a sentence. Leading enumerators are dropped and white space is
-    collapsed.
+    (``(a)``, ``(1)``) also end a sentence, except the items of a formula after ``over`` / ``plus`` / ``minus``
+    / ``less`` / ``than``, which read on. Leading enumerators are dropped and white space is collapsed.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _FORMULA_ITEM.sub(r"\1\2", text.replace("\r\n", "\n").replace("\r", "\n"))
     blocks = _BLOCK_BREAK.split(text)
     sentences: list[str] = []
     for block in blocks:

@@ -208,3 +208,19 @@ def test_a_dash_lead_in_opens_its_first_item() -> None:
     assert list_item("submit a report;", None) == "submit a report."  # only the first item
     assert list_item("who was so employed for 52 weeks, and", None) == "who was so employed for 52 weeks."  # a definition's item
     assert list_item("The program ends in 2035.", "The Secretary shall") == "The program ends in 2035."
+
+
+def test_the_items_of_a_formula_read_on_as_one_sentence() -> None:
+    text = ("    (a) In General.--The credit shall be the excess of--\n"
+            "            (1) the amount determined under subsection (b) for such \n"
+            "        taxable year, over\n"
+            "            (2) the sum of the amounts allowed, plus\n"
+            "            (3) the amount of any refund.\n"
+            "    (b) Limit.--The amount shall be reduced by the lesser of--\n"
+            "            (1) $500; or\n"
+            "            (2) the amount of tax.\n")
+    assert split_sentences(text) == [
+        "The credit shall be the excess of--",
+        "the amount determined under subsection (b) for such taxable year, over the sum of the amounts allowed, plus "
+        "the amount of any refund.",
+        "The amount shall be reduced by the lesser of--", "$500; or", "the amount of tax."]
