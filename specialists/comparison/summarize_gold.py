@@ -26,8 +26,6 @@ from tandem.specialists.comparison.gold import (
 from tandem.specialists.comparison.report import Task
 from tandem.stages.contracts import StageFailure, StageOutput, Summary
 
-SOURCE_FIELDS = ("text", "source")
-
 
 class SummarizeGold(GoldSet):
     task: ClassVar[Task] = "summarize"
@@ -44,17 +42,8 @@ class SummarizeGold(GoldSet):
         from tandem.specialists.evaluation.summarize import read_gold
 
         options = options or GoldOptions()
-        fields = (options.source_field,) if options.source_field else SOURCE_FIELDS
-        first_error: ValueError | None = None
-        for field in fields:
-            try:
-                pairs = read_gold(Path(path), field, options.summary_field)[:limit]
-            except ValueError as exc:
-                first_error = first_error or exc
-                continue
-            return cls(path, [text for text, _ in pairs], [summary for _, summary in pairs], options)
-        assert first_error is not None
-        raise first_error
+        pairs = read_gold(Path(path), options.source_field, options.summary_field)[:limit]
+        return cls(path, [text for text, _ in pairs], [summary for _, summary in pairs], options)
 
     @property
     def max_words(self) -> int:

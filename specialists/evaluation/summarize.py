@@ -1,7 +1,7 @@
 """Evaluate a summarizer stage against gold summaries (ROUGE), next to the lead baseline.
 
-The gold file is JSON lines, one ``{"source": ..., "summary": ...}`` object per line (field
-names configurable). A JSON array of such objects, or one JSON object keyed by id whose values
+The gold file is JSON lines, one ``{"text": ..., "summary": ...}`` object per line (the document field is
+``text``, else ``source``, the shared BillSum rows' name; both field names configurable). A JSON array of such objects, or one JSON object keyed by id whose values
 are such objects (the ``legal_plain_english/all_v1.json`` shape), is read as well.
 
 The lead baseline (:func:`tandem.specialists.legal_summarizer.lead_summary`) always gets the *same* word
@@ -20,6 +20,8 @@ from tandem.specialists.evaluation.reports import SummarizeReport
 
 DEFAULT_SPECIALIST = "summarize.legal"
 DEFAULT_BATCH_SIZE = 32
+#: where the document is looked for when no field is named: ``text`` (BillSum as published), else ``source``
+SOURCE_FIELDS = ("text", "source")
 
 
 def _rows_from_json(data: Any) -> list[Any] | None:
@@ -30,8 +32,9 @@ def _rows_from_json(data: Any) -> list[Any] | None:
     return None
 
 
-def read_gold(path: Path, source_field: str = "source", summary_field: str = "summary") -> list[tuple[str, str]]:
-    """``(source, summary)`` pairs from ``path``; a clear ValueError for anything unusable."""
+def read_gold(path: Path, source_field: str | None = None, summary_field: str = "summary") -> list[tuple[str, str]]:
+    """``(source, summary)`` pairs from ``path``; a clear ValueError for anything unusable. The document is in
+    ``source_field``, or (None) in the first of :data:`SOURCE_FIELDS` each record has."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"gold file not found: {path}")
@@ -65,16 +68,18 @@ def read_gold(path: Path, source_field: str = "source", summary_field: str = "su
     for number, row in numbered:
         if not isinstance(row, dict):
             raise ValueError(f"{path}: {where} {number} is a JSON {type(row).__name__}, not an object")
-        missing = [f for f in (source_field, summary_field) if f not in row]
+        field = source_field or next((f for f in SOURCE_FIELDS if f in row), None)
+        missing = [f for f in ((field,) if field else SOURCE_FIELDS) + (summary_field,) if f not in row]
         if missing:
             present = ", ".join(repr(k) for k in row) or "none"
             raise ValueError(
                 f"{path}: {where} {number} has no field {' or '.join(repr(m) for m in missing)}; "
                 f"fields present: {present} (use --source-field / --summary-field)"
             )
-        source, summary = row[source_field], row[summary_field]
+        assert field is not None
+        source, summary = row[field], row[summary_field]
         if not isinstance(source, str) or not isinstance(summary, str):
-            raise ValueError(f"{path}: {where} {number}: {source_field!r} and {summary_field!r} must be strings")
+            raise ValueError(f"{path}: {where} {number}: {field!r} and {summary_field!r} must be strings")
         pairs.append((source, summary))
     return pairs
 
@@ -121,7 +126,7 @@ def _summarize_all(stage: Any, pairs: Sequence[tuple[str, str]], gold: Path, bat
 def evaluate_summarizer(
     gold: Path,
     specialist: str | None = None,
-    source_field: str = "source",
+    source_field: str | None = None,
     summary_field: str = "summary",
     max_words: int | None = None,
     *,

@@ -37,7 +37,8 @@ def eval_summarize_command(
     gold: Annotated[Path, typer.Option("--gold", help="JSON lines with a source text and a gold summary per line.")],
     specialist: Annotated[str, typer.Option("--specialist", help="Registry name of the summarizer.")] = (
         "summarize.legal"),
-    source_field: Annotated[str, typer.Option("--source-field", help="Field holding the document.")] = "source",
+    source_field: Annotated[str | None, typer.Option(
+        "--source-field", help="Field holding the document (default: text, else source).", show_default=False)] = None,
     summary_field: Annotated[str, typer.Option("--summary-field", help="Field holding the gold summary.")] = (
         "summary"),
     max_words: Annotated[int | None, typer.Option(

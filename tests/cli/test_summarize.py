@@ -90,6 +90,11 @@ def test_read_gold_shapes_and_errors(tmp_path: Path) -> None:
         read_gold(_write(tmp_path / "bad.jsonl", [{"source": "x"}]))
     with pytest.raises(ValueError, match="must be strings"):
         read_gold(_write(tmp_path / "num.jsonl", [{"source": 1, "summary": "y"}]))  # type: ignore[dict-item]
+    # BillSum as published names the bill "text" (with a "title"); the shared rows name it "source"
+    published = _write(tmp_path / "published.jsonl", [{"text": "SEC. 1. x", "summary": "y", "title": "t"}])
+    assert read_gold(published) == [("SEC. 1. x", "y")]
+    with pytest.raises(ValueError, match="has no field 'text' or 'source'; fields present: 'bill', 'summary'"):
+        read_gold(_write(tmp_path / "neither.jsonl", [{"bill": "x", "summary": "y"}]))
 
 
 def test_evaluate_same_budget_for_lead(gold: Path) -> None:
