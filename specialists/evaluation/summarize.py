@@ -1,8 +1,9 @@
 """Evaluate a summarizer stage against gold summaries (ROUGE), next to the lead baseline.
 
 The gold file is JSON lines, one ``{"text": ..., "summary": ...}`` object per line (the document field is
-``text``, else ``source``, the shared BillSum rows' name; both field names configurable). A JSON array of such objects, or one JSON object keyed by id whose values
-are such objects (the ``legal_plain_english/all_v1.json`` shape), is read as well.
+``text``, else ``source``, the shared BillSum rows' name; both field names configurable). A JSON array of such
+objects, or one JSON object keyed by id whose values are such objects (the ``legal_plain_english/all_v1.json``
+shape), is read as well.
 
 The lead baseline (:func:`tandem.specialists.legal_summarizer.lead_summary`) always gets the *same* word
 budget as the summarizer, so the comparison is fair.

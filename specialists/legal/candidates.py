@@ -178,8 +178,8 @@ def list_item(sentence: str, lead: str | None) -> str:
     ``lead``: the dash lead-in just before it, without its dash (``The Secretary shall``). The first item
     after ``The Secretary shall--`` reads ``The Secretary shall establish a program ...`` (as BillSum's
     preprocessed text, which erased the dashes and item markers, reads: only the first item takes the
-    lead-in); an item's ``;`` / ``; and`` / ``,`` / ``, and`` ending becomes a full stop; a sentence that does not open in
-    lower case is not an item and keeps its own words."""
+    lead-in); an item's ``;`` / ``; and`` / ``,`` / ``, and`` ending becomes a full stop; a sentence that does not
+    open in lower case is not an item and keeps its own words."""
     sentence = _ITEM_END.sub(".", sentence)
     return f"{lead} {sentence}" if lead and sentence[:1].islower() else sentence
 
