@@ -9,7 +9,10 @@ document usually means one thing by one name, so after the recognizer has run, :
    elsewhere in the document;
 3. **propagates**: an unlabelled, capitalised occurrence of a name labelled elsewhere in the document is
    labelled too, unless a capitalised word joins it on either side (then it is part of a longer name; a word
-   capitalised only because it opens a sentence does not count).
+   capitalised only because it opens a sentence does not count);
+4. **headlines**: a headline in capitals reads each name as the document writes it in running text
+   (``ATALANTA`` is the club ``Atalanta`` of the report, not a place);
+5. **datelines**: a news dateline's city (``MILWAUKEE , Wisconsin 1996-08-29``) is a place of the kind its region is.
 
 Pure functions on token lists, no spaCy: ``(start, end, label)`` token spans per sentence of one document
 (a document read as one piece is one "sentence"). Chosen on the selection half of CoNLL-2003 dev only
@@ -18,6 +21,7 @@ Pure functions on token lists, no spaCy: ``(start, end, label)`` token spans per
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -27,6 +31,7 @@ Name = tuple[str, ...]
 #: the label of a person, whose last name alone names them too
 PERSON_LABELS = frozenset({"PER", "PERSON"})
 _SENTENCE_ENDS = frozenset({".", "!", "?"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _capitalised(word: str) -> bool:
@@ -59,6 +64,35 @@ def name_labels(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]
     return labels
 
 
+def _all_caps(name: Name) -> bool:
+    letters = "".join(name)
+    return any(c.isalpha() for c in letters) and letters.isupper()
+
+
+def _all_caps_sentence(words: Sequence[str]) -> bool:
+    """A headline in capitals (``SOCCER - MILAN 'S LENTINI MOVES TO ATALANTA .``): two or more words with letters, all
+    upper-case (a dateline's lone ``MILAN`` is not one)."""
+    lettered = [w for w in words if any(c.isalpha() for c in w)]
+    return len(lettered) >= 2 and all(w.isupper() for w in lettered)
+
+
+def caps_labels(labels: dict[Name, str]) -> dict[Name, str]:
+    """The labels of all-caps names (a headline's ``ATALANTA``) that the document also writes in mixed case
+    (``Atalanta``): the mixed-case reading's label, read in running text (a name written both ways with two
+    labels is left alone)."""
+    mixed: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for name, label in labels.items():
+        if not _all_caps(name):
+            mixed[tuple(w.casefold() for w in name)].add(label)
+    found = {}
+    for name in labels:
+        if _all_caps(name):
+            seen = mixed.get(tuple(w.casefold() for w in name), set())
+            if len(seen) == 1:
+                found[name] = next(iter(seen))
+    return found
+
+
 def _unlabelled_mentions(words: Sequence[str], taken: list[bool], names: dict[str, list[Name]]
                          ) -> list[tuple[int, Name]]:
     """Where the names (``names``: by first word, longest first) occur in ``words`` on free tokens with no
@@ -77,21 +111,41 @@ def _unlabelled_mentions(words: Sequence[str], taken: list[bool], names: dict[st
     return found
 
 
+def _date_start(words: Sequence[str]) -> int | None:
+    """Where a closing ISO date (``1996-08-29``, one token or spaCy's five) starts in ``words``, if they end in one."""
+    for start in (len(words) - 1, len(words) - 5):
+        if start >= 0 and _ISO_DATE.fullmatch("".join(words[start:])):
+            return start
+    return None
+
+
+def dateline_places(words: Sequence[str], spans: list[Span]) -> list[Span]:
+    """A news dateline (``MILWAUKEE , Wisconsin 1996-08-29``: capitalised names and commas, then a date): the city
+    is a place of the kind the recognizer found its region to be (the last name's label, whatever the label set)."""
+    date = _date_start(words)
+    if len(spans) < 2 or date is None or not all(w == "," or _capitalised(w) for w in words[:date]):
+        return spans
+    region = spans[-1][2]
+    return [(start, end, region) for start, end, _label in spans]
+
+
 def harmonize_entities(tokens: Sequence[Sequence[str]], spans: Sequence[Sequence[Span]]) -> list[list[Span]]:
     """The entities of one document (``spans`` per sentence of ``tokens``) with one label per name and the
     unlabelled mentions of labelled names added; each sentence's spans sorted."""
     labels = name_labels(tokens, spans)
+    headline_labels = {**labels, **caps_labels(labels)}
     by_first_word: dict[str, list[Name]] = defaultdict(list)
     for name in sorted(labels, key=len, reverse=True):
         if _capitalised(name[0]) and len("".join(name)) > 1:
             by_first_word[name[0]].append(name)
     result: list[list[Span]] = []
     for words, found in zip(tokens, spans, strict=True):
-        sentence = [(start, end, labels.get(tuple(words[start:end]), label)) for start, end, label in found]
+        known = headline_labels if _all_caps_sentence(words) else labels
+        sentence = [(start, end, known.get(tuple(words[start:end]), label)) for start, end, label in found]
         taken = [False] * len(words)
         for start, end, _label in sentence:
             taken[start:end] = [True] * (end - start)
         sentence += [(start, start + len(name), labels[name])
                      for start, name in _unlabelled_mentions(words, taken, by_first_word)]
-        result.append(sorted(sentence))
+        result.append(dateline_places(words, sorted(sentence)))
     return result

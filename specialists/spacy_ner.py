@@ -137,8 +137,9 @@ class SpacyNerOptions(StageOptions):
     models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
                                    "./models)", json_schema_extra=NOT_IN_KEY)
     batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch", json_schema_extra=NOT_IN_KEY)
-    consistency: bool = Field(True, description="one label per name throughout a document, and unlabelled mentions "
-                              "of a labelled name labelled too (see tandem.specialists.ner_consistency)")
+    consistency: bool = Field(True, description="one label per name throughout a document, unlabelled mentions "
+                              "of a labelled name labelled too, headlines in capitals and datelines read as the text "
+                              "does (see tandem.specialists.ner_consistency)")
     entity_scores: bool = Field(False, description="give each entity a score: its probability under beam search "
                                 "(same entities, about twice the NER time)")
     beam_width: int = Field(16, ge=2, description="parses the beam keeps when entity_scores is on")
@@ -220,7 +221,15 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
         from spacy.tokens import Span
 
         predicted = {(ent.start, ent.end, ent.label_): ent for ent in doc.ents}
-        harmonized = harmonize_entities([[token.text for token in doc]], [list(predicted)])[0]
+        lines = line_bounds(doc)
+        starts = [first for first, _last in lines]
+        by_line: list[list[tuple[int, int, str]]] = [[] for _ in lines]
+        for start, end, label in predicted:
+            line = bisect.bisect_right(starts, start) - 1
+            by_line[line].append((start - starts[line], end - starts[line], label))
+        words = [[token.text for token in doc[first:last]] for first, last in lines]
+        harmonized = [(starts[i] + start, starts[i] + end, label)
+                      for i, spans in enumerate(harmonize_entities(words, by_line)) for start, end, label in spans]
         return [predicted.get(span) or Span(doc, span[0], span[1], label=span[2]) for span in harmonized]
 
     def _scored_docs(self, texts: Iterable[str]) -> Iterator[tuple[Any, dict[tuple[int, int, str], float]]]:
@@ -238,6 +247,14 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
             beams = ner.beam_parse(docs, beam_width=self.options.beam_width, beam_density=0.0001)
             scores = ner.scored_ents(beams)
             yield from zip(ner.pipe(docs, batch_size=self.options.batch_size), scores)
+
+
+def line_bounds(doc: Any) -> list[tuple[int, int]]:
+    """The lines of ``doc`` as token ranges ``(first, last)`` without their line break (a whitespace token holding a
+    newline), so that a headline or a dateline is a "sentence" of its own for :func:`harmonize_entities`."""
+    breaks = [token.i for token in doc if token.is_space and "\n" in token.text]
+    firsts = [0, *(i + 1 for i in breaks)]
+    return list(zip(firsts, [*breaks, len(doc)], strict=True))
 
 
 def entity_probabilities(doc: Any, ents: Sequence[Any], beam: dict[tuple[int, int, str], float]

@@ -44,6 +44,32 @@ def test_a_persons_last_name_alone_is_that_person() -> None:
     assert harmonized == [[(0, 2, "PER")], [(0, 1, "PER"), (3, 4, "ORG")], [(1, 2, "PER")]]
 
 
+def test_a_capitals_headline_reads_a_name_as_the_report_writes_it() -> None:
+    tokens = ["SOCCER - LENTINI MOVES TO ATALANTA .".split(), "Lentini joined Atalanta on Friday .".split(),
+              "ATALANTA 1996-08-30".split(), "Atalanta and ATALANTA Atalanta".split()]
+    spans = [[(2, 3, "PER"), (5, 6, "LOC")], [(0, 1, "PER"), (2, 3, "ORG")], [(0, 1, "LOC")], [(0, 1, "ORG"), (2, 3, "LOC")]]
+    harmonized = harmonize_entities(tokens, spans)
+    assert harmonized[0] == [(2, 3, "PER"), (5, 6, "ORG")]  # the headline's ATALANTA is the report's club
+    assert harmonized[2] == [(0, 1, "LOC")]  # a lone capitalised word is no headline (a dateline's city)
+    assert harmonized[3] == [(0, 1, "ORG"), (2, 3, "LOC")]  # in running text capitals keep their own reading
+    two_ways = harmonize_entities(tokens[:2] + ["Rain fell on the atalanta plain .".split()],
+                                  [[(2, 3, "PER"), (5, 6, "MISC")], [(0, 1, "PER"), (2, 3, "ORG")], [(4, 5, "LOC")]])
+    assert two_ways[0] == [(2, 3, "PER"), (5, 6, "MISC")]  # the report writes it two ways: left alone
+
+
+def test_a_datelines_city_is_a_place_of_the_kind_its_region_is() -> None:
+    tokens = ["MILWAUKEE , Wisconsin 1996-08-29".split(), "Milwaukee beat Boston .".split()]
+    harmonized = harmonize_entities(tokens, [[(0, 1, "ORG"), (2, 3, "LOC")], [(0, 1, "ORG"), (2, 3, "ORG")]])
+    assert harmonized == [[(0, 1, "LOC"), (2, 3, "LOC")], [(0, 1, "ORG"), (2, 3, "ORG")]]
+    gpe = harmonize_entities([tokens[0]], [[(0, 1, "ORG"), (2, 3, "GPE")]])
+    assert gpe == [[(0, 1, "GPE"), (2, 3, "GPE")]]  # any label set: the region's label
+    spacy_date = harmonize_entities(["MILWAUKEE , Wisconsin 1996 - 08 - 29".split()], [[(0, 1, "ORG"), (2, 3, "GPE")]])
+    assert spacy_date == gpe  # spaCy's tokenizer splits the date in five
+    for words, found in ((["MILWAUKEE", "1996-08-29"], [(0, 1, "ORG")]),  # no region to read the kind from
+                         ("Fans in Milwaukee , Wisconsin 1996-08-29".split(), [(2, 3, "ORG"), (4, 5, "LOC")])):
+        assert harmonize_entities([words], [found]) == [found]
+
+
 def test_evaluation_harmonizes_within_each_gold_document_only() -> None:
     tags = ("O",) * 6
     sentences = [Sentence(tuple("Texas won in Texas today .".split()), tags, doc=0),
@@ -85,6 +111,24 @@ def test_the_stage_harmonizes_a_documents_entities_unless_told_not_to() -> None:
     assert [(e.text, e.label, e.start) for e in on] == [("Bill Clinton", "PERSON", 0), ("Clinton", "PERSON", 25)]
     off = _ruler_stage(consistency=False)._entities([("d", text)])["d"]
     assert [(e.text, e.label) for e in off] == [("Bill Clinton", "PERSON"), ("Clinton", "ORG")]
+
+
+def test_the_stage_reads_each_line_as_a_sentence_so_headlines_and_datelines_are_seen() -> None:
+    import spacy
+
+    from tandem.specialists.spacy_ner import SpacyNerStage
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([
+        {"label": "LOC", "pattern": "ATALANTA"}, {"label": "ORG", "pattern": "Atalanta"},
+        {"label": "ORG", "pattern": "MILWAUKEE"}, {"label": "GPE", "pattern": "Wisconsin"}])
+    stage = SpacyNerStage()
+    stage.nlp, stage._loaded = nlp, True
+    text = "SOCCER - LENTINI MOVES TO ATALANTA .\nMILWAUKEE, Wisconsin 1996-08-29\n\nLentini joined Atalanta. More.\n"
+    found = stage._entities([("d", text)])["d"]
+    assert [(e.text, e.label) for e in found] == [
+        ("ATALANTA", "ORG"), ("MILWAUKEE", "GPE"), ("Wisconsin", "GPE"), ("Atalanta", "ORG")]
+    assert [text[e.start:e.end] for e in found] == [e.text for e in found]
 
 
 def test_an_entity_the_beam_never_found_takes_its_names_best_probability() -> None:
