@@ -137,9 +137,10 @@ class SpacyNerOptions(StageOptions):
     models_dir: PathOption | None = Field(None, description="folder of trained models (default: TANDEM_MODELS_DIR or "
                                    "./models)", json_schema_extra=NOT_IN_KEY)
     batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch", json_schema_extra=NOT_IN_KEY)
-    consistency: bool = Field(True, description="one label per name throughout a document, unlabelled mentions "
-                              "of a labelled name labelled too, headlines in capitals and datelines read as the text "
-                              "does (see tandem.specialists.ner_consistency)")
+    consistency: bool = Field(True, description="one label per name throughout a document, and unlabelled mentions "
+                              "of a labelled name labelled too (see tandem.specialists.ner_consistency)")
+    consistency_by_line: bool = Field(True, description="with consistency, each line is a sentence: a headline in "
+                                      "capitals reads names as the text does, a dateline's city is a place")
     entity_scores: bool = Field(False, description="give each entity a score: its probability under beam search "
                                 "(same entities, about twice the NER time)")
     beam_width: int = Field(16, ge=2, description="parses the beam keeps when entity_scores is on")
@@ -221,7 +222,7 @@ class SpacyNerStage(Stage[Entities], name="ner.spacy", version="1", reads={"clea
         from spacy.tokens import Span
 
         predicted = {(ent.start, ent.end, ent.label_): ent for ent in doc.ents}
-        lines = line_bounds(doc)
+        lines = line_bounds(doc) if self.options.consistency_by_line else [(0, len(doc))]
         starts = [first for first, _last in lines]
         by_line: list[list[tuple[int, int, str]]] = [[] for _ in lines]
         for start, end, label in predicted:

@@ -129,6 +129,11 @@ def test_the_stage_reads_each_line_as_a_sentence_so_headlines_and_datelines_are_
     assert [(e.text, e.label) for e in found] == [
         ("ATALANTA", "ORG"), ("MILWAUKEE", "GPE"), ("Wisconsin", "GPE"), ("Atalanta", "ORG")]
     assert [text[e.start:e.end] for e in found] == [e.text for e in found]
+    stage = SpacyNerStage(consistency_by_line=False)  # the whole text one sentence, as before the option
+    stage.nlp, stage._loaded = nlp, True
+    found = stage._entities([("d", text)])["d"]
+    assert [(e.text, e.label) for e in found] == [
+        ("ATALANTA", "LOC"), ("MILWAUKEE", "ORG"), ("Wisconsin", "GPE"), ("Atalanta", "ORG")]
 
 
 def test_an_entity_the_beam_never_found_takes_its_names_best_probability() -> None:

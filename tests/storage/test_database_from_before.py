@@ -10,8 +10,10 @@ A deliberate change of what a stage outputs changes its key on purpose: cleanup'
 (v3.1, 2026-12-04) did, so the default pipeline's run is checked on ``default_pipeline_cleanup_v3_1.db``, written
 by the same two commands after that change (schema 0007); the older file still checks the ``ner`` pipeline and
 the migrations from its schema. ``ner.spacy``'s ``consistency`` (2026-12-05) changed its key too: the older files
-now check that only its results are computed again, and ``default_pipeline_ner_consistency.db``, written by the
-same two commands after that change (schema 0007), that the default pipeline is reused whole."""
+now check that only its results are computed again. So did its ``consistency_by_line`` (2026-12-05, later):
+``default_pipeline_ner_by_line.db``, written by the same two commands after that change, checks that the default
+pipeline is reused whole, and ``default_pipeline_ner_consistency.db`` (written after ``consistency``) that only
+``ner.spacy`` is computed again."""
 
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ DATA = REPO / "tests" / "data"
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("before", "extra", "changed"), [
-    ("default_pipeline_ner_consistency.db", ["--llm", "fake:A short summary."], set()),
+    ("default_pipeline_ner_by_line.db", ["--llm", "fake:A short summary."], set()),
+    ("default_pipeline_ner_consistency.db", ["--llm", "fake:A short summary."], {"ner.spacy"}),
     ("default_pipeline_cleanup_v3_1.db", ["--llm", "fake:A short summary."], {"ner.spacy"}),
     ("before_one_package.db", ["--pipeline", "ner"], {"ner.spacy"})])
 def test_a_database_from_before_is_reused_whole(before: str, extra: list[str], changed: set[str], tmp_path: Path,
