@@ -260,8 +260,8 @@ def test_ner_cascade_routes_documents_with_an_unsure_entity(scored_ner: None) ->
 def test_ner_spacy_entity_scores_keep_entities_and_key() -> None:
     plain = registry.create("ner.spacy", input="text")
     scored = registry.create("ner.spacy", input="text", entity_scores=True)
-    assert plain.config() == {"consistency": True}
-    assert scored.config() == {"beam_width": 16, "consistency": True, "entity_scores": True}
+    assert plain.config() == {"consistency": True, "consistency_by_line": True}
+    assert scored.config() == {"beam_width": 16, "consistency": True, "consistency_by_line": True, "entity_scores": True}
     batch = states(["John Miller flew to New York on Monday.", "nothing to see"])
     a, b = plain.run(batch), scored.run(batch)
     for state in batch:
