@@ -8,13 +8,14 @@ headings, indentation of ``(a)``/``(1)``/``(A)`` items, hanging indents, ``.--``
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+from tests.bench import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "billsum_layout.py"
@@ -34,11 +35,7 @@ PREPROCESSED = (
 
 
 def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("billsum_layout_under_test", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("billsum_layout")
 
 
 def test_imports_nothing_from_specialists() -> None:

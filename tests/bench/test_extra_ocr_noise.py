@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.bench import load_script
 
 
 def extra_noise() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_extra_ocr_noise", REPO / "bench" / "extra_ocr_noise.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("extra_ocr_noise")
 
 
 def test_a_share_of_words_is_misread_once_the_clean_text_and_spacing_kept(tmp_path: Path) -> None:

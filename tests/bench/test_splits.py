@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.bench import load_script
 
 
 def splits() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_splits", REPO / "bench" / "splits.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("splits")
 
 
 def test_tsv_rows_split_by_text_with_the_header_in_both_parts(tmp_path: Path) -> None:
