@@ -50,6 +50,12 @@ _INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z
 _CLERICAL_ITEM = re.compile(r'^([ \t]*")(?:Sec\.|Section)[ \t]+(?=[0-9]+[A-Za-z]*\.[^"]*?\S"[.;]?[ \t]*$)', re.MULTILINE)
 #: the line that ends a bill's text on govinfo.gov
 _END_OF_BILL = re.compile(r"^[ \t]*<all>[ \t]*$", re.MULTILINE)
+#: a bill's enacting clause (or a joint resolution's resolving clause): what comes before it as printed on govinfo.gov
+#: (``[Congressional Bills ...]``, ``110th CONGRESS 1st Session H. R. 1234``, sponsors, committee) is not the bill's text
+_ENACTING_CLAUSE = re.compile(r"\b(?:Be\s+it\s+enacted|Resolved)\s+" + r"\s+".join(
+    "by the Senate and House of Representatives of the United States of America in Congress assembled,".split()))
+#: the clause ends the front matter only this early in a document (a later one is quoted text)
+_FRONT_MATTER_CHARS = 6000
 #: (an alternative inside a heading pattern) a heading's line wrapped onto one indented 10 or more
 _WRAPPED_HEADING_LINE = r"|\n[ \t]{10,}(?=\S)"
 
@@ -88,10 +94,14 @@ def split_sections(text: str) -> list[Section]:
 
     BillSum sources mark sections with ``<SECTION-HEADER>``; plain bills and contracts use
     ``SECTION 1.`` / ``SEC. 2.`` / ``Sec. 3.`` / ``ARTICLE IV.`` or numbered clauses (``4.``,
-    ``4.1``) at the start of a line. The text before the first heading (a preamble, an enacting
-    clause) is a section with an empty heading. A document without headings is one section.
+    ``4.1``) at the start of a line. A bill's front matter as govinfo.gov prints it, up to its enacting
+    clause, is dropped (BillSum's texts start after it). The text before the first heading (a preamble)
+    is a section with an empty heading. A document without headings is one section.
     """
     text = _END_OF_BILL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    clause = _ENACTING_CLAUSE.search(text, 0, _FRONT_MATTER_CHARS)
+    if clause:
+        text = text[clause.end():]
     if BILLSUM_MARKER in text:
         parts = text.split(BILLSUM_MARKER)
         sections = [Section("", parts[0].strip())] if parts[0].strip() else []

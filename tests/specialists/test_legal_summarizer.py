@@ -89,14 +89,56 @@ def test_sections_from_billsum_markers() -> None:
 def test_sections_from_plain_bill_headings_skip_the_table_of_contents() -> None:
     sections = split_sections(PLAIN_BILL)
     headings = [s.heading for s in sections]
-    assert headings == ["", "SHORT TITLE", "TABLE OF CONTENTS", "GRANTS FOR RIVER CLEANUP"]
-    assert sections[0].text.startswith("A BILL")
-    assert "Administrator shall award grants" in sections[3].text
+    assert headings == ["SHORT TITLE", "TABLE OF CONTENTS", "GRANTS FOR RIVER CLEANUP"]  # front matter dropped
+    assert "Administrator shall award grants" in sections[2].text
 
 
 def test_the_govinfo_end_of_bill_line_is_not_text() -> None:
     sections = split_sections(PLAIN_BILL + "\n                                 <all>\n")
     assert sections[-1].text.endswith("selection of rivers.")
+
+
+GOVINFO_FRONT_MATTER = """
+[Congressional Bills 110th Congress]
+[From the U.S. Government Printing Office]
+[H.R. 1234 Introduced in House (IH)]
+
+110th CONGRESS
+  1st Session
+                                H. R. 1234
+
+ To amend the Federal Water Pollution Control Act to provide grants for
+                           river cleanup.
+
+_______________________________________________________________________
+
+                    IN THE HOUSE OF REPRESENTATIVES
+
+ Mr. Smith (for himself and Ms. Jones) introduced the following bill;
+       which was referred to the Committee on Transportation
+
+_______________________________________________________________________
+
+                                 A BILL
+
+ To amend the Federal Water Pollution Control Act to provide grants for
+                           river cleanup.
+
+    Be it enacted by the Senate and House of Representatives of the
+United States of America in Congress assembled,
+
+"""
+
+
+def test_a_bills_front_matter_up_to_its_enacting_clause_is_not_text() -> None:
+    body = PLAIN_BILL[PLAIN_BILL.index("SECTION 1."):]
+    assert split_sections(GOVINFO_FRONT_MATTER + body) == split_sections(body) == split_sections(PLAIN_BILL)
+    assert lead_summary(GOVINFO_FRONT_MATTER + body) == lead_summary(body)
+    joint = GOVINFO_FRONT_MATTER.replace("Be it enacted", "Resolved")  # a joint resolution's resolving clause
+    assert split_sections(joint + body) == split_sections(body)
+    # a clause quoted later in a long text is the text's own
+    late = "SECTION 1. FINDINGS.\n\n" + "Congress finds that rivers matter. " * 200 + GOVINFO_FRONT_MATTER[-120:]
+    assert "Be it enacted" in split_sections(late)[0].text
 
 
 OFFICIAL_AMENDMENTS = """SECTION 1. SHORT TITLE; TABLE OF CONTENTS.

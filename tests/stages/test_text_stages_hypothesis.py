@@ -118,7 +118,8 @@ WORDS = ["Barack", "Obama", "visited", "Paris", "on", "Monday", "Apple", "Inc.",
          "3.5%", "U.S.C.", "e.g.", "'s", "n't", "Mr.", "I", "A", "1", "infor-", "mation", "O'Neill", "AT&T"]
 LEGAL = ["SEC. 1.", "sec 1.", "Sec. 2.", "Section 2.", "SECTION 3.", "\u00a7 101.", "ARTICLE IV.", "4.1", "5.", "(a)",
          "(1)", "(A)", "(ii)", "<SECTION-HEADER>", "``", "''", "This Act may be cited as the ", '"Test Act".',
-         "Be it enacted by the Senate and House of Representatives", "Table of Contents", "In general.--",
+         "Be it enacted by the Senate and House of Representatives", " of the United States of America in Congress assembled,",
+         "Table of Contents", "In general.--",
          "(42 U.S.C. 1395dd(e)(1))", "(Public Law 104-193)", "et seq.", "findings.", "FINDINGS.", "DEFINITIONS.",
          "The Congress finds the following:", "by striking", "and inserting", ";", ":", "--", "and", "or", "\n\n",
          "          a."]
