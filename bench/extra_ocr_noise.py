@@ -16,7 +16,8 @@ import json
 import random
 import re
 
-#: (printed, read) letter shapes an OCR engine confuses
+#: (printed, read) letter shapes an OCR engine confuses; written here, not read from the corrector's own tables
+#: (``stages/ocr/confusion.py``, ``shapes.py``), so that the check does not grade the corrector on its own prior
 MISREADINGS = [("e", "c"), ("c", "e"), ("h", "b"), ("b", "h"), ("n", "u"), ("u", "n"), ("rn", "m"), ("m", "rn"),
                ("l", "1"), ("i", "l"), ("t", "f"), ("s", "f"), ("a", "o"), ("o", "a"), ("e", "o"), ("d", "cl"),
                ("w", "vv"), ("y", "v"), ("r", "t"), ("f", "s")]
