@@ -91,13 +91,17 @@ def unit_rows(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def search_and_dedup(vectors: int, queries: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-search-") as folder:
+        return search_and_dedup_in(f"sqlite:///{folder}/v.db", vectors, queries)
+
+
+def search_and_dedup_in(url: str, vectors: int, queries: int) -> dict[str, Any]:
     from tandem.storage.db import open_db_readonly, unit_of_work
     from tandem.storage.vectors import duplicate_groups, load_matrix, top_k
 
     rng = np.random.default_rng(0)
     matrix = unit_rows(rng, vectors)
     matrix[-1] = matrix[0]  # a planted duplicate pair: rows 0 and vectors - 1
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='tandem-bench-search-')}/v.db"
     stored = time.perf_counter()
     ids = store_vectors(url, matrix)
     store_s = time.perf_counter() - stored

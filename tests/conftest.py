@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # CliRunner swaps stdout/stderr; Prefect's console log handler keeps the old stream, so keep it quiet
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 # a developer's running 'tandem server' must not leak into the tests (flows/server.py looks here)
-os.environ.setdefault("TANDEM_HOME", tempfile.mkdtemp(prefix="tandem-test-home-"))
+# (made once per run and removed when it ends; an outer TANDEM_HOME is left as it is)
+if "TANDEM_HOME" not in os.environ:
+    os.environ["TANDEM_HOME"] = tempfile.mkdtemp(prefix="tandem-test-home-")
+    atexit.register(shutil.rmtree, os.environ["TANDEM_HOME"], True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
