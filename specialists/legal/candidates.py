@@ -129,6 +129,8 @@ def _cased_phrase(phrase: str, text: str, lower: str) -> list[str] | None:
     """The words of ``phrase`` as ``text`` writes them: the first whole-word occurrence inside a sentence
     (an opener is capitalized whatever the word: its first word is then cased alone); occurrences in
     capitals (the heading itself, quoted headings) say nothing. None when ``text`` lacks the phrase."""
+    if phrase not in lower:  # the quick test first: most of a heading's runs are not in the text
+        return None
     opener = None
     for match in re.finditer(_whole_word(phrase), lower):
         words = text[match.start():match.end()].split()

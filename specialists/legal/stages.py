@@ -11,6 +11,7 @@ from tandem.specialists.legal.candidates import PreparedDoc
 from tandem.specialists.legal.options import LeadOptions, LegalOptions
 from tandem.specialists.legal.summarizer import (
     Encoder,
+    InBatches,
     SummarizerConfig,
     encode_documents,
     lead_summary,
@@ -58,7 +59,7 @@ class LegalSummarizerStage(Stage[Summary], name="summarize.legal", version="3", 
 
         encoder = shared_encoder(self.options.quantize)
         encoder.load()
-        self.encoder = encoder
+        self.encoder = InBatches(encoder)
         if self.config_.scorer == "heuristic" and self.config_.summary_words:
             from tandem.specialists.legal.summary_words import default_summary_words
 

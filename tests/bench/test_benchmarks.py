@@ -28,6 +28,7 @@ KEYS = {
     "llm_sharing": {"ratio", "unshared_ratio", "alone_flow_s", "llm_calls"},
     "ocr": {"ratio", "cer_ocr", "cer_cleanup", "worse_by_1pt", "ocr_pages_s"},
     "search": {"embed_sentences_s", "search_p95_ms", "dedup_s", "peak_rss_mb"},
+    "legal_speed": {"ratio", "bills_s_16", "bills_s_64"},
 }
 
 
@@ -94,9 +95,15 @@ def _search(r: dict[str, Any]) -> None:
     assert r["index_planted_first"] == r["queries"] and r["index_build_s"] > 0, r  # the sqlite-vec index agrees
 
 
+def _legal_speed(r: dict[str, Any]) -> None:
+    # both batch sizes give the same embeddings (to float rounding) and the same summary of every bill
+    assert r["bills"] == 5 and r["same_summaries"] == r["bills"], r
+    assert r["max_embedding_diff"] < 1e-5 and r["bills_s_16"] > 0 and r["bills_s_64"] > 0, r
+
+
 PROPERTIES: dict[str, Callable[[dict[str, Any]], None]] = {
     "overhead": _overhead, "scale": _scale, "storage": _storage, "rerun": _rerun, "memory": _memory,
-    "dask": _dask, "llm_sharing": _llm_sharing, "ocr": _ocr, "search": _search,
+    "dask": _dask, "llm_sharing": _llm_sharing, "ocr": _ocr, "search": _search, "legal_speed": _legal_speed,
 }
 
 

@@ -224,3 +224,51 @@ def test_the_items_of_a_formula_read_on_as_one_sentence() -> None:
         "the amount determined under subsection (b) for such taxable year, over the sum of the amounts allowed, plus "
         "the amount of any refund.",
         "The amount shall be reduced by the lesser of--", "$500; or", "the amount of tax."]
+
+
+OFFICIAL_AMENDMENTS = """SECTION 1. SHORT TITLE; TABLE OF CONTENTS.
+
+    (a) Short Title.--This Act may be cited as the ``Science Credit Act''.
+    (b) Table of Contents.--The table of contents for this Act is as
+follows:
+
+Sec. 1. Short title; table of contents.
+Sec. 2. Credits for certain contributions benefiting science,
+                            technology, engineering, and mathematics
+                            education.
+Sec. 3. Suicide prevention.
+
+SEC. 2. CREDITS.
+
+    (a) In General.--Subpart D is amended by adding at the end the
+following new item:
+
+``Sec. 45O. Contributions benefiting science, technology, engineering,
+                            and mathematics education.''.
+
+    (b) Effective Date.--The amendments made by this section shall apply
+to taxable years beginning after 2024.
+
+SEC. 3. SUICIDE PREVENTION.
+
+    Chapter 17 is amended by inserting after section 1720E the following
+new section:
+
+``Sec. 1720F. Comprehensive program for suicide prevention among
+              veterans
+
+    ``(a) Establishment.--The Secretary shall establish a program for
+`veterans at risk'.''.
+"""
+
+
+def test_official_layout_wrapped_headings_and_added_table_items() -> None:
+    sections = split_sections(OFFICIAL_AMENDMENTS)
+    # the wrapped table-of-contents entry is skipped like the others; the quoted item an amendment adds to a
+    # table of sections stays in its section; an inserted section's heading wraps onto an indented line
+    assert [s.heading for s in sections] == [
+        "SHORT TITLE; TABLE OF CONTENTS", "Short title; table of contents", "CREDITS", "SUICIDE PREVENTION",
+        "Comprehensive program for suicide prevention among veterans"]
+    assert '"45O. Contributions benefiting' in sections[2].text
+    assert "Effective Date" in sections[2].text
+    assert sections[-1].text.endswith("for\n'veterans at risk'.\".")  # the inner quote opens as it closes

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tandem.specialists.legal.summarizer import ENCODE_BATCH, InBatches
 from tandem.specialists.legal_summarizer import (
     DEFAULT_MAX_WORDS,
     LeadSummarizerStage,
@@ -139,54 +140,6 @@ def test_a_bills_front_matter_up_to_its_enacting_clause_is_not_text() -> None:
     # a clause quoted later in a long text is the text's own
     late = "SECTION 1. FINDINGS.\n\n" + "Congress finds that rivers matter. " * 200 + GOVINFO_FRONT_MATTER[-120:]
     assert "Be it enacted" in split_sections(late)[0].text
-
-
-OFFICIAL_AMENDMENTS = """SECTION 1. SHORT TITLE; TABLE OF CONTENTS.
-
-    (a) Short Title.--This Act may be cited as the ``Science Credit Act''.
-    (b) Table of Contents.--The table of contents for this Act is as
-follows:
-
-Sec. 1. Short title; table of contents.
-Sec. 2. Credits for certain contributions benefiting science,
-                            technology, engineering, and mathematics
-                            education.
-Sec. 3. Suicide prevention.
-
-SEC. 2. CREDITS.
-
-    (a) In General.--Subpart D is amended by adding at the end the
-following new item:
-
-``Sec. 45O. Contributions benefiting science, technology, engineering,
-                            and mathematics education.''.
-
-    (b) Effective Date.--The amendments made by this section shall apply
-to taxable years beginning after 2024.
-
-SEC. 3. SUICIDE PREVENTION.
-
-    Chapter 17 is amended by inserting after section 1720E the following
-new section:
-
-``Sec. 1720F. Comprehensive program for suicide prevention among
-              veterans
-
-    ``(a) Establishment.--The Secretary shall establish a program for
-`veterans at risk'.''.
-"""
-
-
-def test_official_layout_wrapped_headings_and_added_table_items() -> None:
-    sections = split_sections(OFFICIAL_AMENDMENTS)
-    # the wrapped table-of-contents entry is skipped like the others; the quoted item an amendment adds to a
-    # table of sections stays in its section; an inserted section's heading wraps onto an indented line
-    assert [s.heading for s in sections] == [
-        "SHORT TITLE; TABLE OF CONTENTS", "Short title; table of contents", "CREDITS", "SUICIDE PREVENTION",
-        "Comprehensive program for suicide prevention among veterans"]
-    assert '"45O. Contributions benefiting' in sections[2].text
-    assert "Effective Date" in sections[2].text
-    assert sections[-1].text.endswith("for\n'veterans at risk'.\".")  # the inner quote opens as it closes
 
 
 def test_sections_from_numbered_clauses() -> None:
@@ -375,6 +328,8 @@ def test_lead_stage() -> None:
 def test_stage_with_minilm_on_two_documents() -> None:
     stage = LegalSummarizerStage(max_words=45)
     stage.load()
+    # MiniLM reads the short candidates 16 at a time (faster than the encoder's 64, same embeddings)
+    assert isinstance(stage.encoder, InBatches) and stage.encoder.size == ENCODE_BATCH == 16
     states = _states(BILLSUM_DOC, PLAIN_BILL)
     result = stage.run(states)
     assert not result.failures

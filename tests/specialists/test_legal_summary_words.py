@@ -17,6 +17,7 @@ from tandem.specialists.legal.summary_words import (
     SummaryWords,
     default_summary_words,
     fit_summary_words,
+    tokens,
 )
 from tandem.specialists.legal.train_summary_words import main
 from tests.specialists.test_legal_learned import BILL, REFERENCE
@@ -34,6 +35,17 @@ def test_words_that_reach_summaries_rate_higher() -> None:
     prior = table.prior(["The Secretary shall award grants.", "Section 4 is amended by striking 3.", "the of"])
     assert prior[0] > 0 > prior[1]
     assert prior[2] == 0.0  # no content word
+
+
+def test_tokens_are_rouges_own_with_stems_cached() -> None:
+    from rouge_score.tokenizers import DefaultTokenizer
+
+    rouge = DefaultTokenizer(use_stemmer=True)
+    texts = ["The Secretaries shall award grants to States, 2 U.S.C. 601(d).", "Generally: relating, related, relates",
+             "The Secretaries shall award grants to States", "STRIKING ``amended'' -- caf\u00e9 na\u00efve 3rd"]
+    for text in texts + texts:  # the second time every stem comes from the cache
+        assert tokens(text) == list(rouge.tokenize(text))
+    assert tokens("awarded grants") == ["award", "grant"]
 
 
 def test_shipped_table_is_json_and_ranks_program_words_above_cross_references() -> None:
