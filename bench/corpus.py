@@ -12,6 +12,7 @@
   own statistics and the results its database holds);
 * :func:`parse_sample_run_args` reads the options of ``rerun.py``, ``memory.py`` and ``llm_sharing.py``
   (``--quick``: the default pipeline with :data:`QUICK_LLM`);
+* :func:`datasets_dir` finds the shared datasets (``$TANDEM_DATASETS`` or ``../shared/datasets``);
 * :func:`emit` prints the closing JSON line every benchmark ends with.
 """
 
@@ -286,6 +287,11 @@ def parse_sample_run_args(description: str | None, argv: list[str] | None) -> Sa
     args = parser.parse_args(argv)
     llm = args.llm or (QUICK_LLM if args.quick else None)
     return SampleRunArgs(args.paths, "default", ["--llm", llm] if llm else [])
+
+
+def datasets_dir() -> Path:
+    """The shared datasets: ``$TANDEM_DATASETS``, else ``../shared/datasets`` next to the repository."""
+    return Path(os.environ.get("TANDEM_DATASETS", REPO.parent / "shared" / "datasets"))
 
 
 def emit(result: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@ embeds every bill's candidates, headings and title and writes its summary (:func
 Prints bills per second for each size, and one JSON line: ``ratio`` (16 over 64), ``bills_s_16``, ``bills_s_64``,
 ``max_embedding_diff`` (the largest difference between the two sizes' embeddings) and ``same_summaries`` (the
 bills whose summaries are the same at both sizes; they should be all of them). ``BILLS.jsonl``: JSON lines with a
-``source`` field (default: the shared BillSum bills, ``../shared/datasets/billsum/billsum_test_200.jsonl``);
+``source`` field (default: the shared BillSum bills, ``billsum/billsum_test_200.jsonl`` in ``$TANDEM_DATASETS`` or
+``../shared/datasets``);
 ``--quick``: the repository's sample lease, five times, two rounds.
 """
 
@@ -23,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import REPO, emit  # noqa: E402 - the bench folder is not a package
+from corpus import REPO, datasets_dir, emit  # noqa: E402 - the bench folder is not a package
 
-BILLSUM = REPO.parent / "shared" / "datasets" / "billsum" / "billsum_test_200.jsonl"
+BILLSUM = datasets_dir() / "billsum" / "billsum_test_200.jsonl"
 SIZES = (64, 16)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 import prepare_overproof  # noqa: E402,I001 - the bench folder is not a package; imported before corpus, which
-from corpus import emit  # noqa: E402 - takes this folder off the path (bench/dask.py must not shadow dask)
+from corpus import datasets_dir, emit  # noqa: E402 - takes this folder off the path (bench/dask.py must not shadow dask)
 
 articles = prepare_overproof.articles
 
@@ -68,7 +68,8 @@ def render_scan(lines: list[str], path: Path, seed: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", type=Path, default=REPO.parent / "shared" / "datasets")
+    parser.add_argument("--datasets", type=Path, default=datasets_dir(),
+                        help="the shared datasets (default: $TANDEM_DATASETS or ../shared/datasets)")
     parser.add_argument("--limit", type=int, default=30, help="articles (the first of each dataset file in turn)")
     parser.add_argument("--llm", default=None, help="the cleanup's LLM (default: the embedded SmolLM2)")
     parser.add_argument("--quick", action="store_true", help="two articles, cleanup without LLM questions")

@@ -32,14 +32,14 @@ def pytest_configure(config: pytest.Config) -> None:
     setup_logging()
 
 
-def _datasets_dir() -> Path:
+def shared_datasets_dir() -> Path:
     return Path(os.environ.get("TANDEM_DATASETS", REPO_ROOT.parent / "shared" / "datasets"))
 
 
 @pytest.fixture(scope="session")
 def datasets_dir() -> Path:
     """``../shared/datasets``; the test is skipped with a reason when it is absent."""
-    path = _datasets_dir()
+    path = shared_datasets_dir()
     if not path.is_dir():
         pytest.skip(f"shared datasets not found at {path}")
     return path

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import shared_datasets_dir
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,7 +118,7 @@ def test_benchmark_quick_mode_shows_its_property(name: str, tmp_path: Path) -> N
 
         if shutil.which("tesseract") is None:
             pytest.skip("Tesseract is not installed")
-        if not (REPO.parent / "shared" / "datasets" / "ocr_overproof").is_dir():
+        if not (shared_datasets_dir() / "ocr_overproof").is_dir():
             pytest.skip("the shared overProof data is absent")
     env = {**os.environ, "TANDEM_HOME": str(tmp_path / "home")}
     env.pop("PREFECT_API_URL", None)

@@ -20,7 +20,7 @@ runner = CliRunner()
 
 def test_the_gate_refuses_what_a_weak_teacher_taught(tmp_path: Path, prefect_harness: None) -> None:
     if not SMS.is_file():
-        pytest.skip(f"{SMS} not found (../shared/datasets is not here)")
+        pytest.skip(f"{SMS} not found (the shared datasets are not here)")
     rows = sorted(dict(read_sms()).items(), key=lambda item: bucket(item[0]))
     gold, seed, pool = rows[:300], rows[400:480], rows[1400:1430]
     gold_file, seed_file = write_tsv(tmp_path / "gold.tsv", gold), write_tsv(tmp_path / "seed.tsv", seed)

@@ -23,11 +23,12 @@ from tandem.specialists.flywheel_report import version_of
 from tandem.specialists.registry import read_entry
 from tandem.storage.db import create_db_engine, unit_of_work
 from tandem.storage.models import StageResultRow, TrainingLabelRow
+from tests.conftest import shared_datasets_dir
 from tests.e2e.teacher_server import SimulatedTeacher, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.datasets]
 
-SMS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "sms_spam" / "train.tsv"
+SMS = shared_datasets_dir() / "sms_spam" / "train.tsv"
 runner = CliRunner()
 
 
@@ -52,7 +53,7 @@ def write_tsv(path: Path, rows: list[tuple[str, str]]) -> Path:
 def test_three_rounds_with_a_simulated_teacher(tmp_path: Path, prefect_harness: None,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     if not SMS.is_file():
-        pytest.skip(f"{SMS} not found (../shared/datasets is not here)")
+        pytest.skip(f"{SMS} not found (the shared datasets are not here)")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-simulated")
     rows = sorted(dict(read_sms()).items(), key=lambda item: bucket(item[0]))
     gold, seed, pool = rows[:400], rows[400:480], rows[480:1380]
