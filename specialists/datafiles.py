@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from pathlib import Path
+from typing import Any
 
 
 def read_text_file(path: str | Path, what: str, *, encoding: str = "utf-8") -> str:
@@ -20,3 +23,27 @@ def read_text_file(path: str | Path, what: str, *, encoding: str = "utf-8") -> s
         raise ValueError(f"{path} is not UTF-8 text: {exc}") from exc
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc}") from exc
+
+
+def sniff_delimiter(path: Path, header: str) -> str:
+    """``\\t`` for ``.tsv``, ``,`` for ``.csv``, else the most frequent of tab/comma/semicolon/pipe in the header."""
+    suffix = path.suffix.lower()
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    if suffix == ".csv":
+        return ","
+    counts = {d: header.count(d) for d in ("\t", ",", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def csv_records(path: Path, text: str) -> list[dict[str, Any]]:
+    """The rows of a CSV/TSV ``text`` (read from ``path``; a header row, standard quoting, fields of any size) as
+    dicts keyed by the header; a ValueError naming the file when it cannot be parsed."""
+    lines = text.splitlines(keepends=True)
+    delimiter = sniff_delimiter(path, lines[0] if lines else "")
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a bill's text is longer than csv's default 131,072
+    try:
+        return [dict(row) for row in csv.DictReader(lines, delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ValueError(f"cannot parse {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None

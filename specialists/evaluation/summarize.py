@@ -3,7 +3,8 @@
 The gold file is JSON lines, one ``{"text": ..., "summary": ...}`` object per line (the document field is
 ``text``, else ``source``, the shared BillSum rows' name; both field names configurable). A JSON array of such
 objects, or one JSON object keyed by id whose values are such objects (the ``legal_plain_english/all_v1.json``
-shape), is read as well.
+shape), is read as well, and so is a ``.csv`` / ``.tsv`` file with a header row (BillSum as a table: columns
+``text``, ``summary``, ``title``).
 
 The lead baseline (:func:`tandem.specialists.legal_summarizer.lead_summary`) always gets the *same* word
 budget as the summarizer, so the comparison is fair.
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tandem.specialists.datafiles import csv_records
 from tandem.specialists.evaluation.reports import SummarizeReport
 
 DEFAULT_SPECIALIST = "summarize.legal"
@@ -44,7 +46,9 @@ def read_gold(path: Path, source_field: str | None = None, summary_field: str = 
         raise ValueError(f"gold file is empty: {path}")
     rows: list[Any] | None = None
     stripped = text.lstrip()
-    if stripped[:1] in "[{":
+    if path.suffix.lower() in (".csv", ".tsv"):
+        rows = csv_records(path, text.lstrip("\ufeff"))
+    elif stripped[:1] in "[{":
         try:
             rows = _rows_from_json(json.loads(text))
         except json.JSONDecodeError:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.specialists.datafiles import read_text_file
+from tandem.specialists.datafiles import read_text_file, sniff_delimiter
 
 
 @dataclass
@@ -22,18 +22,6 @@ class LabelledData:
     skipped: int = 0
     #: each row's source (the ``source`` column), or None when the file has no such column
     sources: list[str] | None = None
-
-
-def sniff_delimiter(path: Path, header: str) -> str:
-    """``\\t`` for ``.tsv``, ``,`` for ``.csv``, else the most frequent of tab/comma/semicolon/pipe in the header."""
-    suffix = path.suffix.lower()
-    if suffix in (".tsv", ".tab"):
-        return "\t"
-    if suffix == ".csv":
-        return ","
-    counts = {d: header.count(d) for d in ("\t", ",", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label",

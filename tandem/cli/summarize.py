@@ -34,7 +34,7 @@ def _table(report: SummarizeReport) -> Table:
 
 
 def eval_summarize_command(
-    gold: Annotated[Path, typer.Option("--gold", help="JSON lines with a source text and a gold summary per line.")],
+    gold: Annotated[Path, typer.Option("--gold", help="JSON lines with a source text and a gold summary per line (or a JSON array, or a CSV/TSV table with a header row).")],
     specialist: Annotated[str, typer.Option("--specialist", help="Registry name of the summarizer.")] = (
         "summarize.legal"),
     source_field: Annotated[str | None, typer.Option(

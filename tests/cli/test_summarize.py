@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -95,6 +96,27 @@ def test_read_gold_shapes_and_errors(tmp_path: Path) -> None:
     assert read_gold(published) == [("SEC. 1. x", "y")]
     with pytest.raises(ValueError, match="has no field 'text' or 'source'; fields present: 'bill', 'summary'"):
         read_gold(_write(tmp_path / "neither.jsonl", [{"bill": "x", "summary": "y"}]))
+
+
+
+def test_read_gold_from_a_csv_or_tsv_table(tmp_path: Path) -> None:
+    # BillSum as a table: a bill's text longer than the csv module's default field limit, quoted line breaks
+    bill = "SECTION 1. SHORT TITLE.\n\n    This Act may be cited as the ``Long Act''.\n" + "x " * 80_000
+    table = tmp_path / "bills.csv"
+    with table.open("w", encoding="utf-8-sig", newline="") as stream:  # a spreadsheet's byte-order mark
+        writer = csv.writer(stream)
+        writer.writerows([["text", "summary", "title"], [bill, "Long Act - Does x.", "t"], ["SEC. 1. y", "Y", "u"]])
+    assert read_gold(table) == [(bill, "Long Act - Does x."), ("SEC. 1. y", "Y")]
+    tab = tmp_path / "bills.tsv"
+    tab.write_text("source\tsummary\nSEC. 1. z\tZ\n", encoding="utf-8")
+    assert read_gold(tab) == [("SEC. 1. z", "Z")]
+    with pytest.raises(ValueError, match="has no field 'summary'; fields present: 'text', 'abstract'"):
+        read_gold(_write_text(tmp_path / "other.csv", "text,abstract\na,b\n"))
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_evaluate_same_budget_for_lead(gold: Path) -> None:
