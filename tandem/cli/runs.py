@@ -20,8 +20,9 @@ def runs_command(
                          "Prefect. 'tandem run' does it too when it starts.")] = False,
     output_format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
-    """List runs: id, pipeline, started, finished, state, and counts of records and documents (ok, failed,
-    pending). A run shown 'running (stale)' lost its process: --repair closes it as crashed."""
+    """List runs: id, pipeline, start and end, state, counts of records and documents (ok, failed, pending).
+
+    A run shown 'running (stale)' lost its process: --repair closes it as crashed."""
     from tandem.flows.runs import repair_stale_runs
     from tandem.storage import repository as repo
     from tandem.storage.db import create_db_engine, open_db_readonly, unit_of_work

@@ -38,8 +38,9 @@ def train_embed_command(
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,
 ) -> None:
-    """Fine-tune the bundled MiniLM on scored sentence pairs (sentence-transformers, CoSENT loss, early stopping)
-    and save it as a named artifact for the embed stage."""
+    """Fine-tune the bundled MiniLM on scored sentence pairs and save it as a named artifact for the embed stage.
+
+    sentence-transformers, CoSENT loss, early stopping on half of --dev (when given)."""
     from tandem.specialists.training.embed import EmbedTrainingConfig, train_embedder
 
     for label, path in (("--pairs", pairs), ("--dev", dev)):
