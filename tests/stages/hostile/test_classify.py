@@ -26,8 +26,6 @@ from tests.stages.hostile import (
     state_of,
 )
 
-# -- classify.<artifact> (TF-IDF) ----------------------------------------------------------------------------------
-
 ROWS = [("spam", "WIN a FREE prize now, call {n}"), ("spam", "URGENT! You have won {n} pounds, reply WIN"),
         ("ham", "see you at {n} for dinner"), ("ham", "ok i will call you later, love {n}"),
         ("news", "The minister said on day {n} that the state budget grew"),

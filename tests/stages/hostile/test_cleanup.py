@@ -34,7 +34,6 @@ from tests.stages.hostile import (
     storable,
 )
 
-# -- cleanup (OCR corrector, no real LLM) --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def cleanup() -> CleanupStage:

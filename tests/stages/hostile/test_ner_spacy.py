@@ -24,7 +24,6 @@ from tests.stages.hostile import (
     state_of,
 )
 
-# -- ner.spacy ---------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def ner() -> SpacyNerStage:

@@ -31,7 +31,6 @@ from tests.stages.hostile import (
     state_of,
 )
 
-# -- summarize.legal and summarize.lead ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def legal() -> LegalSummarizerStage:
