@@ -1,16 +1,16 @@
 """The legal summarizer's speed by MiniLM batch size: bills per second at 64 and at 16 sentences per batch, side by side.
 
-    python bench/legal_speed.py [BILLS.jsonl] [--bills 50] [--rounds 2] [--quick]
+    python bench/legal_speed.py [BILLS.jsonl] [--limit 50] [--rounds 2] [--quick]
 
-Prepares each bill once (segmentation, candidates), then (after a warm-up) for each batch size in turn, ``--rounds`` times (the order swapped each round),
-embeds every bill's candidates, headings and title and writes its summary (:func:`encode_documents` then
-:func:`summarize_prepared`, what ``summarize.legal`` does after preparing), and keeps each size's fastest round.
-Prints bills per second for each size, and one JSON line: ``ratio`` (16 over 64), ``bills_s_16``, ``bills_s_64``,
-``max_embedding_diff`` (the largest difference between the two sizes' embeddings) and ``same_summaries`` (the
-bills whose summaries are the same at both sizes; they should be all of them). ``BILLS.jsonl``: JSON lines with a
-``source`` field (default: the shared BillSum bills, ``billsum/billsum_test_200.jsonl`` in ``$TANDEM_DATASETS`` or
-``../shared/datasets``);
-``--quick``: the repository's sample lease, five times, two rounds.
+Prepares each bill once (segmentation, candidates), then, after a warm-up, for each batch size in turn and
+``--rounds`` times (the order swapped each round) embeds every bill's candidates, headings and title and writes its
+summary (:func:`encode_documents` then :func:`summarize_prepared`, what ``summarize.legal`` does after preparing),
+keeping each size's fastest round. Prints bills per second for each size, and one JSON line: ``ratio`` (16 over
+64), ``bills_s_16``, ``bills_s_64``, ``max_embedding_diff`` (the largest difference between the two sizes'
+embeddings) and ``same_summaries`` (the bills whose summaries are the same at both sizes; they should be all of
+them). ``BILLS.jsonl``: JSON lines with a ``source`` (or ``text``) field; default: the shared BillSum bills
+(``billsum/billsum_test_200.jsonl`` in ``$TANDEM_DATASETS`` or ``../shared/datasets``). ``--quick``: the
+repository's sample lease, five times, two rounds.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ SIZES = (64, 16)
 
 def read_bills(path: Path, limit: int) -> list[str]:
     with path.open(encoding="utf-8") as handle:
-        return [json.loads(line)["source"] for line in handle if line.strip()][:limit]
+        rows = [json.loads(line) for line in handle if line.strip()][:limit]
+    return [row["source"] if "source" in row else row["text"] for row in rows]
 
 
 def measure(texts: list[str], rounds: int) -> dict[str, Any]:
@@ -74,8 +75,8 @@ def measure(texts: list[str], rounds: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bills", nargs="?", type=Path, default=BILLSUM, help="JSON lines with a 'source' field")
-    parser.add_argument("--bills", dest="limit", type=int, default=50, help="the first N bills")
+    parser.add_argument("bills", nargs="?", type=Path, default=BILLSUM, help="JSON lines with a 'source' or 'text' field")
+    parser.add_argument("--limit", type=int, default=50, metavar="N", help="the first N bills (default 50)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds per batch size (the fastest is kept)")
     parser.add_argument("--quick", action="store_true", help="the sample lease five times, two rounds")
     args = parser.parse_args(argv)
