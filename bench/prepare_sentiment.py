@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import sys
 import tempfile
@@ -35,11 +34,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
 
-
-def default_datasets() -> Path:
-    return Path(os.environ.get("TANDEM_DATASETS", REPO.parent / "shared" / "datasets"))
-
+from corpus import datasets_dir  # noqa: E402 - the bench folder is not a package
 
 Row = tuple[str, str, str]  # (label, text, source)
 
@@ -154,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", default=None, help="with --cv: only these folds, e.g. 0,2")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    datasets = args.datasets or default_datasets()
+    datasets = args.datasets or datasets_dir()
     if not (datasets / "tweeteval_sentiment").is_dir():
         print(f"error: {datasets}/tweeteval_sentiment not found (pass --datasets)", file=sys.stderr)
         return 2

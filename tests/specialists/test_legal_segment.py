@@ -4,11 +4,9 @@ contract, a plain statute with ``§`` sections, and the preprocessed ``<SECTION-
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from tandem.specialists.legal.candidates import prepare
 from tandem.specialists.legal.segment import short_title, split_sections, split_sentences
+from tests.bench import load_script
 
 OFFICIAL_BILL = """SECTION 1. SHORT TITLE.
 
@@ -129,12 +127,7 @@ def test_preprocessed_form_still_works() -> None:
 def test_layout_script_round_trip() -> None:
     """bench/billsum_layout.py turns the preprocessed form into the official layout, and the
     segmenter reads the same sections back."""
-    path = Path(__file__).resolve().parents[2] / "bench" / "billsum_layout.py"
-    spec = importlib.util.spec_from_file_location("billsum_layout", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    text = module.official_layout(PREPROCESSED)
+    text = load_script("billsum_layout").official_layout(PREPROCESSED)
     assert text.startswith("SECTION 1. SHORT TITLE.\n\n    This Act may be cited as the ``Clean")
     assert "SEC. 2. GRANTS." in text
     assert max(len(line) for line in text.splitlines()) <= 70

@@ -352,16 +352,12 @@ def test_final_bills_in_the_official_layout_clear_the_bar(datasets_dir: Path, tm
     """Issue 20's bar, guarded: ``tandem eval summarize`` on BillSum bills 150-199 (the final report set, never
     used to choose) re-wrapped into the official layout by bench/billsum_layout.py: >= 1.22 x lead (1.235 with
     crs_style, 1.211 before it); the preprocessed form >= 1.18 (1.196, 1.169 before)."""
-    import importlib.util
     import json
 
     from tandem.specialists.evaluation.summarize import evaluate_summarizer
+    from tests.bench import load_script
 
-    spec = importlib.util.spec_from_file_location(
-        "billsum_layout_for_bar", Path(__file__).resolve().parents[2] / "bench" / "billsum_layout.py")
-    assert spec and spec.loader
-    layout = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(layout)
+    layout = load_script("billsum_layout")
     lines = (datasets_dir / "billsum" / "billsum_test_200.jsonl").read_text(encoding="utf-8").splitlines()[150:200]
     rows = [json.loads(line) for line in lines]
     preprocessed, official = tmp_path / "bp.jsonl", tmp_path / "bo.jsonl"
