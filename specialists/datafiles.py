@@ -37,13 +37,21 @@ def sniff_delimiter(path: Path, header: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_records(path: Path, text: str) -> list[dict[str, Any]]:
-    """The rows of a CSV/TSV ``text`` (read from ``path``; a header row, standard quoting, fields of any size) as
-    dicts keyed by the header; a ValueError naming the file when it cannot be parsed."""
+def csv_rows(path: Path, text: str) -> list[list[str]]:
+    """The rows of a CSV/TSV ``text`` read from ``path`` (delimiter from the suffix or the header line, standard
+    quoting, fields of any size); a ValueError naming the file when it cannot be parsed."""
     lines = text.splitlines(keepends=True)
     delimiter = sniff_delimiter(path, lines[0] if lines else "")
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a bill's text is longer than csv's default 131,072
     try:
-        return [dict(row) for row in csv.DictReader(lines, delimiter=delimiter)]
+        return list(csv.reader(lines, delimiter=delimiter))
     except csv.Error as exc:
         raise ValueError(f"cannot parse {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None
+
+
+def csv_records(path: Path, text: str) -> list[dict[str, Any]]:
+    """The rows of :func:`csv_rows` after the header, as dicts keyed by it (``csv.DictReader``'s shape: blank rows
+    skipped, a short row's missing fields None)."""
+    rows = csv_rows(path, text)
+    header = rows[0] if rows else []
+    return [{**dict.fromkeys(header), **dict(zip(header, row))} for row in rows[1:] if row]

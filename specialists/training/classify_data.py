@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import random
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.specialists.datafiles import read_text_file, sniff_delimiter
+from tandem.specialists.datafiles import csv_rows, read_text_file
 
 
 @dataclass
@@ -37,14 +35,7 @@ def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "la
     raw = read_text_file(path, "data file", encoding="utf-8-sig")
     if not raw.strip():
         raise ValueError(f"data file {path} is empty: expected a header line and rows")
-    header = raw.splitlines()[0]
-    delimiter = sniff_delimiter(path, header)
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    try:
-        reader = csv.reader(raw.splitlines(keepends=True), delimiter=delimiter)
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ValueError(f"cannot parse {path} as {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}") from None
+    rows = csv_rows(path, raw)
     columns = [c.strip() for c in rows[0]]
     if source_col and source_col not in columns and not require_source:
         source_col = None
