@@ -122,8 +122,10 @@ def _date_start(words: Sequence[str]) -> int | None:
 def dateline_places(words: Sequence[str], spans: list[Span]) -> list[Span]:
     """A news dateline (``MILWAUKEE , Wisconsin 1996-08-29``: capitalised names and commas, then a date): the city
     is a place of the kind the recognizer found its region to be (the last name's label, whatever the label set)."""
+    if len(spans) < 2:  # most sentences: no need to look for a date
+        return spans
     date = _date_start(words)
-    if len(spans) < 2 or date is None or not all(w == "," or _capitalised(w) for w in words[:date]):
+    if date is None or not all(w == "," or _capitalised(w) for w in words[:date]):
         return spans
     region = spans[-1][2]
     return [(start, end, region) for start, end, _label in spans]
