@@ -47,6 +47,11 @@ def read_cleanup_gold(path: Path, noisy_field: str = "noisy", clean_field: str =
     return pairs
 
 
+def _same_words(output: str, noisy: str) -> bool:
+    """The output is the input, read as the scores read it (a word joined across a line break is no change)."""
+    return normalize_for_scoring(output) == normalize_for_scoring(noisy)
+
+
 def assign_folds(n: int, folds: int, seed: int = 0) -> list[int]:
     """The fold of each of ``n`` documents: a seeded shuffle dealt round-robin (sizes differ by at most one)."""
     order = list(range(n))
@@ -134,5 +139,6 @@ def _report(pairs: list[tuple[str, str]], outputs: list[str], failures: int, cal
         docs_per_s=len(pairs) / elapsed if elapsed else 0.0,
         max_cer_increase=max(per_doc) if per_doc else 0.0,
         llm=stage.model_id() if stage.options.llm_calls else "none", options=options,
-        unchanged=sum(out == noisy for (noisy, _), out in zip(pairs, outputs)) / len(pairs), cv=cv, llm_calls=calls,
+        unchanged=sum(_same_words(out, noisy) for (noisy, _), out in zip(pairs, outputs)) / len(pairs),
+        cv=cv, llm_calls=calls,
     )

@@ -28,6 +28,7 @@ from tandem.stages.llm.prompts import CLEANUP_CHOICE
 from tandem.stages.llm.textfix import deterministic_cleanup, safe_fixes
 from tandem.stages.ocr.confusion import ConfusionModel
 from tandem.stages.ocr.corrector import CorrectorSettings, Fix, OcrCorrector, apply_fixes
+from tandem.stages.ocr.hyphens import join_broken_words
 from tandem.stages.ocr.provenance import CorrectorMode, ocr_spans, path_of
 from tandem.stages.options import KEY_UNLESS_NONE, NOT_IN_KEY, PathOption
 
@@ -71,6 +72,11 @@ class CleanupOptions(LlmOptions):
                                      "output (pages ocr.tesseract read, or documents whose metadata has ocr: "
                                      "true); always, to every text (a file of OCR output); never. Other text "
                                      "gets only safe fixes that never change a word")
+    deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
+                                "repeated headers, whitespace); off, unchanged text stays byte for byte")
+    join_broken_words: bool = Field(True, description="in OCR output, join words hyphenated where a line broke "
+                                    "(informa-/tion -> information; a compound's own hyphen stays: well-/known)")
+
     @field_validator("model")
     @classmethod
     def _a_name(cls, value: str | None) -> str | None:
@@ -85,9 +91,6 @@ class CleanupOptions(LlmOptions):
         if self.model and self.model_path:
             raise ValueError("give model (a trained name) or model_path (a file), not both")
         return self
-
-    deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
-                                "repeated headers, whitespace); off, unchanged text stays byte for byte")
 
 
 def load_confusion_model(options: CleanupOptions) -> ConfusionModel:
@@ -174,6 +177,8 @@ class CleanupStage(LlmStage[CleanText], name="cleanup", version="3", reads={"tex
             if not is_ocr or not piece.strip():
                 pieces.append(safe_fixes(piece))
                 continue
+            if self.options.join_broken_words:
+                piece = join_broken_words(piece, self.corrector.lexicon.known)
             proposal = self.corrector.propose(piece)
             words += proposal.words
             if proposal.left_alone:

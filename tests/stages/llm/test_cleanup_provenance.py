@@ -66,6 +66,18 @@ def test_only_the_pages_ocr_read_are_corrected() -> None:
     assert ocr_spans(state, "ocr", text) == [(len(INFORMAL) + 1, len(text))]
 
 
+BROKEN = "The Colonial Treasury will offer the allot-\nments of Crown land at auction, a well-\nknown practice."
+
+
+def test_ocr_output_gets_words_broken_at_a_line_end_joined_and_other_text_keeps_them() -> None:
+    joined = "The Colonial Treasury will offer the allotments\nof Crown land at auction, a well-\nknown practice."
+    assert clean(stage(), doc(BROKEN, ocr=True)).text == joined  # the compound's hyphen stays
+    quiet = CleanupStage(llm="fake:x", llm_calls=0, min_noise=1.0, long_min_noise=1.0)  # a page left to itself
+    assert clean(quiet, doc(BROKEN, ocr=True)).text == joined
+    assert clean(stage(), doc(BROKEN)).text == BROKEN  # born-digital text: as written
+    assert clean(stage(join_broken_words=False), doc(BROKEN, ocr=True)).text == BROKEN
+
+
 def test_a_fully_ocrd_document_takes_the_ocr_path() -> None:
     assert path_of([(0, 5), (6, 10)], "abcde\fghij") == "ocr"
     assert path_of([(0, 5)], "abcde\fghij") == "mixed"
