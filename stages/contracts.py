@@ -37,7 +37,8 @@ class PageText(BaseModel):
     page: int = Field(ge=1)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-    ocr: bool = Field(False, description="read by OCR (no text layer) rather than taken from the text layer")
+    ocr: bool = Field(False, description="OCR output: read by OCR (no text layer), or a text layer that is a scan's "
+                      "OCR (a searchable scan), rather than a born-digital text layer")
     confidence: float | None = Field(None, ge=0.0, le=1.0, description="OCR's mean word confidence on the page")
 
 

@@ -8,7 +8,9 @@ What a record holds (the OCR stage, :mod:`tandem.stages.ocr.tesseract`, relies o
   text layer (under :data:`MIN_TEXT_LAYER_CHARS`) contributing ``""`` (a 2-page scan reads ``"\\f"``);
 - ``metadata``: ``format`` (pdf, docx, html, image), ``file`` (the resolved path), ``needs_ocr`` (the pages
   without a text layer, from 1) and, for a PDF or an image, ``pages``: ``{"page", "start", "end",
-  "text_layer"}`` with ``text[start:end]`` the page's text.
+  "text_layer", "ocr_layer"}`` with ``text[start:end]`` the page's text; ``ocr_layer`` is true where the text
+  layer is itself OCR output: a searchable scan (OCRmyPDF, a scanner's or Acrobat's OCR, Tesseract's PDF) lays
+  its OCR text invisibly (text render mode 3) over the page image, and ``cleanup`` corrects those pages.
 
 A document to OCR is no failure even when its text is empty; a Word file or an HTML page without text is
 (``empty``). Nothing raises: a file over a limit (each a constant below) fails ``too_large``, one a parser
@@ -23,7 +25,9 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tandem.flows.ingest.items import (
     DOCUMENT_SUFFIXES,
@@ -35,6 +39,9 @@ from tandem.flows.ingest.items import (
     source_name,
 )
 from tandem.stages.contracts import Document, FailureKind
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 __all__ = ["DOCUMENT_SUFFIXES", "read_document", "read_docx", "read_html", "read_image", "read_pdf"]
 
@@ -58,6 +65,18 @@ _LABELS = {"pdf": "PDF", "docx": "Word file", "html": "HTML page", "image": "ima
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"""
                                rb"""|<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+#: a text layer is a scan's OCR when at least this share of its text objects are invisible (render mode 3)
+OCR_LAYER_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One page as a reader found it: its text layer (``""``: none) and whether that layer is OCR output."""
+
+    text: str
+    ocr_layer: bool = False
 
 
 class _Refused(Exception):
@@ -97,7 +116,7 @@ def read_document(path: Path, max_bytes: int) -> Iterator[IngestItem]:
     return READERS[path.suffix.lower()](path, max_bytes)
 
 
-def _read(path: Path, max_bytes: int, fmt: str, extract: Callable[[bytes], str | list[str]]) -> IngestItem:
+def _read(path: Path, max_bytes: int, fmt: str, extract: Callable[[bytes], str | list[_Page]]) -> IngestItem:
     source, label = source_name(path), _LABELS[fmt]
     try:
         size = path.stat().st_size
@@ -129,13 +148,14 @@ def _read(path: Path, max_bytes: int, fmt: str, extract: Callable[[bytes], str |
     return document_item(text, source, Document.hash_bytes(data), metadata=metadata)
 
 
-def _join_pages(pages: list[str]) -> tuple[str, list[dict[str, object]], list[int]]:
+def _join_pages(pages: list[_Page]) -> tuple[str, list[dict[str, object]], list[int]]:
     """The text of ``pages`` joined by form feeds, each page's place in it, and the pages without a text layer."""
     texts: list[str] = []
     places: list[dict[str, object]] = []
     needs_ocr: list[int] = []
     start = 0
-    for number, page in enumerate(pages, start=1):
+    for number, read in enumerate(pages, start=1):
+        page = read.text
         has_layer = sum(not char.isspace() for char in page) >= MIN_TEXT_LAYER_CHARS
         if has_layer:
             page = UNSTORABLE_CHAR.sub("\ufffd", page.replace("\r\n", "\n").replace("\r", "\n")
@@ -144,12 +164,13 @@ def _join_pages(pages: list[str]) -> tuple[str, list[dict[str, object]], list[in
             page = ""
             needs_ocr.append(number)
         texts.append(page)
-        places.append({"page": number, "start": start, "end": start + len(page), "text_layer": has_layer})
+        places.append({"page": number, "start": start, "end": start + len(page), "text_layer": has_layer,
+                       "ocr_layer": has_layer and read.ocr_layer})
         start += len(page) + len(PAGE_SEPARATOR)
     return PAGE_SEPARATOR.join(texts), places, needs_ocr
 
 
-def _pdf_pages(data: bytes) -> list[str]:
+def _pdf_pages(data: bytes) -> list[_Page]:
     import pypdfium2 as pdfium
 
     try:
@@ -163,20 +184,31 @@ def _pdf_pages(data: bytes) -> list[str]:
         if count > MAX_PDF_PAGES:
             raise _Refused("too_large", f"the PDF has {count:,} pages, over the {MAX_PDF_PAGES:,}-page limit; "
                                         "split it")
-        texts: list[str] = []
+        pages: list[_Page] = []
         for index in range(count):
             page = pdf[index]
             try:
                 textpage = page.get_textpage()
                 try:
-                    texts.append(textpage.get_text_range())
+                    pages.append(_Page(textpage.get_text_range(), _invisible_text(page)))
                 finally:
                     textpage.close()
             finally:
                 page.close()
-        return texts
+        return pages
     finally:
         pdf.close()
+
+
+def _invisible_text(page: pdfium.PdfPage) -> bool:
+    """Whether a PDF page's text is laid invisibly (render mode 3) over it, as OCR software lays a scan's text
+    (at least :data:`OCR_LAYER_SHARE` of its text objects; a page without text objects is not)."""
+    import pypdfium2.raw as pdfium_c
+
+    modes = [pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+             for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT])]
+    invisible = sum(mode == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE for mode in modes)
+    return bool(modes) and invisible >= OCR_LAYER_SHARE * len(modes)
 
 
 def _docx_text(data: bytes) -> str:
@@ -273,7 +305,7 @@ def _plain_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _image_pages(data: bytes) -> list[str]:
+def _image_pages(data: bytes) -> list[_Page]:
     """One page without a text layer, once the image's header says its size is within the limit."""
     from PIL import Image, UnidentifiedImageError
 
@@ -292,4 +324,4 @@ def _image_pages(data: bytes) -> list[str]:
     if width * height > MAX_IMAGE_PIXELS:
         raise _Refused("too_large", f"the image is {width:,} × {height:,} = {width * height:,} pixels, over the "
                                     f"{MAX_IMAGE_PIXELS:,}-pixel limit; scale it down")
-    return [""]
+    return [_Page("")]

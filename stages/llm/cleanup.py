@@ -69,9 +69,9 @@ class CleanupOptions(LlmOptions):
                                 "are in doubt: asked to the LLM")
     llm_calls: int = Field(1, ge=0, description="most LLM questions per document about words in doubt; 0: none")
     corrector: CorrectorMode = Field("auto", description="where the OCR corrector applies: auto, only to OCR "
-                                     "output (pages ocr.tesseract read, or documents whose metadata has ocr: "
-                                     "true); always, to every text (a file of OCR output); never. Other text "
-                                     "gets only safe fixes that never change a word")
+                                     "output (pages ocr.tesseract read, a searchable scan's OCR text layer, or "
+                                     "documents whose metadata has ocr: true); always, to every text (a file of OCR "
+                                     "output); never. Other text gets only safe fixes that never change a word")
     deterministic: bool = Field(False, description="first apply the deterministic fixes (unicode, de-hyphenation, "
                                 "repeated headers, whitespace); off, unchanged text stays byte for byte")
     join_broken_words: bool = Field(True, description="in OCR output, join words hyphenated where a line broke "

@@ -5,6 +5,8 @@ born-digital PDF or Word files must come out of ``cleanup`` with every word as i
 output when
 
 * it is a page that ``ocr.tesseract`` read (an :class:`~tandem.stages.contracts.OcrText` page with ``ocr``), or
+* it is a PDF page whose text layer is a scan's OCR (a searchable scan: the reader's page metadata
+  ``ocr_layer``, see :mod:`tandem.flows.ingest.documents`), or
 * the document declares it: metadata ``ocr`` true (a JSONL field or CSV column ``ocr``: ``true``, ``yes``, ``1``),
   which covers the whole text, or
 * the stage is told so for every text (``corrector: always``, e.g. for a file of OCR output).
@@ -42,7 +44,23 @@ def ocr_spans(state: DocState, field: str, text: str, mode: CorrectorMode = "aut
     value = state.fields.get(field) if field != "text" else None
     if isinstance(value, OcrText) and value.text == text:
         return [(page.start, min(page.end, len(text))) for page in value.pages if page.ocr and page.end > page.start]
+    if text == state.document.text:
+        layers = ocr_layer_pages(state.document.metadata).values()
+        return [(start, min(end, len(text))) for start, end in layers if min(end, len(text)) > start]
     return []
+
+
+def ocr_layer_pages(metadata: dict[str, object] | None) -> dict[int, tuple[int, int]]:
+    """The pages (from 1) whose text layer a reader found to be OCR output, with their ``(start, end)`` in the
+    document's text: the page records of :mod:`tandem.flows.ingest.documents` with ``ocr_layer`` true."""
+    pages = (metadata or {}).get("pages")
+    found: dict[int, tuple[int, int]] = {}
+    for page in pages if isinstance(pages, list) else []:
+        if isinstance(page, dict) and page.get("ocr_layer") is True:
+            number, start, end = page.get("page"), page.get("start"), page.get("end")
+            if isinstance(number, int) and isinstance(start, int) and isinstance(end, int):
+                found[number] = (start, end)
+    return found
 
 
 def path_of(spans: list[tuple[int, int]], text: str) -> Literal["ocr", "born_digital", "mixed"]:

@@ -4,7 +4,8 @@ A document read from a PDF or an image (:mod:`tandem.flows.ingest.documents`) ca
 from, where each page sits in its text (pages are separated by a form feed) and which pages have no text layer
 (``needs_ocr``). This stage renders those pages (``pypdfium2``, at ``dpi``) or opens the image (Pillow), reads
 them with Tesseract (``pytesseract``) and writes :class:`~tandem.stages.contracts.OcrText`: the text layer where there
-is one, Tesseract's reading elsewhere, with each page's offsets and mean word confidence. A document that needs
+is one, Tesseract's reading elsewhere, with each page's offsets and mean word confidence; a page is marked ``ocr``
+when Tesseract read it or when its text layer is itself a scan's OCR (``ocr_layer``). A document that needs
 no OCR passes through unchanged (cheap), so the stage can head any pipeline.
 
 When the ``tesseract`` binary is missing, only the documents that need it fail, with a reason saying how to
@@ -26,6 +27,7 @@ from pydantic import Field
 
 from tandem.stages.base import READS_SCANS, BatchResult, Stage, timed
 from tandem.stages.contracts import DocState, OcrText, PageText, RawText, Usage
+from tandem.stages.ocr.provenance import ocr_layer_pages
 from tandem.stages.options import NOT_IN_KEY, StageOptions
 
 INSTALL_ADVICE = ("install Tesseract: apt-get install tesseract-ocr tesseract-ocr-eng (Debian/Ubuntu), "
@@ -159,8 +161,9 @@ class TesseractStage(Stage[OcrText], name="ocr.tesseract", version="1", reads={"
         metadata = state.document.metadata or {}
         needs = sorted({int(p) for p in metadata.get("needs_ocr") or []})
         texts = text.split(PAGE_SEPARATOR)
+        ocr_layer = set(ocr_layer_pages(metadata))  # a searchable scan's pages: their text layer is OCR output
         if not needs:
-            return OcrText(text=text, pages=_pages(texts, set(), {}), engine="")
+            return OcrText(text=text, pages=_pages(texts, ocr_layer, {}), engine="")
         if tesseract_version() is None:
             return ("model_error", f"pages {', '.join(map(str, needs))} of {state.document.source} need OCR and "
                                    f"Tesseract is not installed: {INSTALL_ADVICE}")
@@ -183,7 +186,7 @@ class TesseractStage(Stage[OcrText], name="ocr.tesseract", version="1", reads={"
         if not joined.replace(PAGE_SEPARATOR, "").strip():
             return ("empty", f"Tesseract read no text in {file.name} (blank page, or too faint to read)")
         confidences = {number: confidence for number, (_text, confidence) in readings.items()}
-        return OcrText(text=joined, pages=_pages(texts, set(needs), confidences),
+        return OcrText(text=joined, pages=_pages(texts, set(needs) | ocr_layer, confidences),
                        engine=f"tesseract {tesseract_version()}")
 
 

@@ -61,3 +61,21 @@ def test_the_default_pipeline_reads_text_layers_and_points_scans_to_ocr(tmp_path
         assert clean["kept_input"], name  # the text layer came back as it went in
     failure = records["scanned_letter.pdf"]["failures"][0]  # the later stages had nothing to read
     assert (failure["stage"], failure["kind"], failure["message"]) == ("cleanup", "empty", SCAN_MESSAGE)
+
+
+def test_a_searchable_scans_ocr_text_layer_is_corrected_and_a_born_digital_page_kept(tmp_path: Path,
+                                                                                     prefect_harness: None) -> None:
+    from tests.flows.ingest.test_searchable_scans import SCAN_READING, searchable_pdf
+
+    born_digital = "Mrs Whitfield wrote: cu l8r, the wknd plans stand."  # informal, and no OCR error
+    folder = tmp_path / "in"
+    folder.mkdir()
+    searchable_pdf(folder / "searchable.pdf", born_digital, SCAN_READING)
+    url = f"sqlite:///{tmp_path / 'docs.db'}"
+    done = runner.invoke(app, ["run", str(folder), "--llm", FAKE_LLM, "--db", url, "--format", "none"])
+    assert done.exit_code == 0, done.stderr
+    clean = _records(url)["searchable.pdf"]["outputs"]["clean"]
+    first, second = clean["text"].split("\f")
+    assert clean["path"] == "mixed"  # the corrector on the OCR layer's page only
+    assert first == born_digital
+    assert second == "Portions of Crown land will be offered at auction by the Colonial Treasury on Wednesday next."

@@ -68,6 +68,16 @@ def test_a_document_with_a_text_layer_passes_through(tmp_path: Path) -> None:
     assert output.text == "Plain text.\fPage two." and [p.ocr for p in output.pages] == [False, False]
 
 
+def test_a_searchable_scans_ocr_text_layer_is_marked_as_ocr_output() -> None:
+    text = "Born-digital page.\fPortions of Crown lnnd."
+    pages = [{"page": 1, "start": 0, "end": 18, "text_layer": True, "ocr_layer": False},
+             {"page": 2, "start": 19, "end": len(text), "text_layer": True, "ocr_layer": True}]
+    state = DocState(document=Document(content_hash="h" * 64, source="s.pdf", text=text,
+                                       metadata={"format": "pdf", "needs_ocr": [], "pages": pages}))
+    output = TesseractStage().run([state]).successes[state.key]
+    assert output.text == text and [(p.page, p.ocr) for p in output.pages] == [(1, False), (2, True)]
+
+
 def test_without_tesseract_only_scans_fail_and_say_how_to_install(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tesseract, "tesseract_version", lambda: None)

@@ -142,8 +142,9 @@ def test_pdf_pages_are_separated_by_form_feeds_with_offsets(tmp_path: Path) -> N
     assert pages_of(item) == [PAGE_ONE, PAGE_TWO] == record.text.split("\f")
     assert record.metadata == {
         "format": "pdf", "file": str(path.resolve()), "needs_ocr": [],
-        "pages": [{"page": 1, "start": 0, "end": len(PAGE_ONE), "text_layer": True},
-                  {"page": 2, "start": len(PAGE_ONE) + 1, "end": len(PAGE_ONE) + 1 + len(PAGE_TWO), "text_layer": True}]}
+        "pages": [{"page": 1, "start": 0, "end": len(PAGE_ONE), "text_layer": True, "ocr_layer": False},
+                  {"page": 2, "start": len(PAGE_ONE) + 1, "end": len(PAGE_ONE) + 1 + len(PAGE_TWO), "text_layer": True,
+                   "ocr_layer": False}]}
     assert record.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
     assert record.source == str(path)
 
@@ -163,8 +164,9 @@ def test_scanned_pdf_needs_ocr_and_scans_stay_distinct(tmp_path: Path) -> None:
         assert item.failure is None  # empty text, but the OCR stage reads it
         assert item.record.text == "\f"
         assert item.record.metadata["needs_ocr"] == [1, 2]
-        assert item.record.metadata["pages"] == [{"page": 1, "start": 0, "end": 0, "text_layer": False},
-                                                 {"page": 2, "start": 1, "end": 1, "text_layer": False}]
+        assert item.record.metadata["pages"] == [
+            {"page": 1, "start": 0, "end": 0, "text_layer": False, "ocr_layer": False},
+            {"page": 2, "start": 1, "end": 1, "text_layer": False, "ocr_layer": False}]
     assert first.record.content_hash != second.record.content_hash
 
 
@@ -186,7 +188,8 @@ def test_images_are_one_page_to_ocr(tmp_path: Path, suffix: str, pil_format: str
     assert item.failure is None
     assert item.record.text == ""
     assert item.record.metadata == {"format": "image", "file": str(path.resolve()), "needs_ocr": [1],
-                                    "pages": [{"page": 1, "start": 0, "end": 0, "text_layer": False}]}
+                                    "pages": [{"page": 1, "start": 0, "end": 0, "text_layer": False,
+                                               "ocr_layer": False}]}
     assert item.record.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -78,6 +78,18 @@ def test_ocr_output_gets_words_broken_at_a_line_end_joined_and_other_text_keeps_
     assert clean(stage(join_broken_words=False), doc(BROKEN, ocr=True)).text == BROKEN
 
 
+def test_a_searchable_scans_ocr_layer_pages_get_the_corrector() -> None:
+    text = INFORMAL + "\f" + NOISY
+    pages = [{"page": 1, "start": 0, "end": len(INFORMAL), "text_layer": True, "ocr_layer": False},
+             {"page": 2, "start": len(INFORMAL) + 1, "end": len(text), "text_layer": True, "ocr_layer": True}]
+    out = clean(stage(), doc(text, pages=pages))
+    assert out.text == INFORMAL + "\f" + FIXED and out.path == "mixed"
+    # page records that are not the reader's (no ocr_layer true, a bad type, an end past the text) are no OCR
+    assert ocr_spans(doc(text, pages=[{**pages[1], "ocr_layer": "yes"}, {**pages[1], "start": "0"}, "x"]),
+                     "text", text) == []
+    assert ocr_spans(doc(text, pages=[{**pages[1], "end": 10**6}]), "text", text) == [(len(INFORMAL) + 1, len(text))]
+
+
 def test_a_fully_ocrd_document_takes_the_ocr_path() -> None:
     assert path_of([(0, 5), (6, 10)], "abcde\fghij") == "ocr"
     assert path_of([(0, 5)], "abcde\fghij") == "mixed"
