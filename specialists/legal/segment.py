@@ -250,6 +250,14 @@ _BOILERPLATE = [
         r"^sec(?:tion|\.)\s*[0-9]+[a-z]?\.\s*[A-Z][^.]{0,120}\.?$",      # one TOC entry
         r"^in\s+witness\s+whereof\b",
         r"^\[?signature",
+        # an engrossed or enrolled bill's attestation: "Passed the House of Representatives November 30, 2016.",
+        # "Attest:", the clerk's name and office, the presiding officers' lines
+        r"^passed\s+(?:the\s+)?(?:house\s+of\s+representatives|senate)\s+(?:january|february|march|april|may|june"
+        r"|july|august|september|october|november|december)\s+[0-9]{1,2}\b",
+        r"^attest:?$",
+        r"^(?:clerk|secretary|deputy\s+clerk)\.?$",
+        r"^(?:speaker\s+of\s+the\s+house\s+of\s+representatives|vice\s+president\s+of\s+the\s+united\s+states"
+        r"\s+and\s+president\s+of\s+the\s+senate)\.?$",
     )
 ]
 

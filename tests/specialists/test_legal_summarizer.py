@@ -190,6 +190,10 @@ def test_sentences_drop_enumerators_and_inline_headings() -> None:
     "The table of contents of this Act is as follows:",
     "Sec. 1. Short title. Sec. 2. Findings. Sec. 3. Grants.",
     "Sec. 4. Authorization of appropriations.",
+    "Passed the House of Representatives November 30, 2016.",  # an engrossed bill's attestation
+    "Passed the Senate July 14 (legislative day, July 10), 1999.", "Attest:", "Clerk.",
+    "Speaker of the House of Representatives.",  # an enrolled bill's signatures
+    "Vice President of the United States and President of the Senate.",
 ])
 def test_boilerplate_is_recognised(sentence: str) -> None:
     assert is_boilerplate(sentence)
@@ -197,6 +201,7 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
 
 def test_content_is_not_boilerplate() -> None:
     keep = ["The Secretary shall establish a grant program.",
+            "Passed the Senate version of the bill, the Committee shall report within 30 days on its effects.",
             "Section 3 of the Act is amended by striking subsection (b)."]
     assert remove_boilerplate(keep + ["SHORT TITLE."]) == keep
 
