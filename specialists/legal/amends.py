@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tandem.specialists.legal.segment import drop_struck_text
+
 _SMALL = r"of|and|for|the|on|to|in"
 _UNITS = r"title|part|subpart|subtitle|chapter|subchapter"
 _NAME_WORD = rf"(?:[A-Z][A-Za-z'.-]*,?|{_SMALL}|{_UNITS}|\d{{4}})"
@@ -34,7 +36,9 @@ _SECTION_OF = re.compile(r"^(?:(?:(?:Section|Sec\.|Subsection|Paragraph|Part|Sub
 
 
 def amended_law(text: str) -> str | None:
-    """The Act or Code the bill's amending clauses name most often (``Public Health Service Act``), or None."""
+    """The Act or Code the bill's amending clauses name most often (``Public Health Service Act``), or None
+    (a reported bill's struck text is not read)."""
+    text = drop_struck_text(text)
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     for anchor in _ANCHOR.finditer(text):

@@ -50,6 +50,7 @@ _INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z
 _CLERICAL_ITEM = re.compile(r'^([ \t]*")(?:Sec\.|Section)[ \t]+(?=[0-9]+[A-Za-z]*\.[^"]*?\S"[.;]?[ \t]*$)', re.MULTILINE)
 #: the line that ends a bill's text on govinfo.gov
 _END_OF_BILL = re.compile(r"^[ \t]*<all>[ \t]*$", re.MULTILINE)
+_DELETED_OPEN, _DELETED_CLOSE = "<DELETED>", "</DELETED>"
 #: a bill's enacting clause (or a joint resolution's resolving clause): what comes before it as printed on govinfo.gov
 #: (``[Congressional Bills ...]``, ``110th CONGRESS 1st Session H. R. 1234``, sponsors, committee) is not the bill's text
 _ENACTING_CLAUSE = re.compile(r"\b(?:Be\s+it\s+enacted|Resolved)\s+" + r"\s+".join(
@@ -58,6 +59,16 @@ _ENACTING_CLAUSE = re.compile(r"\b(?:Be\s+it\s+enacted|Resolved)\s+" + r"\s+".jo
 _FRONT_MATTER_CHARS = 6000
 #: (an alternative inside a heading pattern) a heading's line wrapped onto one indented 10 or more
 _WRAPPED_HEADING_LINE = r"|\n[ \t]{10,}(?=\S)"
+
+
+def drop_struck_text(text: str) -> str:
+    """A reported bill's struck text, as govinfo.gov's text marks it (``<DELETED>    (a) In General.--...
+    </DELETED>``, line by line), dropped: it is not part of the bill as reported. Linear in the text's length."""
+    if _DELETED_OPEN not in text and _DELETED_CLOSE not in text:
+        return text
+    pieces = text.split(_DELETED_CLOSE)
+    kept = [piece[:opening] if (opening := piece.rfind(_DELETED_OPEN)) >= 0 else piece for piece in pieces[:-1]]
+    return "".join(kept + [pieces[-1]]).replace(_DELETED_OPEN, "")
 
 
 def _take_heading(body: str, *, strict: bool) -> tuple[str, str]:
@@ -95,10 +106,11 @@ def split_sections(text: str) -> list[Section]:
     BillSum sources mark sections with ``<SECTION-HEADER>``; plain bills and contracts use
     ``SECTION 1.`` / ``SEC. 2.`` / ``Sec. 3.`` / ``ARTICLE IV.`` or numbered clauses (``4.``,
     ``4.1``) at the start of a line. A bill's front matter as govinfo.gov prints it, up to its enacting
-    clause, is dropped (BillSum's texts start after it). The text before the first heading (a preamble)
+    clause, is dropped (BillSum's texts start after it), and so is a reported bill's struck text
+    (:func:`drop_struck_text`). The text before the first heading (a preamble)
     is a section with an empty heading. A document without headings is one section.
     """
-    text = _END_OF_BILL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = drop_struck_text(_END_OF_BILL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
     clause = _ENACTING_CLAUSE.search(text, 0, _FRONT_MATTER_CHARS)
     if clause:
         text = text[clause.end():]
@@ -283,8 +295,9 @@ _CITED_AS = re.compile(
 
 
 def short_title(text: str) -> str | None:
-    """The Act's short title from ``This Act may be cited as the "..."`` (``... or the "..."`` kept), or None."""
-    match = _CITED_AS.search(text[:5000])
+    """The Act's short title from ``This Act may be cited as the "..."`` (``... or the "..."`` kept), or None;
+    a reported bill's struck text is not read."""
+    match = _CITED_AS.search(drop_struck_text(text)[:5000])
     if match is None:
         return None
     title = " ".join(match.group(1).split()).strip(" .,;")

@@ -265,3 +265,38 @@ def test_official_layout_wrapped_headings_and_added_table_items() -> None:
     assert '"45O. Contributions benefiting' in sections[2].text
     assert "Effective Date" in sections[2].text
     assert sections[-1].text.endswith("for\n'veterans at risk'.\".")  # the inner quote opens as it closes
+
+
+REPORTED_BILL = """SECTION 1. SHORT TITLE.
+
+<DELETED>    This Act may be cited as the ``Old Harbors Act''.</DELETED>
+
+    This Act may be cited as the ``Clean Harbors Restoration Act of
+2031''.
+
+<DELETED>SEC. 2. TAX ON SHIPPING CONTAINERS.</DELETED>
+
+<DELETED>    (a) In General.--A tax of $50 is imposed on every shipping
+container unloaded in a port of the United States.</DELETED>
+
+SEC. 2. GRANTS TO PORT AUTHORITIES.
+
+    The Administrator shall award grants to port authorities for the
+removal of contaminated sediment from harbors.
+"""
+
+
+def test_a_reported_bills_struck_text_is_not_read() -> None:
+    """govinfo.gov's text of a reported bill wraps struck text in ``<DELETED>`` ... ``</DELETED>``, line by line."""
+    assert short_title(REPORTED_BILL) == "Clean Harbors Restoration Act of 2031"  # not the struck name
+    assert [s.heading for s in split_sections(REPORTED_BILL)] == ["SHORT TITLE", "GRANTS TO PORT AUTHORITIES"]
+    doc = prepare(REPORTED_BILL)
+    assert doc.title == "Clean Harbors Restoration Act of 2031"
+    assert [c.text for c in doc.candidates] == [
+        "Grants to port authorities.", "Directs the Administrator to award grants to port authorities for the removal of contaminated sediment "
+        "from harbors."]
+    # an opening marker that is never closed, or a stray closing one, is dropped as a marker, not as text
+    assert split_sections("SECTION 1. GRANTS.\n\n<DELETED>The Secretary shall award grants.")[0].text == (
+        "The Secretary shall award grants.")
+    assert split_sections("SECTION 1. GRANTS.\n\nThe Secretary shall award grants.</DELETED>")[0].text == (
+        "The Secretary shall award grants.")
