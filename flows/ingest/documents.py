@@ -212,7 +212,8 @@ def _invisible_text(page: pdfium.PdfPage) -> bool:
 
 
 def _docx_text(data: bytes) -> str:
-    """Paragraphs and table rows (cells joined by tabs) in document order, one a line."""
+    """Paragraphs and table rows (cells joined by tabs) in document order, one a line, tracked changes accepted
+    (:mod:`tandem.flows.ingest.docx_text`)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -230,21 +231,10 @@ def _docx_text(data: bytes) -> str:
     if "word/document.xml" not in {m.filename for m in members}:
         raise _Refused("unreadable", "the Word file has no word/document.xml: it is a zip archive but no .docx")
     import docx
-    from docx.table import Table
 
-    lines: list[str] = []
-    for block in docx.Document(io.BytesIO(data)).iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
-                cells, seen = [], set()
-                for cell in row.cells:  # a merged cell is listed once per grid column it spans
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        cells.append(cell.text)
-                lines.append("\t".join(cells))
-        else:
-            lines.append(block.text)
-    return "\n".join(lines)
+    from tandem.flows.ingest.docx_text import document_text
+
+    return document_text(docx.Document(io.BytesIO(data)))
 
 
 def _html_text(data: bytes) -> str:
