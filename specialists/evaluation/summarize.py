@@ -4,7 +4,7 @@ The gold file is JSON lines, one ``{"text": ..., "summary": ...}`` object per li
 ``text``, else ``source``, the shared BillSum rows' name; both field names configurable). A JSON array of such
 objects, or one JSON object keyed by id whose values are such objects (the ``legal_plain_english/all_v1.json``
 shape), is read as well, and so is a ``.csv`` / ``.tsv`` file with a header row (BillSum as a table: columns
-``text``, ``summary``, ``title``).
+``text``, ``summary``, ``title``) and a ``.parquet`` file (BillSum as the Hugging Face hub stores it).
 
 The lead baseline (:func:`tandem.specialists.legal_summarizer.lead_summary`) always gets the *same* word
 budget as the summarizer, so the comparison is fair.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tandem.specialists.datafiles import csv_records
+from tandem.specialists.datafiles import csv_records, parquet_records
 from tandem.specialists.evaluation.reports import SummarizeReport
 
 DEFAULT_SPECIALIST = "summarize.legal"
@@ -41,12 +41,15 @@ def read_gold(path: Path, source_field: str | None = None, summary_field: str = 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"gold file not found: {path}")
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if not text.strip():
+    parquet = path.suffix.lower() == ".parquet"
+    text = "" if parquet else path.read_text(encoding="utf-8", errors="replace")
+    if not parquet and not text.strip():
         raise ValueError(f"gold file is empty: {path}")
     rows: list[Any] | None = None
     stripped = text.lstrip()
-    if path.suffix.lower() in (".csv", ".tsv"):
+    if parquet:
+        rows = parquet_records(path)
+    elif path.suffix.lower() in (".csv", ".tsv"):
         rows = csv_records(path, text.lstrip("\ufeff"))
     elif stripped[:1] in "[{":
         try:

@@ -34,7 +34,7 @@ def _table(report: SummarizeReport) -> Table:
 
 
 def eval_summarize_command(
-    gold: Annotated[Path, typer.Option("--gold", help="JSON lines with a source text and a gold summary per line (or a JSON array, or a CSV/TSV table with a header row).")],
+    gold: Annotated[Path, typer.Option("--gold", help="JSON lines with a source text and a gold summary per line (or a JSON array, a CSV/TSV table with a header row, or a Parquet file such as a Hugging Face dataset's).")],
     specialist: Annotated[str, typer.Option("--specialist", help="Registry name of the summarizer.")] = (
         "summarize.legal"),
     source_field: Annotated[str | None, typer.Option(

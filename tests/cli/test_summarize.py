@@ -114,6 +114,22 @@ def test_read_gold_from_a_csv_or_tsv_table(tmp_path: Path) -> None:
         read_gold(_write_text(tmp_path / "other.csv", "text,abstract\na,b\n"))
 
 
+def test_read_gold_from_a_parquet_file(tmp_path: Path) -> None:
+    """BillSum as the Hugging Face hub stores it: a Parquet file with columns text, summary, title."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "test-00000-of-00001.parquet"
+    pq.write_table(pa.table({"text": ["SEC. 1. x", "SEC. 1. y"], "summary": ["X", "Y"], "title": ["t", "u"]}), table)
+    assert read_gold(table) == [("SEC. 1. x", "X"), ("SEC. 1. y", "Y")]
+    done = CliRunner().invoke(_app(), ["eval", "summarize", "--gold", str(table), "--specialist", "summarize.lead",
+                                       "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["docs"] == 2
+    with pytest.raises(ValueError, match="cannot read .*broken.parquet as Parquet"):
+        read_gold(_write_text(tmp_path / "broken.parquet", "text,summary\na,b\n"))
+
+
 def _write_text(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
