@@ -149,6 +149,18 @@ def _entries(folder: Path) -> list[Path]:
     return found
 
 
+def data_sha256(path: str | Path) -> str:
+    """The sha256 of a data file, or of a data folder: each file's relative path and sha256, in path order."""
+    path = Path(path)
+    if not path.is_dir():
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for relative in _entries(path):
+        if (path / relative).is_file():
+            digest.update(f"{relative.as_posix()}\0{file_sha256(path / relative)}\n".encode())
+    return digest.hexdigest()
+
+
 def _recorded(relative: Path) -> bool:
     """Whether the card records this file: all but the card itself and hidden leftovers (``.spacy.old``,
     temporary folders of :func:`staged_folder`), which no loader reads."""

@@ -68,3 +68,13 @@ def parquet_records(path: Path) -> list[dict[str, Any]]:
     except (pa.ArrowException, OSError) as exc:
         raise ValueError(f"cannot read {path} as Parquet: {exc}") from None
     return rows
+
+
+def parquet_rows(path: Path) -> list[list[str]]:
+    """A Parquet file as :func:`csv_rows` gives a table: the column names, then each row's cells as text (a missing
+    value is ``""``, an integer its digits)."""
+    records = parquet_records(path)
+    if not records:
+        return []
+    header = list(records[0])
+    return [header] + [["" if row.get(c) is None else str(row[c]) for c in header] for row in records]

@@ -1,8 +1,8 @@
 """``tandem eval cleanup``: does the cleanup stage bring noisy text closer to a clean reference?
 
-Gold: JSONL with ``noisy`` and ``clean`` fields. Both the system output and the reference are
-normalised the same way before scoring (hyphenated line breaks joined, whitespace collapsed).
-Totals are micro-averaged (sum of edits over sum of reference lengths).
+Gold: JSONL with ``noisy`` and ``clean`` fields, or the ICDAR-2017 competition's page files (a folder of
+them). Both the system output and the reference are normalised the same way before scoring (hyphenated line
+breaks joined, whitespace collapsed). Totals are micro-averaged (sum of edits over sum of reference lengths).
 
 With ``cv`` ≥ 2 the documents are dealt into ``cv`` folds (seeded shuffle, so the same folds every run); for
 each fold a confusion model is learned from the other folds only and the held-out fold is cleaned with it.
@@ -26,8 +26,20 @@ from tandem.specialists.metrics.text_error import char_errors, normalize_for_sco
 
 def read_cleanup_gold(path: Path, noisy_field: str = "noisy", clean_field: str = "clean",
                       limit: int | None = None) -> list[tuple[str, str]]:
+    """``(noisy, clean)`` pairs from JSON lines, or from ICDAR-2017 pages (a page file or a folder of them,
+    see :mod:`~tandem.specialists.evaluation.icdar_pages`)."""
+    from tandem.specialists.evaluation.icdar_pages import icdar_page_files, is_icdar_page, read_icdar_page
+
+    if path.is_dir():
+        pages = icdar_page_files(path)
+        if not pages:
+            raise ValueError(f"{path} holds no ICDAR-2017 page files (text files that start with "
+                             f"[OCR_toInput]); pass a JSON lines file or such a folder")
+        return [read_icdar_page(page) for page in pages[:limit]]
     if not path.is_file():
         raise ValueError(f"gold file not found: {path}")
+    if is_icdar_page(path):
+        return [read_icdar_page(path)]
     pairs: list[tuple[str, str]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():

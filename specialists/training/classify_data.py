@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.specialists.datafiles import csv_rows, read_text_file
+from tandem.specialists.datafiles import csv_rows, parquet_rows, read_text_file
 
 
 @dataclass
@@ -24,7 +24,8 @@ class LabelledData:
 
 def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label",
                   source_col: str | None = None, require_source: bool = True) -> LabelledData:
-    """Read ``(texts, labels)`` from a CSV/TSV file with a header row (standard CSV quoting).
+    """Read ``(texts, labels)`` from a CSV/TSV file with a header row (standard CSV quoting), or a Parquet file
+    (a Hugging Face dataset's: integer labels are read as their digits, ``0``, ``1``, ...).
 
     Rows whose text or label is missing or blank are skipped (counted in ``skipped``). ``source_col``
     names a column saying where each row comes from (kept in ``sources``; a blank cell counts as
@@ -32,10 +33,15 @@ def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "la
     Raises ValueError with a readable message for a missing/empty file or an unknown column.
     """
     path = Path(path)
-    raw = read_text_file(path, "data file", encoding="utf-8-sig")
-    if not raw.strip():
+    if path.suffix.lower() == ".parquet" and path.is_file():
+        rows = parquet_rows(path)
+    else:
+        raw = read_text_file(path, "data file", encoding="utf-8-sig")
+        if not raw.strip():
+            raise ValueError(f"data file {path} is empty: expected a header line and rows")
+        rows = csv_rows(path, raw)
+    if not rows:
         raise ValueError(f"data file {path} is empty: expected a header line and rows")
-    rows = csv_rows(path, raw)
     columns = [c.strip() for c in rows[0]]
     if source_col and source_col not in columns and not require_source:
         source_col = None

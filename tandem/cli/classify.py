@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 
 def train_classify_command(
-    data: Annotated[Path, typer.Option("--data", help="CSV or TSV file with a header (text and label columns).")],
+    data: Annotated[Path, typer.Option("--data", help="CSV or TSV file with a header, or a Parquet file (text and "
+                                                      "label columns).")],
     name: Annotated[str, typer.Option("--name", help="Artifact name, later used as classify.NAME.")],
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the text.")] = "text",
     label_col: Annotated[str, typer.Option("--label-col", help="Column holding the label.")] = "label",
@@ -118,7 +119,7 @@ def train_classify_command(
 
 
 def eval_classify_command(
-    gold: Annotated[Path, typer.Option("--gold", help="CSV or TSV gold file with a header.")],
+    gold: Annotated[Path, typer.Option("--gold", help="CSV or TSV gold file with a header, or a Parquet file.")],
     specialist: Annotated[str | None, typer.Option(
         "--specialist", help="Trained classifier: NAME or classify.NAME.")] = None,
     label_map: Annotated[str | None, typer.Option(

@@ -12,7 +12,8 @@ from tandem.cli.console import err
 
 
 def eval_cleanup_command(
-    gold: Annotated[Path, typer.Option(help="JSONL with 'noisy' and 'clean' fields.", show_default=False)],
+    gold: Annotated[Path, typer.Option(help="JSONL with 'noisy' and 'clean' fields, or the ICDAR-2017 "
+                                        "competition's page files (one, or a folder of them).", show_default=False)],
     llm: Annotated[str | None, typer.Option(help="LLM backend spec (default: embedded).", show_default=False)]
     = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N documents.", show_default=False)] = None,
@@ -63,7 +64,8 @@ def eval_cleanup_command(
 
 def train_cleanup_command(
     data: Annotated[Path, typer.Option("--data", help="JSONL with 'noisy' and 'clean' fields (aligned line by "
-                                       "line where both have the same number of lines).")],
+                                       "line where both have the same number of lines), or a folder of ICDAR-2017 "
+                                       "page files.")],
     name: Annotated[str, typer.Option("--name", help="Artifact name, later the cleanup option model: NAME.")],
     models_dir: ModelsDirOption = None,
     as_json: CardJsonOption = False,
@@ -73,7 +75,7 @@ def train_cleanup_command(
         ModelCard,
         artifact_dir,
         check_name,
-        file_sha256,
+        data_sha256,
         save_card,
         staged_folder,
     )
@@ -88,7 +90,7 @@ def train_cleanup_command(
         fail(str(exc))
     model = ConfusionModel.fit(pairs)
     card = ModelCard(name=name, kind="cleanup", base_model="tandem-ocr-confusion/1", data_path=str(data),
-                     data_sha256=file_sha256(data), labels=[], n_train=len(pairs),
+                     data_sha256=data_sha256(data), labels=[], n_train=len(pairs),
                      params={k: v for k, v in model.stats.items()},
                      metrics={"confusions": sum(len(v) for v in model.edits.values()),
                               "word_confusions": len(model.words), "vocabulary": len(model.vocab)})

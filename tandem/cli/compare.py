@@ -151,7 +151,7 @@ def compare_classify_command(
     price_out: PriceOutOption = 0.0, cpu_hour: CpuHourOption = 0.05, batch_size: BatchOption = 32,
     models_dir: ModelsDirOption = None, db: DbOption = None,
 ) -> None:
-    """Compare classifiers on a labelled CSV/TSV file (what 'tandem eval classify' reads).
+    """Compare classifiers on a labelled CSV/TSV or Parquet file (what 'tandem eval classify' reads).
 
     [bold]--specialist[/] spam (or classify.spam): a trained classifier; [bold]--llm[/] SPEC: classify.llm choosing among the gold file's labels. Quality: accuracy, macro F1/recall/precision, per label.
 

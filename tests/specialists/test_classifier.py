@@ -66,6 +66,26 @@ def test_read_tsv_csv_and_sniffed(tmp_path: Path) -> None:
     assert custom.labels == ["ham", "spam"]
 
 
+def test_read_a_parquet_file_with_integer_labels(tmp_path: Path) -> None:
+    """A Hugging Face dataset as the hub stores it: Parquet, the label an integer class id, a missing text."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "train-00000-of-00001.parquet"
+    pq.write_table(pa.table({"sms": ["WIN now", "see you", None], "label": [1, 0, 0]}), table)
+    data = read_labelled(table, text_col="sms")
+    assert data.texts == ["WIN now", "see you"] and data.labels == ["1", "0"] and data.skipped == 1
+    assert data.columns == ["sms", "label"]
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string()), "label": pa.array([], pa.int64())}), empty)
+    with pytest.raises(ValueError, match="is empty"):
+        read_labelled(empty)
+    broken = tmp_path / "broken.parquet"
+    broken.write_text("label,text\nham,hi\n")
+    with pytest.raises(ValueError, match="cannot read .*broken.parquet as Parquet"):
+        read_labelled(broken)
+
+
 def test_read_skips_rows_without_text_or_label(tmp_path: Path) -> None:
     path = tmp_path / "gaps.tsv"
     path.write_text("label\ttext\nham\thello\n\t no label\nspam\t\nspam\tfree\n\n")
