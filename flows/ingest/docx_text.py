@@ -5,9 +5,10 @@ joined by tabs) in document order, one a line.
 changes lost every insertion (``The tenant shall pay <ins>monthly</ins> rent.`` read ``The tenant shall pay rent.``),
 and text inside content controls (``w:sdt``: the fields of a form or template) was lost whether inline or around
 whole paragraphs. Here a paragraph's text is every run's text below it (``w:t``; a tab or a line break as ``\\t`` /
-``\\n``), except what a tracked change removed (``w:del``, ``w:moveFrom``; deleted text is ``w:delText``, never read)
-and text boxes (``w:txbxContent``, whose shapes Word also stores twice). Field codes (``w:instrText``) are not text;
-their results are.
+``\\n``), except what a tracked change removed (``w:del``, ``w:moveFrom``; deleted text is ``w:delText``, never read).
+A text box's paragraphs (``w:txbxContent``: a sidebar, a callout, a letterhead's address) are lines after the paragraph
+that anchors it, read once: Word stores a shape twice, as a drawing (``mc:Choice``) and as a VML copy for old readers
+(``mc:Fallback``), and the copy is skipped. Field codes (``w:instrText``) are not text; their results are.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
+from lxml import etree
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
-_SDT, _SDT_CONTENT = qn("w:sdt"), qn("w:sdtContent")
-#: the text of a run below a paragraph, outside removed text and text boxes (document order)
-_RUN_TEXT = ("(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr)"
-             "[not(ancestor::w:del) and not(ancestor::w:moveFrom) and not(ancestor::w:txbxContent)]")
+_SDT, _SDT_CONTENT, _TEXT_BOX = qn("w:sdt"), qn("w:sdtContent"), qn("w:txbxContent")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+#: the text of a run below a paragraph, outside removed text, fallback copies and the text boxes the paragraph
+#: anchors (those inside as many boxes as the paragraph itself: ``$boxes``), in document order
+_RUN_TEXT = etree.XPath(
+    "(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr)[not(ancestor::w:del) and not(ancestor::w:moveFrom)"
+    " and count(ancestor::w:txbxContent) = $boxes and not(ancestor::*[local-name()='Fallback'])]",
+    namespaces={"w": nsmap["w"]})
 _BREAKS = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
 
 
 def paragraph_text(paragraph: Any) -> str:
     """One ``w:p`` element's text with tracked changes accepted."""
-    return "".join(_BREAKS.get(node.tag, node.text or "") for node in paragraph.xpath(_RUN_TEXT))
+    boxes = sum(1 for _ in paragraph.iterancestors(_TEXT_BOX))
+    return "".join(_BREAKS.get(node.tag, node.text or "") for node in _RUN_TEXT(paragraph, boxes=boxes))
 
 
 def blocks(container: Any) -> Iterator[Any]:
@@ -48,6 +55,18 @@ def block_lines(container: Any) -> Iterator[str]:
             yield from table_lines(block)
         else:
             yield paragraph_text(block)
+            for box in text_boxes(block):
+                yield from block_lines(box)
+
+
+def text_boxes(element: Any) -> Iterator[Any]:
+    """The text boxes anchored below ``element``, each once, in order: not the ``mc:Fallback`` copy of a shape,
+    and not a box inside a box (read with the box that holds it)."""
+    for child in element.iterchildren():
+        if child.tag == _TEXT_BOX:
+            yield child
+        elif child.tag != _FALLBACK:
+            yield from text_boxes(child)
 
 
 def document_text(document: Any) -> str:
