@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.specialists.datafiles import read_text_file
+from tandem.specialists.datafiles import parquet_records, read_text_file
 
 Span = tuple[int, int, str]  # (start token, end token exclusive, label)
 
@@ -128,18 +128,53 @@ def parse_conll(lines: Iterable[str], source: str = "<text>") -> list[Sentence]:
         if len(columns) < 2:
             raise ValueError(f"{source}:{number}: expected 'TOKEN ... TAG', got {line!r}")
         tag = columns[-1]
-        if tag != "O" and _split_tag(tag)[0] == "I" and not (len(tag) > 2 and tag[1] in "-_"):
-            raise ValueError(f"{source}:{number}: not an IOB tag: {tag!r}")
+        _check_tag(tag, f"{source}:{number}")
         tokens.append(columns[0])
         tags.append(tag)
     flush()
     return sentences
 
 
+def _check_tag(tag: str, where: str) -> None:
+    if tag != "O" and _split_tag(tag)[0] == "I" and not (len(tag) > 2 and tag[1] in "-_"):
+        raise ValueError(f"{where}: not an IOB tag: {tag!r}")
+
+
+def parquet_sentences(path: Path) -> list[Sentence]:
+    """A Hugging Face token-classification dataset as the hub stores it (Parquet, one sentence a row: ``tokens``
+    and ``ner_tags``, the tags' names in the file's metadata), as :func:`parse_conll` reads a CoNLL file. A
+    ``-DOCSTART-`` row starts a document; without one the rows are one document."""
+    sentences: list[Sentence] = []
+    doc, seen_in_doc = 0, False
+    for number, row in enumerate(parquet_records(path), 1):
+        tokens, tags = row.get("tokens"), row.get("ner_tags", row.get("tags"))
+        if not isinstance(tokens, list) or not isinstance(tags, list):
+            raise ValueError(f"{path}: needs the columns 'tokens' and 'ner_tags' (lists, one a sentence); has "
+                             f"{', '.join(map(repr, row)) or 'none'}")
+        if tokens[:1] == [DOCSTART]:
+            doc, seen_in_doc = doc + int(seen_in_doc), False
+            continue
+        if len(tokens) != len(tags):
+            raise ValueError(f"{path}: row {number} has {len(tokens)} tokens but {len(tags)} tags")
+        if any(not isinstance(tag, str) for tag in tags):
+            raise ValueError(f"{path}: row {number}'s tags are not names ({tags[:5]!r}) and the file's metadata "
+                             "names none (a Hugging Face ClassLabel); write it as a CoNLL file with tag names")
+        for tag in tags:
+            _check_tag(tag, f"{path}: row {number}")
+        if tokens:
+            sentences.append(Sentence(tuple(map(str, tokens)), tuple(to_iob2(tags)), doc))
+            seen_in_doc = True
+    return sentences
+
+
 def read_conll(path: str | Path) -> list[Sentence]:
-    """Read a CoNLL file; a clear ValueError when it is missing, unreadable, malformed or empty."""
-    text = read_text_file(path, "CoNLL file")
-    sentences = parse_conll(text.splitlines(), source=str(path))
+    """Read a CoNLL file (or a Parquet one, see :func:`parquet_sentences`); a clear ValueError when it is missing,
+    unreadable, malformed or empty."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet" and path.is_file():
+        sentences = parquet_sentences(path)
+    else:
+        sentences = parse_conll(read_text_file(path, "CoNLL file").splitlines(), source=str(path))
     if not sentences:
         raise ValueError(f"{path} holds no sentences (expected 'TOKEN ... TAG' lines)")
     return sentences

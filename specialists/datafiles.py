@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,20 +60,51 @@ def csv_records(path: Path, text: str) -> list[dict[str, Any]]:
 
 def parquet_records(path: Path) -> list[dict[str, Any]]:
     """The rows of a Parquet file as dicts keyed by column (a Hugging Face dataset as it is stored there: BillSum's
-    ``text``, ``summary``, ``title``); a ValueError naming the file when it is not one."""
+    ``text``, ``summary``, ``title``); a ValueError naming the file when it is not one.
+
+    A Hugging Face class-label column (an integer per row, or a list of them such as ``ner_tags``) is read as the
+    label names the file's metadata gives (``ham``/``spam``, ``B-PER``); the hub's ``-1`` (no label) as None."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise ValueError(f"cannot read {path} as Parquet: {exc}") from None
+    rows: list[dict[str, Any]] = table.to_pylist()
+    for column, names in class_label_names(table.schema.metadata).items():
+        for row in rows:
+            row[column] = _label_name(row.get(column), names)
     return rows
+
+
+def class_label_names(metadata: dict[bytes, bytes] | None) -> dict[str, list[str]]:
+    """``column → label names`` for the class-label columns a Hugging Face dataset declares in its Parquet
+    metadata (key ``huggingface``; a ``ClassLabel``, or a ``List``/``Sequence`` of one)."""
+    try:
+        features = json.loads((metadata or {}).get(b"huggingface", b"{}"))["info"]["features"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    found: dict[str, list[str]] = {}
+    for column, feature in features.items() if isinstance(features, dict) else ():
+        inner = feature.get("feature") if isinstance(feature, dict) else None
+        for candidate in (feature, inner):
+            if isinstance(candidate, dict) and candidate.get("_type") == "ClassLabel" and candidate.get("names"):
+                found[column] = [str(name) for name in candidate["names"]]
+    return found
+
+
+def _label_name(value: Any, names: list[str]) -> Any:
+    if isinstance(value, list):
+        return [_label_name(item, names) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return names[value] if 0 <= value < len(names) else None
+    return value
 
 
 def parquet_rows(path: Path) -> list[list[str]]:
     """A Parquet file as :func:`csv_rows` gives a table: the column names, then each row's cells as text (a missing
-    value is ``""``, an integer its digits)."""
+    value is ``""``; a class label its name, see :func:`parquet_records`; another integer its digits)."""
     records = parquet_records(path)
     if not records:
         return []

@@ -25,7 +25,8 @@ class LabelledData:
 def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label",
                   source_col: str | None = None, require_source: bool = True) -> LabelledData:
     """Read ``(texts, labels)`` from a CSV/TSV file with a header row (standard CSV quoting), or a Parquet file
-    (a Hugging Face dataset's: integer labels are read as their digits, ``0``, ``1``, ...).
+    (a Hugging Face dataset's: a class label is read as its name, an integer without names as its digits;
+    a row the hub marks unlabelled, ``-1``, is skipped).
 
     Rows whose text or label is missing or blank are skipped (counted in ``skipped``). ``source_col``
     names a column saying where each row comes from (kept in ``sources``; a blank cell counts as

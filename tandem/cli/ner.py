@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 
 def train_ner_command(
-    data: Annotated[Path, typer.Option("--data", help="CoNLL-style training file (tag in the last column).")],
+    data: Annotated[Path, typer.Option("--data", help="CoNLL-style training file (tag in the last "
+                                       "column), or a Hugging Face Parquet file (tokens, ner_tags).")],
     name: Annotated[str, typer.Option("--name", help="Artifact name, later used as ner.spacy:NAME.")],
     base: Annotated[str, typer.Option("--base", help=f"Start from '{STOCK_MODEL}' weights or 'blank'.")]
     = STOCK_MODEL,
@@ -85,7 +86,8 @@ def train_ner_command(
 
 
 def eval_ner_command(
-    gold: Annotated[Path, typer.Option("--gold", help="CoNLL-style gold file.")],
+    gold: Annotated[Path, typer.Option("--gold", help="CoNLL-style gold file, or a Hugging Face "
+                                        "Parquet file (tokens, ner_tags).")],
     specialist: Annotated[str | None, typer.Option(
         "--specialist", help="ner.spacy (stock), ner.spacy:NAME or NAME (trained).")] = None,
     label_map: Annotated[str | None, typer.Option(

@@ -115,3 +115,35 @@ def test_train_with_dev_file_reports_the_unseen_half(tmp_path: Path) -> None:
     assert card["n_train"] == 30 and card["n_heldout"] == 10  # all of train; half of dev's 4 documents
     assert card["metrics"]["heldout_from"].startswith("dev.txt")
     assert card["params"]["dev"] == str(dev) and card["params"]["patience"] == 1
+
+
+def test_eval_reads_the_gold_as_the_hugging_face_hub_stores_it(tmp_path: Path) -> None:
+    """The same gold as CoNLL text and as a hub Parquet file (tag ids named in its metadata, a -DOCSTART- row
+    before each document) scores the same."""
+    import datasets
+
+    from tandem.specialists.conll import read_conll
+
+    text = tiny_conll(tmp_path / "gold.txt", n_docs=2, per_doc=3)
+    names = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    rows: dict[str, list[list[object]]] = {"tokens": [], "ner_tags": []}
+    doc = -1
+    for sentence in read_conll(text):
+        if sentence.doc != doc:
+            doc = sentence.doc
+            rows["tokens"].append(["-DOCSTART-"])
+            rows["ner_tags"].append([0])
+        rows["tokens"].append(list(sentence.tokens))
+        rows["ner_tags"].append([names.index(tag) for tag in sentence.tags])
+    features = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                                  "ner_tags": datasets.Sequence(datasets.ClassLabel(names=names))})
+    parquet = tmp_path / "test-00000-of-00001.parquet"
+    datasets.Dataset.from_dict(rows, features=features).to_parquet(str(parquet))
+    runner, app = CliRunner(), ner_app()
+    scores = []
+    for gold in (text, parquet):
+        result = runner.invoke(app, ["eval", "ner", "--gold", str(gold), "--json"])
+        assert result.exit_code == 0, result.output
+        scores.append({k: v for k, v in json.loads(result.stdout).items()
+                       if k in ("docs", "tokens", "f1", "per_label")})
+    assert scores[0] == scores[1] and scores[0]["docs"] == 6

@@ -67,15 +67,22 @@ def test_read_tsv_csv_and_sniffed(tmp_path: Path) -> None:
 
 
 def test_read_a_parquet_file_with_integer_labels(tmp_path: Path) -> None:
-    """A Hugging Face dataset as the hub stores it: Parquet, the label an integer class id, a missing text."""
+    """A Hugging Face dataset as the hub stores it: Parquet, the label a class id named in the file's metadata (-1:
+    no label, as in a test split kept secret); a plain integer column is read as its digits."""
+    import datasets
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = tmp_path / "train-00000-of-00001.parquet"
-    pq.write_table(pa.table({"sms": ["WIN now", "see you", None], "label": [1, 0, 0]}), table)
-    data = read_labelled(table, text_col="sms")
-    assert data.texts == ["WIN now", "see you"] and data.labels == ["1", "0"] and data.skipped == 1
+    hub = tmp_path / "train-00000-of-00001.parquet"
+    features = datasets.Features({"sms": datasets.Value("string"), "label": datasets.ClassLabel(names=["ham", "spam"])})
+    datasets.Dataset.from_dict({"sms": ["WIN now", "see you", None, "secret"], "label": [1, 0, 0, -1]},
+                               features=features).to_parquet(str(hub))
+    data = read_labelled(hub, text_col="sms")
+    assert data.texts == ["WIN now", "see you"] and data.labels == ["spam", "ham"] and data.skipped == 2
     assert data.columns == ["sms", "label"]
+    table = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"text": ["WIN now", "see you"], "label": [1, 0]}), table)
+    assert read_labelled(table).labels == ["1", "0"]
     empty = tmp_path / "empty.parquet"
     pq.write_table(pa.table({"text": pa.array([], pa.string()), "label": pa.array([], pa.int64())}), empty)
     with pytest.raises(ValueError, match="is empty"):

@@ -57,6 +57,37 @@ def test_reads_iob2_with_docstart(tmp_path: Path) -> None:
     assert labels_of(sentences) == ["LOC", "MISC", "ORG", "PER"]
 
 
+CONLL2003_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+
+def hub_parquet(path: Path, rows: dict[str, list[object]], tag_names: list[str] | None = CONLL2003_TAGS) -> Path:
+    """A token-classification dataset as the Hugging Face hub stores it (conll2003: tag ids, names in metadata)."""
+    import datasets
+
+    tag = datasets.ClassLabel(names=tag_names) if tag_names else datasets.Value("int64")
+    features = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                                  "ner_tags": datasets.Sequence(tag)})
+    datasets.Dataset.from_dict(rows, features=features).to_parquet(str(path))
+    return path
+
+
+def test_reads_a_hugging_face_parquet_file_with_tag_names_from_its_metadata(tmp_path: Path) -> None:
+    path = hub_parquet(tmp_path / "test-00000-of-00001.parquet", {
+        "tokens": [["EU", "rejects", "German", "call"], ["Peter", "Blackburn"], ["-DOCSTART-"], ["BRUSSELS"]],
+        "ner_tags": [[3, 0, 7, 0], [1, 2], [0], [5]]})
+    sentences = read_conll(path)
+    assert [s.tokens for s in sentences] == [("EU", "rejects", "German", "call"), ("Peter", "Blackburn"),
+                                             ("BRUSSELS",)]
+    assert sentences[0].tags == ("B-ORG", "O", "B-MISC", "O") and sentences[1].spans == [(0, 2, "PER")]
+    assert [s.doc for s in sentences] == [0, 0, 1]
+    nameless = hub_parquet(tmp_path / "ids.parquet", {"tokens": [["EU"]], "ner_tags": [[3]]}, tag_names=None)
+    with pytest.raises(ValueError, match="row 1's tags are not names"):
+        read_conll(nameless)
+    uneven = hub_parquet(tmp_path / "uneven.parquet", {"tokens": [["EU", "x"]], "ner_tags": [[3]]})
+    with pytest.raises(ValueError, match="row 1 has 2 tokens but 1 tags"):
+        read_conll(uneven)
+
+
 def test_write_then_read_round_trip(tmp_path: Path) -> None:
     source = tmp_path / "a.txt"
     source.write_text(IOB2_TEXT)
