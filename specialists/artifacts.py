@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,10 +155,15 @@ def data_sha256(path: str | Path) -> str:
     if not path.is_dir():
         return file_sha256(path)
     digest = hashlib.sha256()
-    for relative in _entries(path):
-        if (path / relative).is_file():
-            digest.update(f"{relative.as_posix()}\0{file_sha256(path / relative)}\n".encode())
+    for relative, sha256 in _file_sums(path).items():
+        digest.update(f"{relative}\0{sha256}\n".encode())
     return digest.hexdigest()
+
+
+def _file_sums(folder: Path, keep: Callable[[Path], bool] = lambda _relative: True) -> dict[str, str]:
+    """``relative path → sha256`` of the files under ``folder`` (links not followed) that ``keep``, in path order."""
+    return {rel.as_posix(): file_sha256(folder / rel) for rel in _entries(folder)
+            if keep(rel) and (folder / rel).is_file()}
 
 
 def _recorded(relative: Path) -> bool:
@@ -169,8 +174,7 @@ def _recorded(relative: Path) -> bool:
 
 def artifact_files(folder: Path) -> dict[str, str]:
     """``relative path → sha256`` of the files of ``folder`` a card records (see :attr:`ModelCard.files`)."""
-    return {rel.as_posix(): file_sha256(folder / rel) for rel in _entries(folder)
-            if _recorded(rel) and (folder / rel).is_file()}
+    return _file_sums(folder, _recorded)
 
 
 def save_card(card: ModelCard, folder: Path) -> Path:

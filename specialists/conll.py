@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.specialists.datafiles import parquet_records, read_text_file
+from tandem.specialists.datafiles import is_parquet_file, parquet_records, read_text_file
 
 Span = tuple[int, int, str]  # (start token, end token exclusive, label)
 
@@ -171,7 +171,7 @@ def read_conll(path: str | Path) -> list[Sentence]:
     """Read a CoNLL file (or a Parquet one, see :func:`parquet_sentences`); a clear ValueError when it is missing,
     unreadable, malformed or empty."""
     path = Path(path)
-    if path.suffix.lower() == ".parquet" and path.is_file():
+    if is_parquet_file(path):
         sentences = parquet_sentences(path)
     else:
         sentences = parse_conll(read_text_file(path, "CoNLL file").splitlines(), source=str(path))

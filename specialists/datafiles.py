@@ -58,6 +58,11 @@ def csv_records(path: Path, text: str) -> list[dict[str, Any]]:
     return [{**dict.fromkeys(header), **dict(zip(header, row))} for row in rows[1:] if row]
 
 
+def is_parquet_file(path: Path) -> bool:
+    """Whether ``path`` is an existing ``.parquet`` file (the readers read others as text)."""
+    return path.suffix.lower() == ".parquet" and path.is_file()
+
+
 def parquet_records(path: Path) -> list[dict[str, Any]]:
     """The rows of a Parquet file as dicts keyed by column (a Hugging Face dataset as it is stored there: BillSum's
     ``text``, ``summary``, ``title``); a ValueError naming the file when it is not one.

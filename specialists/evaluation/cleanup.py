@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tandem.specialists.evaluation.icdar_pages import icdar_page_files, is_icdar_page, read_icdar_page
 from tandem.specialists.evaluation.reports import CleanupReport
 from tandem.specialists.metrics.text_error import char_errors, normalize_for_scoring, word_errors
 
@@ -28,8 +29,6 @@ def read_cleanup_gold(path: Path, noisy_field: str = "noisy", clean_field: str =
                       limit: int | None = None) -> list[tuple[str, str]]:
     """``(noisy, clean)`` pairs from JSON lines, or from ICDAR-2017 pages (a page file or a folder of them,
     see :mod:`~tandem.specialists.evaluation.icdar_pages`)."""
-    from tandem.specialists.evaluation.icdar_pages import icdar_page_files, is_icdar_page, read_icdar_page
-
     if path.is_dir():
         pages = icdar_page_files(path)
         if not pages:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tandem.specialists.datafiles import read_text_file
+
 OCR_INPUT_TAG = "[OCR_toInput]"
 GOLD_ALIGNED_TAG = "[ GS_aligned]"
 _PADDING = str.maketrans("", "", "@#")
@@ -33,10 +35,7 @@ def is_icdar_page(path: Path) -> bool:
 
 def read_icdar_page(path: Path) -> tuple[str, str]:
     """The page's ``(noisy, clean)`` texts; ValueError naming the file when a tagged line is missing."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    lines = read_text_file(path, "ICDAR-2017 page", encoding="utf-8-sig").splitlines()
     tagged = {tag: line[len(tag):].removeprefix(" ") for line in lines
               for tag in (OCR_INPUT_TAG, GOLD_ALIGNED_TAG) if line.startswith(tag)}
     missing = [tag for tag in (OCR_INPUT_TAG, GOLD_ALIGNED_TAG) if tag not in tagged]

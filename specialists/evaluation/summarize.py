@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tandem.specialists.datafiles import csv_records, parquet_records
+from tandem.specialists.datafiles import csv_records, is_parquet_file, parquet_records
 from tandem.specialists.evaluation.reports import SummarizeReport
 
 DEFAULT_SPECIALIST = "summarize.legal"
@@ -41,7 +41,7 @@ def read_gold(path: Path, source_field: str | None = None, summary_field: str = 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"gold file not found: {path}")
-    parquet = path.suffix.lower() == ".parquet"
+    parquet = is_parquet_file(path)
     text = "" if parquet else path.read_text(encoding="utf-8", errors="replace")
     if not parquet and not text.strip():
         raise ValueError(f"gold file is empty: {path}")

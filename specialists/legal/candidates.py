@@ -16,7 +16,6 @@ from tandem.specialists.legal.options import DEFAULTS
 from tandem.specialists.legal.references import drop_internal_references
 from tandem.specialists.legal.segment import (
     Section,
-    drop_struck_text,
     is_boilerplate,
     short_title,
     split_sections,
@@ -203,7 +202,6 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
     ``drop_references``: references to the bill's own parts are dropped
     (:func:`~tandem.specialists.legal.references.drop_internal_references`).
     """
-    text = drop_struck_text(text)  # the short title and the amended law are read from the bill as reported
     sections = split_sections(text)
     running = running_text(sections) if heading_words or crs_style else ""
     lower_case = frozenset(word for word in _TOKEN.findall(running) if word.islower()) if crs_style else frozenset()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.specialists.datafiles import csv_rows, parquet_rows, read_text_file
+from tandem.specialists.datafiles import csv_rows, is_parquet_file, parquet_rows, read_text_file
 
 
 @dataclass
@@ -34,13 +34,11 @@ def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "la
     Raises ValueError with a readable message for a missing/empty file or an unknown column.
     """
     path = Path(path)
-    if path.suffix.lower() == ".parquet" and path.is_file():
+    if is_parquet_file(path):
         rows = parquet_rows(path)
     else:
         raw = read_text_file(path, "data file", encoding="utf-8-sig")
-        if not raw.strip():
-            raise ValueError(f"data file {path} is empty: expected a header line and rows")
-        rows = csv_rows(path, raw)
+        rows = csv_rows(path, raw) if raw.strip() else []
     if not rows:
         raise ValueError(f"data file {path} is empty: expected a header line and rows")
     columns = [c.strip() for c in rows[0]]
