@@ -1,51 +1,28 @@
 """Re-wrap preprocessed BillSum bills into the official BillSum ``text`` layout, independently.
 
-The shared bills (``<SECTION-HEADER>`` markers, one line per bill) become what users of the
-official dataset see::
-
-    SECTION 1. SHORT TITLE.
-
-        This Act may be cited as the ``Clean Harbors Act''.
+The shared bills (``<SECTION-HEADER>`` markers, one line per bill) become what users of the official dataset see::
 
     SEC. 2. DEFINITIONS.
 
         In this Act:
                 (1) Controlled substance.--The term ``controlled
             substance'' has the meaning given ...
-                (2) State.--The term ``State'' means:
-                        (A) Each of the several States.
 
-        (a) In General.--The Administrator shall ...
+``SECTION 1.`` / ``SEC. n. HEADING.``; subsections ``(a)`` open at 4 spaces, ``(1)`` at 12, ``(A)`` at 20, ``(i)`` at 28,
+wrapped lines hang 4 to the left (8 under a paragraph), section text wraps to column 0; 70 columns; TeX quotes.
+Deterministic; the summaries are copied unchanged. This module imports nothing from ``specialists``: its rules are
+its own, deliberately simple ones, so that a summarizer is not graded on a layout built by the code it tests.
 
-Subsections ``(a)`` open at 4 spaces, paragraphs ``(1)`` at 12, subparagraphs ``(A)`` at 20 and
-clauses ``(i)`` at 28; wrapped lines hang 4 spaces to the left of the first (8 under a paragraph),
-section text opens at 4 and wraps to column 0. Lines are hard-wrapped at 70 columns; quotes are
-TeX quotes. Deterministic; the summaries are copied unchanged.
-
-This module imports nothing from ``specialists``: its sentence, heading and nesting rules are its own,
-deliberately simple ones, so that a summarizer evaluated on its output is not graded on a layout
-built by the very code it tests.
-
-* Sentences end at ``.``/``?``/``!`` (and closing quotes) followed by a space and an upper-case
-  letter or an opening quote, unless the word is in a short list of abbreviations; ``: `` before an
-  upper-case letter also ends a lead-in.
-* A heading is a sentence of at most 10 words ending in ``.`` with no verb of a short list, not
-  opening with an article (``A State.`` is an item). A run of headings nests (``(b) Part D.--`` then ``(1) In general.--``); the last one is printed as
-  ``Heading.--Text`` with the sentence after it.
-* The sentences after a lead-in ending in ``:`` are items one level deeper; inside such a list a
-  heading is a sibling item (``(1) Controlled substance.--The term ...``) and plain sentences after a
-  lead-in inside an item are its ``(A)`` items.
-* As in real bills, a list item without a heading that has a sibling after it ends in ``;``, or ``; and`` /
-  ``; or`` when the next item opened with that conjunction (the preprocessed form's ``And report ...``); and
-  the text an amending clause inserts (after ``... is amended by adding at the end the following new
-  section:``) opens each of its paragraphs with a TeX quote (````(a) In General.--...``), up to the
-  closing ``''.``; a table of contents (the short parts after ``The table of contents for this Act is as
-  follows:``) is one ``Sec. N. Entry.`` line per entry, wrapped lines indented 28, taking no section
-  number; a sentence ``X shall <verb> ...`` followed by sentences that open with a verb (``Submit a report.``,
-  ``And notify the States.``: how the preprocessed form glued a ``shall--`` list to its first item) is printed
-  as the list it was: ``X shall--`` and lower-case items ``(1) establish ...;`` / ``(2) submit ...; and``.
-  ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted, no table of contents,
-  no ``shall--`` lists).
+* Sentences end at ``.?!`` (and closing quotes) before a space and a capital or an opening quote, except after a
+  short list of abbreviations; ``: `` before a capital ends a lead-in, whose sentences are items one level deeper.
+* A heading is a sentence of at most 10 words ending in ``.``, with no verb of a short list, not opening with an
+  article; a run of headings nests; the last prints as ``Heading.--Text``.
+* As in real bills: a list item without a heading ends in ``;`` / ``; and`` / ``; or`` before a sibling; quoted
+  amendment text opens each paragraph with a quote up to the closing ``''.``; a whole inserted section (``"Section
+  116. HEADING.``) prints its heading at the margin (```SEC. 116. HEADING.``, or title 38's ```Sec. 116. Heading``);
+  a clerical amendment's table item and a table of contents print one ``Sec. N. Entry.`` per line; ``X shall
+  <verb> ...`` followed by sentences opening with a verb prints as the ``X shall--`` list it was.
+  ``--plain`` gives the re-wrap before 2026-12-04 (items end in ``.``, nothing quoted, no such lines or lists).
 
     python bench/billsum_layout.py ../shared/datasets/billsum/billsum_test_200.jsonl /tmp/billsum_official.jsonl
     python bench/billsum_layout.py IN OUT --start 150 --stop 200   # a slice (bills 150-199)
@@ -103,6 +80,12 @@ def is_heading(sentence: str) -> bool:
     words = sentence.split()
     return (1 <= len(words) <= 10 and words[0].lower() not in _NOT_FIRST and sentence.endswith(".") and sentence[:1].isupper()
             and not _VERBS.search(sentence.lower()) and not re.search(r"[:;,\"]", sentence))
+
+
+def _fill(text: str, first: int = 0, rest: int = 0) -> str:
+    """``text`` wrapped at :data:`WIDTH`, the first line indented ``first`` spaces and the others ``rest``."""
+    return textwrap.fill(text, WIDTH, initial_indent=" " * first, subsequent_indent=" " * rest,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def tex_quotes(text: str) -> str:
@@ -261,6 +244,9 @@ def _nest(sentences: list[str]) -> list[_Block]:
 _AMENDING_LEAD_IN = re.compile(r"\b(?:amended|inserting|adding)\b.*(?:the following(?: new [a-z]+(?: \([^)]*\))?)?"
                                r"|to read as follows):$")
 _CONJUNCTION = re.compile(r"^(And|Or)\s+(?=\S)")
+_CLOSING = re.compile(r'[.;]"[.;]?$|\."$')  # the closing quote of amendment text
+#: the table-of-sections entry a clerical amendment adds, at the end of a paragraph
+_CLERICAL_ITEM = re.compile(r'\bnew items?:\s+("(?:Section\s+|Sec\.\s+)?([0-9]+[A-Za-z]*)\.\s+([^"]{1,200}"[.;]?))(?=\s|$)')
 
 
 def punctuate_items(blocks: list[_Block]) -> list[_Block]:
@@ -282,20 +268,20 @@ def punctuate_items(blocks: list[_Block]) -> list[_Block]:
     return blocks
 
 
-def _render(blocks: list[_Block], real: bool = True) -> list[str]:
-    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order; with ``real``, list items
-    end as in real bills (:func:`punctuate_items`) and each paragraph of quoted amendment text opens with a
-    quote."""
-    counters = [0] * 5
+def _render(blocks: list[_Block], real: bool = True, *, quoting: bool = False,
+            counters: list[int] | None = None) -> list[str]:
+    """Each block wrapped at :data:`WIDTH`; the items of a level numbered in order (``counters``, carried
+    across the parts of a section); with ``real``, list items end as in real bills (:func:`punctuate_items`)
+    and each paragraph of quoted amendment text (``quoting``: from the first block) opens with a quote."""
+    counters = [0] * 5 if counters is None else counters
     out: list[str] = []
-    quoting = False
     for block in punctuate_items(blocks) if real else blocks:
         indent = INDENT[block.level]
         body = " ".join(block.text)
         opens = quoting  # quoted amendment text: each of its paragraphs opens with a quote
         if opens:
             body = body.lstrip('"')
-            quoting = not re.search(r"[.;]\"[.;]?$|\.\"$", body)  # the closing quote ends the amendment
+            quoting = not _CLOSING.search(body)  # the closing quote ends the amendment
         elif real and _AMENDING_LEAD_IN.search(body):
             quoting = True
         if block.level == 0:
@@ -308,9 +294,14 @@ def _render(blocks: list[_Block], real: bool = True) -> list[str]:
         if block.heading:
             heading = _title_case(block.heading) if block.level == 1 else block.heading
             body = f"{heading[:-1]}.--{body}"
-        paragraph = textwrap.fill(tex_quotes(('"' if opens else "") + label + body), WIDTH, initial_indent=" " * indent,
-                                  subsequent_indent=" " * (indent - 4), break_long_words=False,
-                                  break_on_hyphens=False)
+        item = _CLERICAL_ITEM.search(body) if real else None  # "... the following new item: "139B. Grants."."
+        rest = ""
+        if item:
+            body, rest = body[:item.start(1)].rstrip(), body[item.end():].strip()
+        paragraph = _fill(tex_quotes(('"' if opens else "") + label + body), indent, indent - 4)
+        if item:  # as real bills print it: on a line of its own, ``Sec. N. Entry.''.; the text after it goes on below
+            paragraph += "\n\n" + _fill(tex_quotes(f'"Sec. {item.group(2)}. {item.group(3)}'), 0, 28)
+            paragraph += "\n" + _fill(tex_quotes(rest), 4) if rest else ""
         # subsections and section text are separated by a blank line, items of a list are not
         out.append(("\n" if block.level <= 1 and out else "") + paragraph)
     return out
@@ -322,16 +313,48 @@ def _section(number: int, part: str, real: bool) -> str:
     if match and any(ch.isalpha() for ch in match.group(1)) and match.group(1).upper() == match.group(1):
         heading, body = match.group(1).strip(), part[match.end():]
     label = "SECTION 1." if number == 1 else f"SEC. {number}."
-    title = textwrap.fill(f"{label} {heading.upper()}." if heading else label, WIDTH,
-                          subsequent_indent=" " * 12, break_long_words=False, break_on_hyphens=False)
-    lines = _render(_nest(modal_lists(sentences_of(body)) if real else sentences_of(body)), real)
+    title = _fill(f"{label} {heading.upper()}." if heading else label, 0, 12)
+    lines: list[str] = []
+    counters = [0] * 5
+    for heading_line, sentences in inserted_sections(sentences_of(body)) if real else [("", sentences_of(body))]:
+        nested = _nest(modal_lists(sentences) if real else sentences)
+        if heading_line:  # a whole section an amendment inserts: its heading on a line of its own, quoted text
+            lines += ["", _fill(tex_quotes(heading_line), 0, 14), ""] + _render(nested, quoting=True)
+        else:
+            lines += _render(nested, real, counters=counters)
     return title + ("\n\n" + "\n".join(lines) if lines else "")
 
 
+#: an inserted section's number as the preprocessed form writes it (``"Section 1720F.``)
+_INSERTED_SECTION = re.compile(r'^"(?:Section|Sec\.)\s+([0-9]+[A-Za-z]*)\.$')
+
+
+def inserted_sections(sentences: list[str]) -> list[tuple[str, list[str]]]:
+    """A section's sentences cut where an amending lead-in (``... the following new section:``) inserts a whole
+    section: ``("", sentences)`` of the bill's own text, ``('"SEC. 116. HEADING.', sentences)`` of an inserted one
+    up to its closing quote (a heading not in capitals prints as title 38 prints it: ``"Sec. 116. Heading``)."""
+    parts: list[tuple[str, list[str]]] = [("", [])]
+    i = 0
+    while i < len(sentences):
+        number = _INSERTED_SECTION.match(sentences[i])
+        outer = parts[-1][1]
+        if number and not parts[-1][0] and outer and _AMENDING_LEAD_IN.search(outer[-1]):
+            heading, i = "", i + 1
+            if i < len(sentences) and len(sentences[i].split()) <= 20 and not _VERBS.search(sentences[i].lower()):
+                heading, i = sentences[i], i + 1
+            line = (f'"SEC. {number.group(1)}. {heading}' if heading.isupper() or not heading
+                    else f'"Sec. {number.group(1)}. {heading.rstrip(".")}')
+            parts.append((line.rstrip(), []))
+            continue
+        parts[-1][1].append(sentences[i])
+        if parts[-1][0] and _CLOSING.search(sentences[i]):
+            parts.append(("", []))  # the closing quote ends the inserted section
+        i += 1
+    return [(line, part) for line, part in parts if line or part]
+
+
 def official_layout(source: str, real: bool = True) -> str:
-    """One preprocessed bill in the official layout (text without markers: wrapped section text); with ``real``
-    list items end in ``;`` / ``; and`` and quoted amendment text opens each paragraph with a quote, as in real
-    bills (False: the re-wrap before 2026-12-04, every item ending in ``.``, no quoted paragraphs)."""
+    """One preprocessed bill in the official layout; ``real=False``: the re-wrap before 2026-12-04 (``--plain``)."""
     parts = source.split(MARKER)
     blocks: list[str] = []
     if parts[0].strip():
@@ -368,9 +391,7 @@ def toc_entry(part: str, blocks: list[str]) -> bool:
 
 def _toc(entries: list[str]) -> str:
     """The table of contents as in real bills: one ``Sec. N. Entry.`` per line, wrapped lines indented 28."""
-    lines = [textwrap.fill(f"Sec. {i}. {' '.join(entry.split())}", WIDTH, subsequent_indent=" " * 28,
-                           break_long_words=False, break_on_hyphens=False) for i, entry in enumerate(entries, 1)]
-    return "\n".join(lines)
+    return "\n".join(_fill(f"Sec. {i}. {' '.join(entry.split())}", 0, 28) for i, entry in enumerate(entries, 1))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -207,6 +207,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
     lower_case = frozenset(word for word in _TOKEN.findall(running) if word.islower()) if crs_style else frozenset()
     candidates: list[Candidate] = []
     index = 0
+    cased = any(ch.isupper() for ch in text)  # a lower-cased dump's sentences all open in lower case
     for s_idx, section in enumerate(sections):
         in_section = 0
         heading = clean_heading(section.heading)
@@ -231,6 +232,8 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
                 # a dash lead-in's words open the list's first item
                 lead = None if sentence.endswith(":") else sentence.removesuffix("--").removesuffix("\u2014").rstrip() or None
                 continue
+            if lead is None and cased and sentence[:1].islower():
+                continue  # a later item of a list ("help families ...;"): a fragment without its lead-in
             sentence, lead = list_item(sentence, lead), None
             if crs_style:
                 sentence = crs_numbers(crs_sentence(sentence, lower_case))

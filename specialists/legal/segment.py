@@ -45,9 +45,15 @@ _QUOTED_LINE = re.compile(r"^([ \t]*)\"(?=\(|(?:SEC\.|Sec\.|SECTION|Section)[ \t
 # all-caps section markers in running text ("... of 2010. SEC. 2. DEFINITIONS. In this Act ...")
 _INLINE_HEADING = re.compile(r"(?<=[.;:\"'])\s+(?:SECTION|SEC\.)[ \t]+[0-9]+[A-Z]?\.[ \t]+(?=[A-Z])")
 #: a table-of-sections item an amendment adds, quoted and closed on its own (```Sec. 45O. Contributions ...
-#: level.''.``): an item, not a section; it keeps its number only, as in BillSum's sources. An inserted section
-#: (```Sec. 1720F. Comprehensive program`` then ````(a) ...``) is not closed before the next opening quote.
-_CLERICAL_ITEM = re.compile(r'^([ \t]*")(?:Sec\.|Section)[ \t]+(?=[0-9]+[A-Za-z]*\.[^"]*?\S"[.;]?[ \t]*$)', re.MULTILINE)
+#: level.''.``): a table entry repeating an inserted section's heading, neither a section nor a sentence; dropped. An
+#: inserted section (```Sec. 1720F. Comprehensive program`` then ````(a) ...``) is not closed before the next opening quote.
+_CLERICAL_ITEM = re.compile(r'^[ \t]*"(?:Sec\.|Section)[ \t]+[0-9]+[A-Za-z]*\.[^"]*?\S"[.;]?[ \t]*$', re.MULTILINE)
+#: the heading of a whole section an amendment inserts (```SEC. 45O. CONTRIBUTIONS ...`` or ```Sec. 1720F. Comprehensive
+#: program`` at the start of a line, wrapped onto lines indented 10 or more): the inserted text is not a section of the
+#: bill; it stays in the section that inserts it, as in BillSum's preprocessed sources
+_INSERTED_SECTION_HEADING = re.compile(r'^"(?:SEC\.|Sec\.|SECTION|Section)[ \t]+[0-9]+[A-Za-z]*(?:-[0-9]+[A-Za-z]*)?\.'
+                                       r'[^\n]*(?:\n[ \t]{10,}(?!["(])\S[^\n]*)*', re.MULTILINE)
+_WRAPPED_COMPOUND = re.compile(r"(?<=[A-Za-z0-9])-[ \t]*\n[ \t]*(?=[a-z0-9])")
 #: the line that ends a bill's text on govinfo.gov
 _END_OF_BILL = re.compile(r"^[ \t]*<all>[ \t]*$", re.MULTILINE)
 _DELETED_OPEN, _DELETED_CLOSE = "<DELETED>", "</DELETED>"
@@ -124,7 +130,10 @@ def split_sections(text: str) -> list[Section]:
         return sections
     # the official BillSum layout's TeX quotes; a quote inside a quote opens with one backquote (``the term `X' '')
     text = text.replace("``", '"').replace("''", '"').replace("`", "'")
-    text = _CLERICAL_ITEM.sub(r"\1", text)
+    # a compound wrapped at its own hyphen ("the 60-\n    day period"): printed bills break lines only there
+    text = _WRAPPED_COMPOUND.sub("-", text)
+    text = _CLERICAL_ITEM.sub("", text)
+    text = _INSERTED_SECTION_HEADING.sub("", text)
     # quoted amendment text opens each of its lines with a quote: ``(a) In General.--...``, ``SEC. 1899B. ...``
     text = _QUOTED_LINE.sub(r"\1", text)
     text = _INLINE_HEADING.sub(lambda m: "\n" + m.group(0).strip() + " ", text)
@@ -254,6 +263,10 @@ _BOILERPLATE = [
         r"^(?:a bill|an act|joint resolution)\b.{0,400}\bbe it enacted\b",
         r"\b(?:act|title|subtitle|part|division|chapter|resolution|agreement)\s+may\s+be\s+(?:cited|referred\s+to)\s+as\b",
         r"^(?:the\s+)?table\s+of\s+contents\b",
+        # a clerical amendment ("The table of sections for chapter 17 of such title is amended by ...")
+        r"^(?:the\s+)?table\s+of\s+(?:sections|chapters|subchapters|parts|subparts|subtitles)\b",
+        r"^(?:the\s+items?\s+relating\s+to\b[^.]{0,200}\bin|[^.]{0,200}\bis\s+amended\s+in)\s+the\s+table\s+of"
+        r"\s+(?:sections|chapters|contents)\b",
         r"^(?:short\s+title|table\s+of\s+contents|short\s+title;?\s*table\s+of\s+contents"
         r"|short\s+title,?\s*etc|contents)\.?$",
         # a run of TOC entries; the heading starts after the spaces (``\s*[^.]{0,120}`` could split them in

@@ -162,3 +162,27 @@ def test_shall_lists_are_printed_as_real_bills_print_them() -> None:
     alone = module.official_layout("<SECTION-HEADER> GRANTS. The Secretary shall award grants. The grants end in 2035.")
     assert "    The Secretary shall award grants." in alone.splitlines() and "shall--" not in alone
     assert "shall--" not in module.official_layout(bill, real=False)
+
+
+def test_inserted_sections_and_table_items_are_printed_as_real_bills_print_them() -> None:
+    # the preprocessed form runs an inserted section ("Section 116. HEADING.") and a clerical amendment's table item
+    # ("new item: "116. Heading."") into the text; real bills print each on a line of its own, at the margin
+    module = _module()
+    bill = ('<SECTION-HEADER> EXCLUSION OF INTEREST. Part III of subchapter B of chapter 1 of the Internal Revenue Code '
+            'of 1986 is amended by inserting after section 115 the following new section: "Section 116. PARTIAL '
+            'EXCLUSION OF INTEREST RECEIVED BY INDIVIDUALS. Gross income does not include interest received by an '
+            'individual. Limitation. The exclusion shall not exceed $250.". Clerical Amendment. The table of sections '
+            'for part III is amended by inserting after the item relating to section 115 the following new item: '
+            '"116. Partial exclusion of interest received by individuals.". The Secretary shall report each year.')
+    lines = module.official_layout(bill).splitlines()
+    heading = lines.index("``SEC. 116. PARTIAL EXCLUSION OF INTEREST RECEIVED BY INDIVIDUALS.")
+    assert lines[heading - 1] == "" and lines[heading - 2].endswith("section:")
+    assert lines[heading + 1] == "" and lines[heading + 2].startswith("    ``Gross income does not include")
+    assert "    ``(a) Limitation.--The exclusion shall not exceed $250.''." in lines
+    item = lines.index("``Sec. 116. Partial exclusion of interest received by individuals.''.")
+    assert lines[item - 1] == "" and lines[item - 2].strip().endswith("new item:")
+    assert lines[-1] == "    The Secretary shall report each year."  # the bill's own text, unquoted
+    assert "``SEC. 116." not in module.official_layout(bill, real=False)
+    # a title-case heading prints as title 38 prints it, without a full stop
+    sentence_case = bill.replace("PARTIAL EXCLUSION OF INTEREST RECEIVED BY INDIVIDUALS.", "Partial exclusion of interest.")
+    assert "``Sec. 116. Partial exclusion of interest" in module.official_layout(sentence_case).splitlines()

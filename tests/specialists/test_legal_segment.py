@@ -4,6 +4,8 @@ contract, a plain statute with ``§`` sections, and the preprocessed ``<SECTION-
 
 from __future__ import annotations
 
+import re
+
 from tandem.specialists.legal.candidates import prepare
 from tandem.specialists.legal.segment import short_title, split_sections, split_sentences
 from tests.bench import load_script
@@ -257,14 +259,95 @@ new section:
 
 def test_official_layout_wrapped_headings_and_added_table_items() -> None:
     sections = split_sections(OFFICIAL_AMENDMENTS)
-    # the wrapped table-of-contents entry is skipped like the others; the quoted item an amendment adds to a
-    # table of sections stays in its section; an inserted section's heading wraps onto an indented line
+    # the wrapped table-of-contents entry is skipped like the others, and so is the quoted item an amendment adds
+    # to a table of sections; the section an amendment inserts stays in the section inserting it, without its heading
+    # (wrapped onto an indented line), as in BillSum's preprocessed sources
     assert [s.heading for s in sections] == [
-        "SHORT TITLE; TABLE OF CONTENTS", "Short title; table of contents", "CREDITS", "SUICIDE PREVENTION",
-        "Comprehensive program for suicide prevention among veterans"]
-    assert '"45O. Contributions benefiting' in sections[2].text
+        "SHORT TITLE; TABLE OF CONTENTS", "Short title; table of contents", "CREDITS", "SUICIDE PREVENTION"]
+    assert "45O" not in sections[2].text and "Contributions benefiting" not in sections[2].text  # a table entry
     assert "Effective Date" in sections[2].text
+    assert "1720F" not in sections[-1].text and "veterans\n" not in sections[-1].text
+    assert "(a) Establishment.--The Secretary shall establish" in sections[-1].text
     assert sections[-1].text.endswith("for\n'veterans at risk'.\".")  # the inner quote opens as it closes
+
+
+# BillSum's ``text`` ends each line that wraps on in a space
+INSERTING_BILL = re.sub(r"(?<=\S)\n(?=[ \t]*\S)", " \n", """SECTION 1. SHORT TITLE.
+
+    This Act may be cited as the ``Harbor Workers Credit Act''.
+
+SEC. 2. CREDIT FOR HARBOR WORKERS NEWLY HIRED BEFORE 2033.
+
+    (a) In General.--Subpart D of part IV of subchapter A of chapter 1
+of the Internal Revenue Code of 1986 (relating to business-related
+credits) is amended by adding at the end the following new section:
+
+``SEC. 45Z. CREDIT FOR HARBOR WORKERS NEWLY HIRED BEFORE 2033, AND FOR
+              THEIR TRAINING.
+
+    ``(a) In General.--The harbor worker credit is 10 percent of the
+wages paid to each harbor worker.
+    ``(b) Harbor Worker.--The term `harbor worker' means an individual
+who--
+            ``(1) has not been employed during the 60-
+        day period before the hiring date;
+            ``(2) is employed in a port of the United States; and
+            ``(3) completes a safety course.''.
+    (b) Clerical Amendment.--The table of sections for subpart D of
+part IV of subchapter A of chapter 1 of such Code is amended by adding
+at the end the following new item:
+
+``Sec. 45Z. Credit for harbor workers newly hired before 2033, and for
+                            their training.''.
+""")
+
+
+def test_a_section_an_amendment_inserts_stays_in_the_section_that_inserts_it() -> None:
+    """Real bills print an inserted section's heading at the start of a line (```SEC. 45Z. ...``, wrapped at 14),
+    a compound wrapped at its own hyphen (``60-`` / ``day``), a clerical amendment and its table item; lines end
+    in a space before each break, as in BillSum's ``text``."""
+    assert [s.heading for s in split_sections(INSERTING_BILL)] == [
+        "SHORT TITLE", "CREDIT FOR HARBOR WORKERS NEWLY HIRED BEFORE 2033"]
+    texts = [c.text for c in prepare(INSERTING_BILL, crs_style=False).candidates]
+    assert not any("training" in t for t in texts), texts  # neither the inserted heading nor the table item
+    assert "The harbor worker credit is 10 percent of the wages paid to each harbor worker." in texts
+    assert any("has not been employed during the 60-day period before the hiring date." in t for t in texts), texts
+    # the clerical amendment is not summary material, and a later list item is a fragment without its lead-in
+    assert not any("table of sections" in t or t.startswith(("is employed", "completes")) for t in texts), texts
+    # a table item printed indented is dropped as well
+    indented = ("SEC. 2. CREDITS.\n\n    (a) In General.--The table of sections is amended by adding the following new "
+                "item:\n        ``Sec. 45O. Contributions benefiting science.''.\n")
+    assert [s.text for s in split_sections(indented)] == [
+        "(a) In General.--The table of sections is amended by adding the following new item:"]
+
+
+def test_clerical_amendments_are_boilerplate() -> None:
+    from tandem.specialists.legal.segment import is_boilerplate
+
+    assert is_boilerplate("The table of sections for chapter 17 of such title is amended by adding at the end the "
+                          'following new item: "1720F.')
+    assert is_boilerplate("The item relating to section 529 in the table of sections for part VIII is amended by "
+                          'striking "State".')
+    assert is_boilerplate("Chapter 30 of title 38, United States Code, is amended in the table of contents by "
+                          "striking the item relating to section 3020.")
+    assert not is_boilerplate("In the table of contents of each Federal Register, there shall be a separate list of "
+                              "preemptive regulations.")
+    assert not is_boilerplate("The Secretary shall publish a table of sections of the Code that the rule amends.")
+
+
+def test_later_list_items_are_not_candidates_unless_the_text_has_no_capitals() -> None:
+    bill = """SEC. 2. HARBOR DUTIES.
+
+    The Secretary shall--
+            (1) establish a program to award grants to port authorities;
+            (2) submit a report to Congress on the grants awarded; and
+            (3) notify the States of each grant awarded under the program.
+"""
+    texts = [c.text for c in prepare(bill, crs_style=False).candidates]
+    assert texts == ["The Secretary shall establish a program to award grants to port authorities."]
+    dump = "the tenant shall pay the rent on the first day of each month. the landlord shall keep the roof in repair."
+    assert [c.text for c in prepare(dump).candidates] == [
+        "the tenant shall pay the rent on the first day of each month.", "the landlord shall keep the roof in repair."]
 
 
 REPORTED_BILL = """SECTION 1. SHORT TITLE.
