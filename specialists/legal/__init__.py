@@ -4,13 +4,14 @@ The pipeline, each step a pure function that can be tested without a model:
 
 1. :func:`~tandem.specialists.legal.segment.split_sections` cuts a bill or contract into sections, from
    BillSum's ``<SECTION-HEADER>`` markers or from ``SECTION 1.`` / ``Sec. 2.`` / ``3.`` headings
-   (table-of-contents entries are skipped).
+   (table-of-contents entries are skipped; a section an amendment inserts stays in the section inserting it,
+   and a table item an amendment adds is dropped).
 2. :func:`~tandem.specialists.legal.segment.split_sentences` splits a section into sentences without
    breaking on legal abbreviations (``U.S.C.``, ``Sec.``, ``et seq.``, ``No.``) and drops
    enumerators like ``(a)`` and inline paragraph headings (``In general.--``).
 3. :func:`~tandem.specialists.legal.candidates.prepare` removes boilerplate
    (:func:`~tandem.specialists.legal.segment.is_boilerplate`: enacting clauses, ``This Act may be cited
-   as`` sentences, tables of contents, bare headers), drops citation parentheticals
+   as`` sentences, tables of contents, clerical amendments, bare headers) and list items that lost their lead-in, drops citation parentheticals
    (:func:`~tandem.specialists.legal.candidates.compress_sentence`) and references to the bill's own parts
    (:func:`~tandem.specialists.legal.references.drop_internal_references`), and keeps the Act's name
    (:func:`~tandem.specialists.legal.segment.short_title`), which opens the summary as in CRS summaries

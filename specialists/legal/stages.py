@@ -36,7 +36,8 @@ class LegalSummarizerStage(Stage[Summary], name="summarize.legal", version="3", 
 
     ``quantize`` defaults to false: dynamic int8 quantization scales activations per batch
     tensor, so a sentence's embedding (and the summary) would depend on which other documents
-    share its batch; and on AVX2-only CPUs it is no faster than float32.
+    share its batch. (Its speed depends on the CPU: no faster on the AVX-512 machine it was first measured on,
+    about 1.36x faster on an AVX2-only EPYC; docs/benchmarks.md, legal v3.4.)
 
     Construction is cheap; :meth:`load` reads MiniLM and the shipped table or weights its scorer uses.
     All candidate sentences of a batch go through one encoder call. An empty document is a ``StageFailure(kind="empty")``.
