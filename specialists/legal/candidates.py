@@ -120,8 +120,11 @@ def _whole_word(phrase: str) -> str:
 def _word_case(word: str, text: str) -> str:
     """A lone heading word: in capitals when ``text`` writes it so and never in lower case (``PAYGO``)."""
     core = word.strip(".,;:()'\"")
-    acronym = (len(core) > 1 and core.isupper() and re.search(_whole_word(core), text)
-               and not re.search(_whole_word(core.lower()), text))
+    # a substring test before each search: most heading words are not in the text at all, and a whole-word search
+    # reads the whole text (a document with hundreds of headings read it hundreds of times)
+    lower = core.lower()
+    acronym = (len(core) > 1 and core.isupper() and core in text and re.search(_whole_word(core), text)
+               and not (lower in text and re.search(_whole_word(lower), text)))
     return word if acronym else word.lower()
 
 
