@@ -262,9 +262,8 @@ _BOILERPLATE = [
         r"^be it enacted by the senate and house of representatives",
         r"^(?:a bill|an act|joint resolution)\b.{0,400}\bbe it enacted\b",
         r"\b(?:act|title|subtitle|part|division|chapter|resolution|agreement)\s+may\s+be\s+(?:cited|referred\s+to)\s+as\b",
-        r"^(?:the\s+)?table\s+of\s+contents\b",
-        # a clerical amendment ("The table of sections for chapter 17 of such title is amended by ...")
-        r"^(?:the\s+)?table\s+of\s+(?:sections|chapters|subchapters|parts|subparts|subtitles)\b",
+        # a table of contents, or a clerical amendment ("The table of sections for chapter 17 of such title is amended")
+        r"^(?:the\s+)?table\s+of\s+(?:contents|sections|chapters|subchapters|parts|subparts|subtitles)\b",
         r"^(?:the\s+items?\s+relating\s+to\b[^.]{0,200}\bin|[^.]{0,200}\bis\s+amended\s+in)\s+the\s+table\s+of"
         r"\s+(?:sections|chapters|contents)\b",
         r"^(?:short\s+title|table\s+of\s+contents|short\s+title;?\s*table\s+of\s+contents"
