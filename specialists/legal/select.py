@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -18,6 +18,7 @@ def mmr_select(
     diversity: float = DEFAULTS.diversity,
     max_redundancy: float = 0.92,
     strict: bool = False,
+    skip: Collection[int] = (),
 ) -> list[int]:
     """Greedy maximal marginal relevance within a word budget.
 
@@ -25,13 +26,14 @@ def mmr_select(
     (``max_sim``: its highest cosine similarity to what is already selected). Candidates more
     similar than ``max_redundancy`` to a selected one are never taken. The last pick may
     overflow the budget (the caller cuts it), unless ``strict``: then candidates longer than
-    the words left are skipped. Returns indices in selection order.
+    the words left are skipped. Candidates in ``skip`` are never taken. Returns indices in selection order.
     """
     n = len(scores)
     selected: list[int] = []
     if n == 0 or max_words <= 0:
         return selected
     available = np.ones(n, dtype=bool)
+    available[list(skip)] = False
     max_sim = np.full(n, -1.0, dtype=np.float32)
     used = 0
     while used < max_words and available.any():

@@ -162,8 +162,10 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
     if doc.candidates and budget > 0:
         scores = candidate_scores(doc, encoded, config)
         words = [c.words for c in doc.candidates]
+        said = {line.casefold() for line in lines}  # a candidate that repeats the title or the amends line
+        repeats = [i for i, c in enumerate(doc.candidates) if c.text.casefold() in said]
         picked = mmr_select(scores, encoded.sentences, words, budget, diversity=config.diversity,
-                            strict=not config.truncate)
+                            strict=not config.truncate, skip=repeats)
         chosen: list[tuple[int, str]] = []
         left = budget
         for i in picked:

@@ -58,3 +58,26 @@ def test_the_summary_says_what_the_bill_amends_after_its_title() -> None:
     without = summarize_legal([BILL], max_words=60, encoder=FakeEncoder(), amends_line=False)[0]
     assert "Amends the" not in without
 
+
+
+HEADED_BILL = """SECTION 1. SHORT TITLE.
+
+    This Act may be cited as the ``Rural Clinic Access Act of 2009''.
+
+SEC. 2. AMENDMENTS TO THE PUBLIC HEALTH SERVICE ACT.
+
+    Section 330A of the Public Health Service Act (42 U.S.C. 254c) is
+amended by striking ``2008'' and inserting ``2012''.
+
+SEC. 3. REPORTS.
+
+    The Secretary shall report to Congress each year on the number of
+rural clinics that received grants.
+"""
+
+
+def test_a_heading_that_says_what_the_amends_line_says_is_not_repeated() -> None:
+    # the heading reads "Amends the Public Health Service Act." in the summary's voice: the same line twice once
+    summary = summarize_legal([HEADED_BILL], max_words=60, encoder=FakeEncoder())[0].split("\n")
+    assert summary[:2] == ["Rural Clinic Access Act of 2009", "Amends the Public Health Service Act."]
+    assert len(summary) == len(set(summary)) > 2

@@ -242,6 +242,7 @@ def test_mmr_skips_redundant_sentences() -> None:
     assert mmr_select(scores, emb, [5, 5, 5], 10, diversity=0.0, max_redundancy=1.1) == [0, 1]
     assert mmr_select(scores, emb, [20, 5, 5], 10, strict=True) == [1, 2]
     assert mmr_select(scores, emb, [5, 5, 5], 0) == []
+    assert mmr_select(scores, emb, [5, 5, 5], 10, skip=[0]) == [1, 2]  # the first one said already
 
 
 def test_lead_summary_respects_the_budget() -> None:
