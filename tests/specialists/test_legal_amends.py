@@ -59,7 +59,6 @@ def test_the_summary_says_what_the_bill_amends_after_its_title() -> None:
     assert "Amends the" not in without
 
 
-
 HEADED_BILL = """SECTION 1. SHORT TITLE.
 
     This Act may be cited as the ``Rural Clinic Access Act of 2009''.
@@ -77,7 +76,7 @@ rural clinics that received grants.
 
 
 def test_a_heading_that_says_what_the_amends_line_says_is_not_repeated() -> None:
-    # the heading reads "Amends the Public Health Service Act." in the summary's voice: the same line twice once
+    # in the summary's voice the heading reads "Amends the Public Health Service Act.", the amends line again
     summary = summarize_legal([HEADED_BILL], max_words=60, encoder=FakeEncoder())[0].split("\n")
     assert summary[:2] == ["Rural Clinic Access Act of 2009", "Amends the Public Health Service Act."]
     assert len(summary) == len(set(summary)) > 2
