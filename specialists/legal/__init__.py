@@ -11,7 +11,8 @@ The pipeline, each step a pure function that can be tested without a model:
    enumerators like ``(a)`` and inline paragraph headings (``In general.--``).
 3. :func:`~tandem.specialists.legal.candidates.prepare` removes boilerplate
    (:func:`~tandem.specialists.legal.segment.is_boilerplate`: enacting clauses, ``This Act may be cited
-   as`` sentences, tables of contents, clerical amendments, bare headers) and list items that lost their lead-in, drops citation parentheticals
+   as`` sentences, tables of contents, clerical amendments, bare headers) and list items that lost their lead-in, drops
+   citation parentheticals and flat asides (``(relating to ...)``, ``(if any)``)
    (:func:`~tandem.specialists.legal.candidates.compress_sentence`) and references to the bill's own parts
    (:func:`~tandem.specialists.legal.references.drop_internal_references`), and keeps the Act's name
    (:func:`~tandem.specialists.legal.segment.short_title`), which opens the summary as in CRS summaries

@@ -52,11 +52,20 @@ def _top_level_parens(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _dropped_parenthetical(inner: str) -> bool:
+    """A citation (``42 U.S.C. 1395dd(e)(1)``, ``Public Law 104-193``), or a flat aside of more than one word
+    (``relating to business related credits``, ``if any``). BillSum's cleaner removed the asides from the text this
+    summarizer was developed on (every parenthetical with a space and without a nested one); real bills keep them, and
+    CRS summaries seldom do. An enumerator or acronym (``(1)``, ``(STEM)``) and a nested reference
+    (``as defined in section 3401(a)``) stay."""
+    return bool(_CITATION_WORDS.search(inner)) or (" " in inner.strip() and "(" not in inner)
+
+
 def compress_sentence(sentence: str) -> str:
-    """Drop citation parentheticals (``(42 U.S.C. 1395dd(e)(1))``, ``(Public Law 104-193)``)."""
+    """Drop citation parentheticals (``(42 U.S.C. 1395dd(e)(1))``) and flat asides (``(relating to ...)``)."""
     out = sentence
     for start, end in reversed(_top_level_parens(sentence)):
-        if _CITATION_WORDS.search(sentence[start:end]):
+        if _dropped_parenthetical(sentence[start + 1:end - 1]):
             out = out[:start].rstrip() + out[end:]
     out = re.sub(r"\s+([,.;:])", r"\1", out)
     return " ".join(out.split())
@@ -231,9 +240,12 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             # lead-ins whose content follows in a list ("The Congress finds the following:",
             # "Section 5 of the Act is amended by adding at the end the following new paragraph:"; real bills
             # end most of them in a dash: "Section 5 of the Act is amended--", "The Secretary shall--")
-            if sentence.endswith((":", "--", "\u2014")) and word_count(sentence) <= 30:
-                # a dash lead-in's words open the list's first item
-                lead = None if sentence.endswith(":") else sentence.removesuffix("--").removesuffix("\u2014").rstrip() or None
+            if sentence.endswith(("--", "\u2014")):
+                # a dash lead-in's words, however long, open the list's first item (BillSum's cleaner glued them)
+                lead = sentence.removesuffix("--").removesuffix("\u2014").rstrip() or None
+                continue
+            if sentence.endswith(":") and word_count(sentence) <= 30:
+                lead = None
                 continue
             if lead is None and cased and sentence[:1].islower():
                 continue  # a later item of a list ("help families ...;"): a fragment without its lead-in

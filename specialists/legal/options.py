@@ -44,7 +44,8 @@ class LegalOptions(LeadOptions):
     min_words: int = Field(6, ge=1, description="shorter sentences are not candidates")
     max_candidates: int = Field(30, ge=1, description="candidate sentences per document: the first of every section")
     encode_words: int = Field(24, ge=1, description="sentences are cut to this many words before the encoder")
-    compress: bool = Field(True, description="drop citation parentheticals")
+    compress: bool = Field(True, description="drop citation parentheticals and flat asides (\"(relating to ...)\", "
+                           "\"(if any)\"), as BillSum's cleaner did")
     drop_references: bool = Field(True, description="drop references to the bill's own parts (\"under this section\", "
                                   "\"described in subsection (b)\", \"made by this Act\"); references to other laws stay")
     crs_style: bool = Field(True, description="say what the bill does in the voice of CRS summaries: \"The Secretary "

@@ -205,6 +205,25 @@ def test_a_dash_lead_in_opens_its_first_item() -> None:
     assert list_item("The program ends in 2035.", "The Secretary shall") == "The program ends in 2035."
 
 
+def test_a_long_dash_lead_in_opens_its_first_item_too() -> None:
+    # real bills' definitions end long lead-ins in a dash ("... but only if--"); BillSum's cleaner glued them to
+    # their items: the lead-in is not a candidate of its own, ending in a dash, with its first item lost
+    bill = """SEC. 2. SERVICE CONTRIBUTIONS.
+
+    (a) In General.--The term `service contributions' means the amount
+paid or incurred during the taxable year for services provided in the
+United States for the exclusive benefit of students at an elementary or
+secondary school described in section 170(b)(1)(A)(ii) but only if--
+            (1) the taxpayer is engaged in the trade or business of
+        providing such services on a commercial basis, and
+            (2) no charge is imposed for providing such services.
+"""
+    texts = [c.text for c in prepare(bill).candidates]
+    assert not [t for t in texts if t.endswith("--")], texts
+    assert any(t.endswith("but only if the taxpayer is engaged in the trade or business of providing such services "
+                          "on a commercial basis.") for t in texts), texts
+
+
 def test_the_items_of_a_formula_read_on_as_one_sentence() -> None:
     text = ("    (a) In General.--The credit shall be the excess of--\n"
             "            (1) the amount determined under subsection (b) for such \n"

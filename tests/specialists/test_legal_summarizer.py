@@ -211,9 +211,23 @@ def test_short_title_and_compression_and_headings() -> None:
     assert short_title(PLAIN_BILL) == "Clean Rivers Act of 2024"
     assert short_title("No title here.") is None
     assert compress_sentence("Section 601 of the Act (7 U.S.C. 950bb(a)(1)) is amended (as noted).") == (
-        "Section 601 of the Act is amended (as noted).")
+        "Section 601 of the Act is amended.")
     assert looks_like_heading("Eligible Entity.")
     assert not looks_like_heading("The Secretary shall act.")
+
+
+def test_asides_in_parentheses_go_as_billsums_cleaner_took_them_out() -> None:
+    # real bills keep the asides BillSum's cleaner removed from the text the summarizer was developed on
+    sentence = ("Subpart D of chapter 1 of the Internal Revenue Code of 1986 (relating to business related credits) "
+                "is amended by adding at the end the following new section:")
+    assert compress_sentence(sentence) == ("Subpart D of chapter 1 of the Internal Revenue Code of 1986 is amended by "
+                                           "adding at the end the following new section:")
+    assert compress_sentence("The excess (if any) of the number of employees, over the number.") == (
+        "The excess of the number of employees, over the number.")
+    # enumerators, acronyms and nested references stay
+    kept = ("The term (STEM) means, for (1) wages (as defined in section 3401(a)) paid by the taxpayer, the amount "
+            "which would (but for subsection (f)) be allowed.")
+    assert compress_sentence(kept) == kept
 
 
 def test_prepare_removes_boilerplate_and_keeps_order() -> None:
