@@ -178,10 +178,11 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
                 left = 0
             if left <= 0:
                 break
-        if not chosen:
+        fresh = [i for i in range(len(words)) if i not in set(repeats)]
+        if not chosen and fresh:
             # every candidate is longer than the budget (one long sentence, a clause without full stops):
-            # the best one, cut to the words left, rather than an empty summary
-            best = int(np.argmax(scores))
+            # the best one that is not a repeat, cut to the words left, rather than an empty summary
+            best = max(fresh, key=lambda i: float(scores[i]))
             chosen.append((best, " ".join(doc.candidates[best].text.split()[:budget])))
         lines.extend(text for _, text in sorted(chosen))
     return "\n".join(lines)

@@ -80,3 +80,15 @@ def test_a_heading_that_says_what_the_amends_line_says_is_not_repeated() -> None
     summary = summarize_legal([HEADED_BILL], max_words=60, encoder=FakeEncoder())[0].split("\n")
     assert summary[:2] == ["Rural Clinic Access Act of 2009", "Amends the Public Health Service Act."]
     assert len(summary) == len(set(summary)) > 2
+
+
+def test_when_nothing_fits_the_cut_sentence_is_not_a_repeat_either() -> None:
+    # every other candidate overflows the 8 words left: the fallback cuts the best one, never the repeated heading
+    bill = HEADED_BILL.split("SEC. 3.")[0].replace(
+        "amended by striking ``2008'' and inserting ``2012''.",
+        "amended by striking ``2008'' and inserting ``2012'' each place it appears in\nsubsection (j) and in "
+        "subsection (k) of that section.")
+    summary = summarize_legal([bill], max_words=20, encoder=FakeEncoder())[0].split("\n")
+    assert summary[:2] == ["Rural Clinic Access Act of 2009", "Amends the Public Health Service Act."]
+    assert len(summary) == len(set(summary)) == 3, summary
+    assert summary[2] == "Section 330A of the Public Health Service Act", summary  # cut to the 8 words left
