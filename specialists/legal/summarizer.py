@@ -178,7 +178,7 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
                 left = 0
             if left <= 0:
                 break
-        fresh = [i for i in range(len(words)) if i not in set(repeats)]
+        fresh = sorted(set(range(len(words))) - set(repeats))
         if not chosen and fresh:
             # every candidate is longer than the budget (one long sentence, a clause without full stops):
             # the best one that is not a repeat, cut to the words left, rather than an empty summary
