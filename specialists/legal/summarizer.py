@@ -163,7 +163,7 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
         scores = candidate_scores(doc, encoded, config)
         words = [c.words for c in doc.candidates]
         said = {line.casefold() for line in lines}  # a candidate that repeats the title or the amends line
-        repeats = [i for i, c in enumerate(doc.candidates) if c.text.casefold() in said]
+        repeats = {i for i, c in enumerate(doc.candidates) if c.text.casefold() in said}
         picked = mmr_select(scores, encoded.sentences, words, budget, diversity=config.diversity,
                             strict=not config.truncate, skip=repeats)
         chosen: list[tuple[int, str]] = []
@@ -178,8 +178,8 @@ def summarize_prepared(doc: PreparedDoc, encoded: Encoded, config: SummarizerCon
                 left = 0
             if left <= 0:
                 break
-        fresh = sorted(set(range(len(words))) - set(repeats))
-        if not chosen and fresh:
+        fresh = [i for i in range(len(words)) if i not in repeats] if not chosen else []
+        if fresh:
             # every candidate is longer than the budget (one long sentence, a clause without full stops):
             # the best one that is not a repeat, cut to the words left, rather than an empty summary
             best = max(fresh, key=lambda i: float(scores[i]))
