@@ -35,51 +35,21 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import textwrap
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench folder is not a package
+from billsum_sentences import _CONJUNCTION, _VERBS, is_heading, modal_lists, sentences_of  # noqa: E402
+
+sys.path.pop(0)  # bench/dask.py must not shadow the dask package in a process that loaded this module
 
 MARKER = "<SECTION-HEADER>"
 WIDTH = 70
 #: first-line indent of each level: 0 section text, 1 subsection (a), 2 paragraph (1), 3 (A), 4 (i)
 INDENT = (4, 4, 12, 20, 28)
-#: abbreviations (lower case, without the final period) after which a period never ends a sentence
-_ABBREV = frozenset("u.s u.s.c stat no nos sec secs mr mrs ms dr inc co corp jr sr st e.g i.e "
-                    "pub l cf v vs et seq etc".split())
-_VERBS = re.compile(r"\b(?:shall|is|are|was|were|be|been|may|means|has|have|had|will|must|does|do)\b")
-_SENTENCE_END = re.compile(r"(?<=[.?!])([\"')]*)\s+(?=[\"(]?[A-Z])")
-_LEAD_IN = re.compile(r"(?<=:)\s+(?=\"?[A-Z])")
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
-#: list items, not headings, open with these ("A State or a political subdivision.")
-_NOT_FIRST = frozenset("a an the each any such all no".split())
 _SMALL = frozenset("a an and as at by for from in of on or the to with".split())
-
-
-def sentences_of(text: str) -> list[str]:
-    """Sentences of ``text`` by the simple rules in the module docstring (lead-ins end at ``:``)."""
-    out: list[str] = []
-    start = 0
-    text = " ".join(text.split())
-    for match in _SENTENCE_END.finditer(text):
-        words = text[start:match.start()].split()
-        last = words[-1].lower().strip("(\"'.") if words else ""
-        if last in _ABBREV or re.fullmatch(r"[a-z]", last):
-            continue
-        out.append(text[start:match.end(1)])
-        start = match.end()
-    out.append(text[start:])
-    pieces: list[str] = []
-    for sentence in out:
-        parts = _LEAD_IN.split(sentence)
-        pieces.extend(p.strip() for p in parts[:-1] if len(p.split()) <= 40)
-        pieces.append(" ".join(p.strip() for p in parts[-1:]))
-    return [p for p in pieces if p]
-
-
-def is_heading(sentence: str) -> bool:
-    """A short sentence without a verb: ``In general.``, ``Controlled substance.``, ``Fiscal year 2006.``"""
-    words = sentence.split()
-    return (1 <= len(words) <= 10 and words[0].lower() not in _NOT_FIRST and sentence.endswith(".") and sentence[:1].isupper()
-            and not _VERBS.search(sentence.lower()) and not re.search(r"[:;,\"]", sentence))
 
 
 def _fill(text: str, first: int = 0, rest: int = 0) -> str:
@@ -179,47 +149,9 @@ class _Nesting:
                 self.dash_list = (self.lists[-1], self.level)
 
 
+
 def _continues_item_list(text: str) -> bool:
     return text[:1].islower() or bool(_CONJUNCTION.match(text))
-
-
-#: verbs that open the items of a ``shall--`` list ("(1) establish a program ...; and (2) submit a report ...")
-_ITEM_VERBS = frozenset("""provide establish submit develop conduct ensure report study review make carry award include
-    identify consult coordinate promote maintain assess evaluate prepare issue publish notify designate agree use take
-    require support create implement examine recommend contain describe demonstrate certify meet comply procure
-    increase improve reduce expand encourage assist train collect monitor determine give pay serve allow permit
-    prohibit prescribe specify operate administer enter transmit disseminate facilitate""".split())
-_MODAL_ITEM = re.compile(r"^(?P<lead>.+?\b(?:shall|may)(?: not)?(?: be)?)(?P<item> (?:to )?(?P<verb>[a-z]+)\b.*)$")
-
-
-def _item_verb(sentence: str) -> bool:
-    words = _CONJUNCTION.sub("", sentence).split()
-    first = words[0] if words else ""
-    return first[:1].isupper() and first.lower() in _ITEM_VERBS
-
-
-def modal_lists(sentences: list[str]) -> list[str]:
-    """Real bills' ``shall--`` lists, which the preprocessed form glued to their first item: ``The Secretary shall
-    establish a program. Submit a report. And notify the States.`` becomes the lead-in ``The Secretary shall--``
-    and the items ``establish a program.`` / ``submit a report.`` / ``And notify the States.`` (lower-case, as
-    real bills print them; :func:`punctuate_items` then ends them in ``;`` / ``; and``)."""
-    out: list[str] = []
-    i = 0
-    while i < len(sentences):
-        sentence = sentences[i]
-        match = _MODAL_ITEM.match(sentence)
-        j = i + 1
-        while j < len(sentences) and _item_verb(sentences[j]):
-            j += 1
-        if match and match.group("verb") in _ITEM_VERBS and j > i + 1:
-            out.append(match.group("lead") + "--")
-            out.append(match.group("item").strip())
-            out.extend(s if _CONJUNCTION.match(s) else s[:1].lower() + s[1:] for s in sentences[i + 1:j])
-            i = j
-            continue
-        out.append(sentence)
-        i += 1
-    return out
 
 
 def _nest(sentences: list[str]) -> list[_Block]:
@@ -243,7 +175,6 @@ def _nest(sentences: list[str]) -> list[_Block]:
 #: the lead-in of quoted amendment text ("... by adding at the end the following new section:")
 _AMENDING_LEAD_IN = re.compile(r"\b(?:amended|inserting|adding)\b.*(?:the following(?: new [a-z]+(?: \([^)]*\))?)?"
                                r"|to read as follows):$")
-_CONJUNCTION = re.compile(r"^(And|Or)\s+(?=\S)")
 _CLOSING = re.compile(r'[.;]"[.;]?$|\."$')  # the closing quote of amendment text
 #: the table-of-sections entry a clerical amendment adds, at the end of a paragraph
 _CLERICAL_ITEM = re.compile(r'\bnew items?:\s+("(?:Section\s+|Sec\.\s+)?([0-9]+[A-Za-z]*)\.\s+([^"]{1,200}"[.;]?))(?=\s|$)')
