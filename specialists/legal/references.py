@@ -34,8 +34,11 @@ _PREPOSITIONS = (r"(?:under|amended\s+by|described\s+in|referred\s+to\s+in|speci
 _LEADING_CLAUSE = re.compile(
     rf"^(?:Except\s+as\s+(?:otherwise\s+)?provided\s+(?:in|under)|Subject\s+to|For\s+purposes\s+of|Notwithstanding)"
     rf"\s+{_REFERENCE}{_OWN_PART},\s*", re.IGNORECASE)
+#: a relative clause that only states the reference ("entities that are described in subsection (b)"): it goes too,
+#: or "entities that are." would be left
+_RELATIVE = r"(?:(?:that|which|who)\s+(?:is|are|was|were)\s+)?"
 #: "as provided in subsection (c)", "under this section": a droppable reference with what introduces it
-_DROPPABLE = rf"(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART}"
+_DROPPABLE = rf"{_RELATIVE}(?:as\s+)?{_PREPOSITIONS}\s+{_REFERENCE}{_OWN_PART}"
 _INNER_REFERENCE = re.compile(rf",?\s*{_DROPPABLE}(?=[\s,.;:)])", re.IGNORECASE)
 #: the same between commas: both go ("Grants, as provided in section 4, shall ..." -> "Grants shall ...")
 _BETWEEN_COMMAS = re.compile(rf",\s*{_DROPPABLE},(?=\s)", re.IGNORECASE)
@@ -50,6 +53,8 @@ def drop_internal_references(sentence: str) -> str:
     'The Secretary shall act.'
     >>> drop_internal_references("Grants under section 5 of the Public Health Service Act.")
     'Grants under section 5 of the Public Health Service Act.'
+    >>> drop_internal_references("Grants to entities that are described in subsection (b).")
+    'Grants to entities.'
     """
     sentence = " ".join(sentence.split())
     out = _LEADING_CLAUSE.sub("", sentence)

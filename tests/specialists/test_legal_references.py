@@ -27,6 +27,12 @@ from tandem.specialists.legal.references import drop_internal_references
     ("Grants, as provided in subsection (c), shall be made.", "Grants shall be made."),
     ("6.2 percent of the wages (as defined in section 3401(a)) paid by the taxpayer.",
      "6.2 percent of the wages paid by the taxpayer."),  # no empty parentheses left
+    # a relative clause that only stated the reference goes with it: no "entities that are." left
+    ("The Secretary shall make grants to entities that are described in subsection (b).",
+     "The Secretary shall make grants to entities."),
+    ("The term means any individual who is described in paragraph (2).", "The term means any individual."),
+    ("Any property which is described in paragraph (1) of section 1221(a) with respect to the donor.",
+     "Any property with respect to the donor."),
 ])
 def test_references_to_the_bills_own_parts_are_dropped(sentence: str, expected: str) -> None:
     assert drop_internal_references(sentence) == expected
