@@ -95,6 +95,7 @@ class Candidate:
     in_section: int     # position inside its section (among candidates)
     words: int
     heading: bool = False  # a section heading used as a candidate
+    edit: bool = False  # says how a text is edited (:func:`is_edit`)
 
 
 @dataclass
@@ -198,6 +199,16 @@ def list_item(sentence: str, lead: str | None) -> str:
     return f"{lead} {sentence}" if lead and sentence[:1].islower() else sentence
 
 
+#: an edit of a text: "... is amended by striking "2005" and inserting "2010"", "by redesignating paragraph (3) as
+#: paragraph (4)"; CRS summaries say what the edit does, never how
+_EDIT = re.compile(r"\bby\s+(?:striking|redesignating)\b", re.IGNORECASE)
+
+
+def is_edit(sentence: str) -> bool:
+    """Whether ``sentence`` says how a text is edited (striking, redesignating) rather than what the bill does."""
+    return bool(_EDIT.search(sentence))
+
+
 def clean_heading(heading: str) -> str:
     """A section heading with white space collapsed and trailing ``.``/``:`` dropped."""
     return " ".join(heading.split()).strip(" .:")
@@ -205,14 +216,15 @@ def clean_heading(heading: str) -> str:
 
 def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: int = DEFAULTS.max_candidates,
             compress: bool = DEFAULTS.compress, drop_references: bool = DEFAULTS.drop_references,
-            drop_headings: bool = DEFAULTS.drop_headings, heading_words: int = DEFAULTS.heading_words,
-            crs_style: bool = DEFAULTS.crs_style) -> PreparedDoc:
+            drop_headings: bool = DEFAULTS.drop_headings, drop_edits: bool = DEFAULTS.drop_edits,
+            heading_words: int = DEFAULTS.heading_words, crs_style: bool = DEFAULTS.crs_style) -> PreparedDoc:
     """Split a document into candidate sentences (boilerplate, headers and fragments removed).
 
     With ``heading_words > 0``, section headings of at least that many words that do not name
     a low-priority section become candidates too ("Reimbursement to health care providers ...").
     ``drop_references``: references to the bill's own parts are dropped
-    (:func:`~tandem.specialists.legal.references.drop_internal_references`).
+    (:func:`~tandem.specialists.legal.references.drop_internal_references`). ``drop_edits``: sentences that
+    say how a text is edited (:func:`is_edit`) are dropped from the candidates (unless every one is such).
     """
     sections = split_sections(text)
     running = running_text(sections) if heading_words or crs_style else ""
@@ -255,19 +267,23 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             words = word_count(sentence)
             if words < min_words:
                 continue
-            candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
+            candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words, edit=is_edit(sentence)))
             in_section += 1
     if not candidates and min_words > 1 and index:
         # only short fragments: take them all rather than return nothing
         return prepare(text, min_words=1, max_candidates=max_candidates, compress=compress,
-                       drop_references=drop_references, drop_headings=False, heading_words=heading_words,
-                       crs_style=crs_style)
+                       drop_references=drop_references, drop_headings=False, drop_edits=drop_edits,
+                       heading_words=heading_words, crs_style=crs_style)
     if len(candidates) > max_candidates:
         # keep the opening sentences of every section rather than only the first sections;
         # sections that summaries rarely cover (findings, definitions, ...) give way first
         low = [bool(LOW_PRIORITY_HEADINGS.search(sections[c.section].heading)) for c in candidates]
         keep = sorted(range(len(candidates)), key=lambda i: (low[i], candidates[i].in_section, i))[:max_candidates]
         candidates = [candidates[i] for i in sorted(keep)]
+    if drop_edits and not all(c.edit for c in candidates):
+        # after the cap: an edit keeps its place among the first sentences of its section, so the pool shrinks rather
+        # than reach for later sentences (development bills: 1.3448 against 1.3383 when later ones took their places)
+        candidates = [c for c in candidates if not c.edit]
     return PreparedDoc(sections, candidates, short_title(text), index, amends_line(text))
 
 

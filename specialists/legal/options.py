@@ -51,6 +51,8 @@ class LegalOptions(LeadOptions):
     crs_style: bool = Field(True, description="say what the bill does in the voice of CRS summaries: \"The Secretary "
                             "shall establish ...\" becomes \"Requires the Secretary to establish ...\"")
     drop_headings: bool = Field(True, description="drop title-case fragments (\"Eligible Entity.\")")
+    drop_edits: bool = Field(True, description="drop sentences that only say how a text is edited (\"... is amended by "
+                             "striking '2005' and inserting '2010'\", \"by redesignating paragraph (3) as ...\")")
     heading_words: int = Field(3, ge=1, description="section headings of at least this many words are candidates")
     quantize: bool = Field(False, description="int8 encoder (embeddings then depend on batch mates)")
 

@@ -73,6 +73,7 @@ class SummarizerConfig:
     drop_references: bool = DEFAULTS.drop_references
     crs_style: bool = DEFAULTS.crs_style
     drop_headings: bool = DEFAULTS.drop_headings
+    drop_edits: bool = DEFAULTS.drop_edits
     heading_words: int = DEFAULTS.heading_words
 
     @classmethod
@@ -84,7 +85,8 @@ class SummarizerConfig:
 def prepare_document(text: str, cfg: SummarizerConfig) -> PreparedDoc:
     """:func:`~tandem.specialists.legal.candidates.prepare` with the settings of ``cfg``."""
     return prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates, compress=cfg.compress,
-                   drop_references=cfg.drop_references, drop_headings=cfg.drop_headings, heading_words=cfg.heading_words,
+                   drop_references=cfg.drop_references, drop_headings=cfg.drop_headings, drop_edits=cfg.drop_edits,
+                   heading_words=cfg.heading_words,
                    crs_style=cfg.crs_style)
 
 

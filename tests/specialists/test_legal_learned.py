@@ -52,7 +52,7 @@ REFERENCE = (
 
 def _features() -> tuple[list[str], np.ndarray]:
     cfg = SummarizerConfig()
-    doc = prepare(BILL)
+    doc = prepare(BILL, drop_edits=False)  # the edit stays a candidate here: its feature is checked
     enc = encode_documents([doc], FakeEncoder(), cfg.encode_words)[0]
     return [c.text for c in doc.candidates], sentence_features(doc, enc.sentences, enc.headings, enc.title)
 
