@@ -14,13 +14,15 @@ The pipeline, each step a pure function that can be tested without a model:
    as`` sentences, tables of contents, clerical amendments, bare headers) and list items that lost their lead-in, drops
    citation parentheticals and flat asides (``(relating to ...)``, ``(if any)``)
    (:func:`~tandem.specialists.legal.candidates.compress_sentence`) and references to the bill's own parts
-   (:func:`~tandem.specialists.legal.references.drop_internal_references`), and keeps the Act's name
+   (:func:`~tandem.specialists.legal.references.drop_internal_references`), drops sentences that only say how a
+   text is edited (``by striking ...``, ``by redesignating ...``: :func:`~tandem.specialists.legal.candidates.is_edit`,
+   option ``drop_edits``), and keeps the Act's name
    (:func:`~tandem.specialists.legal.segment.short_title`), which opens the summary as in CRS summaries
    ("Farm to School Improvements Act of 2010 - ..."). Descriptive section headings are candidates too.
 4. :func:`~tandem.specialists.legal.score.score_sentences` combines MiniLM similarity to the document
    centroid, the section centroid, the section heading and the short title with a position prior
    and penalties for sections that are rarely summarized (findings, definitions, ...) and for
-   mechanical edits ("by striking ... and inserting ..."), plus the summary-word prior
+   mechanical edits ("by striking ... and inserting ...", where ``drop_edits`` left them), plus the summary-word prior
    (:mod:`~tandem.specialists.legal.summary_words`: how often each word reached the summaries of development bills).
 5. :func:`~tandem.specialists.legal.select.mmr_select` picks sentences by maximal marginal relevance
    within the word budget; the output keeps the original order, one sentence per line.
