@@ -45,7 +45,6 @@ def is_heading(sentence: str) -> bool:
             and not _VERBS.search(sentence.lower()) and not re.search(r"[:;,\"]", sentence))
 
 
-
 #: verbs that open the items of a ``shall--`` list ("(1) establish a program ...; and (2) submit a report ...")
 _ITEM_VERBS = frozenset("""provide establish submit develop conduct ensure report study review make carry award include
     identify consult coordinate promote maintain assess evaluate prepare issue publish notify designate agree use take

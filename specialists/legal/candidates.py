@@ -95,7 +95,6 @@ class Candidate:
     in_section: int     # position inside its section (among candidates)
     words: int
     heading: bool = False  # a section heading used as a candidate
-    edit: bool = False  # says how a text is edited (:func:`is_edit`)
 
 
 @dataclass
@@ -267,7 +266,7 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
             words = word_count(sentence)
             if words < min_words:
                 continue
-            candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words, edit=is_edit(sentence)))
+            candidates.append(Candidate(sentence, index - 1, s_idx, in_section, words))
             in_section += 1
     if not candidates and min_words > 1 and index:
         # only short fragments: take them all rather than return nothing
@@ -280,10 +279,10 @@ def prepare(text: str, *, min_words: int = DEFAULTS.min_words, max_candidates: i
         low = [bool(LOW_PRIORITY_HEADINGS.search(sections[c.section].heading)) for c in candidates]
         keep = sorted(range(len(candidates)), key=lambda i: (low[i], candidates[i].in_section, i))[:max_candidates]
         candidates = [candidates[i] for i in sorted(keep)]
-    if drop_edits and not all(c.edit for c in candidates):
+    if drop_edits:
         # after the cap: an edit keeps its place among the first sentences of its section, so the pool shrinks rather
         # than reach for later sentences (development bills: 1.3448 against 1.3383 when later ones took their places)
-        candidates = [c for c in candidates if not c.edit]
+        candidates = [c for c in candidates if not is_edit(c.text)] or candidates
     return PreparedDoc(sections, candidates, short_title(text), index, amends_line(text))
 
 
