@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from tandem.specialists.legal.candidates import LOW_PRIORITY_HEADINGS, PreparedDoc
+from tandem.specialists.legal.candidates import EDIT_WORDS, LOW_PRIORITY_HEADINGS, PreparedDoc
 
 #: the shipped weights (trained by ``python -m tandem.specialists.legal.train_scorer``)
 DEFAULT_SCORER_PATH = Path(__file__).resolve().parent.parent / "data" / "legal_scorer.json"
 SCORER_FORMAT = "tandem.legal-scorer/1"
 
-_EDIT = re.compile(r"\b(?:by\s+)?(?:striking|inserting|redesignating)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"\b(?:the\s+term|means|has\s+the\s+meaning|includes)\b", re.IGNORECASE)
 _AMENDED = re.compile(r"\bis\s+(?:hereby\s+)?amended\b|\bis\s+repealed\b", re.IGNORECASE)
 _SHALL = re.compile(r"\bshall\b", re.IGNORECASE)
@@ -107,7 +106,7 @@ def sentence_features(
         "heading_candidate": np.array([c.heading for c in cands], dtype=np.float32),
         "low_priority": np.array([bool(LOW_PRIORITY_HEADINGS.search(doc.sections[c.section].heading))
                                   for c in cands], dtype=np.float32),
-        "edit": _flags(texts, _EDIT), "definition": _flags(texts, _DEFINITION),
+        "edit": _flags(texts, EDIT_WORDS), "definition": _flags(texts, _DEFINITION),
         "amended": _flags(texts, _AMENDED), "shall": _flags(texts, _SHALL),
         "authorize": _flags(texts, _AUTHORIZE), "require": _flags(texts, _REQUIRE),
         "agent": _flags(texts, _AGENT),

@@ -6,12 +6,11 @@ embeddings, weighted by :class:`ScoreWeights` (tuned on BillSum bills 0-99, chec
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from tandem.specialists.legal.candidates import LOW_PRIORITY_HEADINGS, PreparedDoc
+from tandem.specialists.legal.candidates import EDIT_WORDS, LOW_PRIORITY_HEADINGS, PreparedDoc
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,6 @@ class ScoreWeights:
     heading_candidate: float = 0.2  # bonus for a section heading used as a candidate
 
 
-_EDIT_INSTRUCTION = re.compile(r"\b(?:by\s+)?(?:striking|inserting|redesignating)\b", re.IGNORECASE)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -73,7 +71,7 @@ def score_sentences(
     if weights.heading_candidate:
         score += weights.heading_candidate * np.array([c.heading for c in doc.candidates], dtype=np.float32)
     if weights.edit:
-        edits = np.array([bool(_EDIT_INSTRUCTION.search(c.text)) for c in doc.candidates], dtype=np.float32)
+        edits = np.array([bool(EDIT_WORDS.search(c.text)) for c in doc.candidates], dtype=np.float32)
         score -= weights.edit * edits
     return score.astype(np.float32)
 
