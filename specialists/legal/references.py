@@ -21,12 +21,13 @@ _ITEM = r"(?:\(\w{1,6}\)|\d+[A-Za-z]?(?:-\d+)?)(?:\s?\(\w{1,6}\))*"
 _SEPARATOR = r"(?:,\s(?:or\s|and\s)?|,|\s(?:or|and|through)\s)"
 _ITEMS = rf"{_ITEM}(?:{_SEPARATOR}{_ITEM})*"
 _THIS = r"this\s+(?:section|subsection|paragraph|subparagraph|clause|subclause|part|subtitle|chapter|title|Act)"
+#: a reference, with the parts it is in: "paragraph (2) of subsection (a) of this section"
 _REFERENCE = (rf"(?:{_THIS}|{_UNIT}\s+{_ITEMS}"
-              rf"(?:\s+of\s+(?:this\s+(?:section|subsection|paragraph|Act|title)|section\s+{_ITEM}(?!\s+of)))?)")
-#: not followed by "of the X Act", "of title 5", "of such Act", ...: those name another law; nor by more items
-#: of the same list (never drop part of a list)
-_OWN_PART = (r"(?!\s+of\s+(?:the|title|such|that|chapter|part|subtitle|Public)\b)(?![\w(])"
-             rf"(?!{_SEPARATOR}{_ITEM})")
+              rf"(?:\s+of\s+(?:this\s+(?:section|subsection|paragraph|Act|title)|{_UNIT}\s+{_ITEM}))*)")
+#: not followed by "of": what follows names another law ("of the X Act", "of title 5", "of such Act") or a part
+#: the reference is in ("paragraph (1) of section 1221(a) of the Internal Revenue Code": dropping only its
+#: head would leave "of section 1221(a) of ..."); nor by more items of the same list (never drop part of a list)
+_OWN_PART = rf"(?!\s+of\b)(?![\w(])(?!{_SEPARATOR}{_ITEM})"
 #: the phrases that introduce a reference a summary can do without
 _PREPOSITIONS = (r"(?:under|amended\s+by|described\s+in|referred\s+to\s+in|specified\s+in|pursuant\s+to|in\s+accordance\s+with"
                  r"|as\s+defined\s+in|defined\s+in|established\s+(?:under|by)|required\s+(?:under|by)|made\s+by"

@@ -33,6 +33,9 @@ from tandem.specialists.legal.references import drop_internal_references
     ("The term means any individual who is described in paragraph (2).", "The term means any individual."),
     ("Any property which is described in paragraph (1) of section 1221(a) with respect to the donor.",
      "Any property with respect to the donor."),
+    # the parts a reference is in go with it: no "items of subsection (a)" left
+    ("Items described in paragraph (2) of subsection (a) shall be paid.", "Items shall be paid."),
+    ("Items described in paragraph (2) of subsection (a) of this section shall be paid.", "Items shall be paid."),
 ])
 def test_references_to_the_bills_own_parts_are_dropped(sentence: str, expected: str) -> None:
     assert drop_internal_references(sentence) == expected
@@ -45,6 +48,9 @@ def test_references_to_the_bills_own_parts_are_dropped(sentence: str, expected: 
     "The tax imposed by section 4081 shall be reduced.",  # "imposed by" is not a droppable phrase
     "In carrying out this section, the Secretary shall consult with States.",
     "Section 1862(a) of the Social Security Act is amended by striking paragraph (2).",
+    # a reference into another law through the part it is in: not "gain of section 1221(a) of the ... Code"
+    "Gain described in paragraph (1) of section 1221(a) of the Internal Revenue Code of 1986 is excluded.",
+    "Amounts described in subsection (b) of section 401 of such Act shall be paid.",
 ])
 def test_references_to_other_laws_and_meaningful_ones_stay(sentence: str) -> None:
     assert drop_internal_references(sentence) == sentence

@@ -1,11 +1,12 @@
 """``summarize.legal``'s version is part of every result key: when what it writes changes, the version must change
 too, or a rerun after an upgrade keeps summaries the old code wrote (a change that adds an option changes the key by
-itself; one that changes a rule does not). Versions 3.1-3.5 changed rules under version "3"; version "4" keys them.
+itself; one that changes a rule does not). Versions 3.1-3.5 changed rules under version "3"; version "4" keys them;
+version "5" keys references dropped with the parts they are in (v3.7).
 
-The summaries of three documents that reach those rules (a real-layout bill with an aside, a long dash lead-in and
-an inserted section; a plain bill; a contract) are recorded under the version that wrote them. A change of output
-under the same version fails here: bump ``version`` (and the ``summarize.legal.vN`` entry point), then record the
-new summaries under it."""
+The summaries of three documents that reach those rules (a real-layout bill with an aside, a long dash lead-in, an
+inserted section and a reference through the part it is in; a plain bill; a contract) are recorded under the version
+that wrote them. A change of output under the same version fails here: bump ``version`` (and
+the ``summarize.legal.vN`` entry point), then record the new summaries under it."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ credits) is amended by adding at the end the following new section:
     ``(a) In General.--For purposes of section 38, the water
 conservation equipment credit determined under this section for the
 taxable year is an amount equal to 30 percent of the cost of qualified
-irrigation equipment placed in service by an eligible small farm during
-the taxable year.
+irrigation equipment placed in service by an eligible small farm
+described in paragraph (1) of subsection (b) during the taxable year.
 
     ``(b) Eligible Small Farm.--For purposes of this section, the term
 `eligible small farm' means a farm which is operated by a taxpayer whose
@@ -56,7 +57,7 @@ Internal Revenue Code of 1986.
 
 #: version -> the summaries it writes of (OFFICIAL_BILL, PLAIN_BILL, CONTRACT) with ``max_words=60``
 RECORDED: dict[str, tuple[str, str, str]] = {
-    "4": ("Small Farm Water Conservation Act\nAmends the Internal Revenue Code.\nCredit for water conservation "
+    "5": ("Small Farm Water Conservation Act\nAmends the Internal Revenue Code.\nCredit for water conservation "
           "equipment.\nThe water conservation equipment credit determined for the taxable year is an amount equal to 30 "
           "percent of the cost of qualified irrigation equipment placed in service by an eligible small farm during the "
           "taxable year.",

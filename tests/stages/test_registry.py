@@ -11,7 +11,7 @@ from tandem.stages.base import Stage
 
 def test_builtin_stages_come_from_entry_points_with_frozen_versioned_names() -> None:
     points = registry._entry_points()
-    for versioned in ("cleanup.v3", "summarize.v1", "ner.spacy.v1", "classify.v1", "summarize.legal.v4",
+    for versioned in ("cleanup.v3", "summarize.v1", "ner.spacy.v1", "classify.v1", "summarize.legal.v5",
                       "summarize.lead.v1", "classify.llm.v1", "ner.llm.v1", "summarize.keypoints.v1"):
         assert versioned in points, f"{versioned} is not declared in pyproject.toml"
         cls = registry.stage_class(versioned)
