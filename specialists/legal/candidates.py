@@ -22,6 +22,7 @@ from tandem.specialists.legal.segment import (
     split_sentences,
     word_count,
 )
+from tandem.stages.ocr.lexicon import english_words
 
 #: headings of sections that summaries rarely cover (a small score penalty, never excluded)
 LOW_PRIORITY_HEADINGS = re.compile(
@@ -126,14 +127,26 @@ def _whole_word(phrase: str) -> str:
     return r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
 
 
-def _word_case(word: str, text: str) -> str:
-    """A lone heading word: in capitals when ``text`` writes it so and never in lower case (``PAYGO``)."""
+#: the longest heading word the text never writes that is read as an acronym when it is no English word
+ACRONYM_MAX_LETTERS = 5
+
+
+def _word_case(word: str, text: str, text_lower: str | None = None) -> str:
+    """A lone heading word: in capitals when ``text`` writes it so and never in lower case (``PAYGO``); with
+    ``text_lower`` (``text.lower()``), also when ``text`` never writes it at all and it is a short word that is
+    no English word (``CBO``, ``FEMA``; ``SNAP``, ``GAO`` are words, so lower case)."""
     core = word.strip(".,;:()'\"")
     # a substring test before each search: most heading words are not in the text at all, and a whole-word search
     # reads the whole text (a document with hundreds of headings read it hundreds of times)
     lower = core.lower()
-    acronym = (len(core) > 1 and core.isupper() and core in text and re.search(_whole_word(core), text)
-               and not (lower in text and re.search(_whole_word(lower), text)))
+    if len(core) < 2 or not core.isupper():
+        return word.lower()
+    if core in text and re.search(_whole_word(core), text):
+        acronym = not (lower in text and re.search(_whole_word(lower), text))
+    else:
+        acronym = (text_lower is not None and len(core) <= ACRONYM_MAX_LETTERS and core.isalpha()
+                   and not (lower in text_lower and re.search(_whole_word(lower), text_lower))
+                   and lower not in english_words())
     return word if acronym else word.lower()
 
 
@@ -160,8 +173,8 @@ def heading_sentence(heading: str, text: str) -> str:
     The longest runs of the heading's words that ``text`` contains (two words or more) are copied with
     the text's casing (``... OF DNA ANALYSIS BACKLOG ELIMINATION ACT OF 2000`` -> ``DNA Analysis Backlog
     Elimination Act of 2000``; ``HEALTH CARE PROVIDERS`` -> ``health care providers``); a lone word keeps
-    its capitals only when the text writes it in capitals and never in lower case (``PAYGO``). Other
-    headings are returned unchanged."""
+    its capitals only when the text writes it in capitals and never in lower case (``PAYGO``), or when the
+    text never writes it and it is a short non-word (``CBO``). Other headings are returned unchanged."""
     if not heading.isupper():
         return heading
     words = heading.split()
@@ -176,7 +189,7 @@ def heading_sentence(heading: str, text: str) -> str:
                 i = j
                 break
         else:
-            out.append(_word_case(words[i], text))
+            out.append(_word_case(words[i], text, lower))
             i += 1
     sentence = " ".join(out)
     return sentence[:1].upper() + sentence[1:]

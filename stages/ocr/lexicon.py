@@ -43,6 +43,13 @@ def _general() -> tuple[Any, dict[str, int], int]:
     return sym, bigrams, sum(sym.words.values())
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The words of SymSpell's English unigram dictionary (lower case; no SymSpell index built)."""
+    with (resources.files("symspellpy") / DICTIONARY_FILE).open(encoding="utf-8") as handle:
+        return frozenset(line.split(" ", 1)[0] for line in handle if line.strip())
+
+
 def general_dictionary() -> tuple[Any, dict[str, int], int]:
     with _LOCK:
         return _general()

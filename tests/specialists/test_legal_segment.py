@@ -197,6 +197,15 @@ def test_all_caps_headings_are_cased_as_the_bill_writes_them() -> None:
     assert prepare(bill).candidates[0].text == "Requests by CBO of information from agencies."
 
 
+def test_a_heading_word_the_text_never_writes_keeps_its_capitals_only_when_it_is_a_short_non_word() -> None:
+    from tandem.specialists.legal.candidates import heading_sentence
+    text = "The Director of the Congressional Budget Office may request information from any agency."
+    assert heading_sentence("REQUESTS BY CBO OF INFORMATION", text) == "Requests by CBO of information"
+    assert heading_sentence("SNAP BENEFITS FOR FEMA SHELTERS", text) == "Snap benefits for FEMA shelters"
+    assert heading_sentence("IMPOUNDMENT CONTROL", text) == "Impoundment control"  # long: a word, not an acronym
+    assert heading_sentence("REQUESTS BY CBO", "Requests by the cbo team.") == "Requests by cbo"  # written lower
+
+
 def test_a_dash_lead_in_opens_its_first_item() -> None:
     from tandem.specialists.legal.candidates import list_item
     assert list_item("establish a program; and", "The Secretary shall") == "The Secretary shall establish a program."
