@@ -24,7 +24,8 @@ from tandem.stages.contracts import DocState, Summary, TextLike, Usage
 
 # version 2: official BillSum layout (hard wraps, SEC. n., TeX quotes); 3: 30 candidates of 24 words, ``scorer``;
 # 4: what v3.1-v3.6 changed without a new option (inserted sections, asides dropped, dash lead-ins, the fallback), so
-# results stored by version 3 are computed again. tests/specialists/test_legal_stage_version.py records the outputs.
+# results stored by version 3 are computed again; 5: references dropped with the parts they are in (v3.7).
+# tests/specialists/test_legal_stage_version.py records the outputs.
 class LegalSummarizerStage(Stage[Summary], name="summarize.legal", version="5", reads={"text": TextLike},
                            writes="legal_summary", options=LegalOptions, batch=32):
     """``summarize.legal``: section-aware extractive summary of a bill or contract.
