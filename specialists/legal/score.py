@@ -30,8 +30,6 @@ class ScoreWeights:
     heading_candidate: float = 0.2  # bonus for a section heading used as a candidate
 
 
-
-
 def _unit(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else v

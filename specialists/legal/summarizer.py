@@ -86,8 +86,7 @@ def prepare_document(text: str, cfg: SummarizerConfig) -> PreparedDoc:
     """:func:`~tandem.specialists.legal.candidates.prepare` with the settings of ``cfg``."""
     return prepare(text, min_words=cfg.min_words, max_candidates=cfg.max_candidates, compress=cfg.compress,
                    drop_references=cfg.drop_references, drop_headings=cfg.drop_headings, drop_edits=cfg.drop_edits,
-                   heading_words=cfg.heading_words,
-                   crs_style=cfg.crs_style)
+                   heading_words=cfg.heading_words, crs_style=cfg.crs_style)
 
 
 def _encode_text(text: str, limit: int) -> str:
